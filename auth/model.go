@@ -1,0 +1,187 @@
+package auth
+
+import "time"
+
+// User is a person or a machine account.
+type User struct {
+	Name         string    `json:"name"`
+	PasswordHash string    `json:"password_hash,omitempty"` // argon2id, PHC string; empty: no password sign-in
+	Groups       []string  `json:"groups,omitempty"`
+	Admin        bool      `json:"admin,omitempty"`
+	Approver     bool      `json:"approver,omitempty"` // may approve requests for any repository
+	Disabled     bool      `json:"disabled,omitempty"`
+	Created      time.Time `json:"created"`
+}
+
+// Token is a personal access token. The secret is never stored: Hash is the
+// SHA-256 of the whole token string, and lookups go by hash.
+type Token struct {
+	ID      string    `json:"id"`
+	User    string    `json:"user"`
+	Hash    string    `json:"hash"` // hex SHA-256 of the token; never shown
+	Name    string    `json:"name,omitempty"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires,omitzero"` // zero: never
+	Revoked bool      `json:"revoked,omitempty"`
+}
+
+// Key is an SSH public key. A key belongs to exactly one user.
+type Key struct {
+	Fingerprint string    `json:"fingerprint"` // SHA256:... as ssh-keygen prints it
+	User        string    `json:"user"`
+	Type        string    `json:"type"`
+	Comment     string    `json:"comment,omitempty"`
+	Authorized  string    `json:"authorized"` // the key in authorized_keys form
+	Created     time.Time `json:"created"`
+}
+
+// Repo is a hosted bare repository.
+type Repo struct {
+	Name        string    `json:"name"` // canonical owner/name
+	Description string    `json:"description,omitempty"`
+	Mirror      string    `json:"mirror,omitempty"` // upstream URL; a mirror is read-only
+	Created     time.Time `json:"created"`
+	CreatedBy   string    `json:"created_by"`
+}
+
+// Origin says how a grant came about.
+type Origin string
+
+// Grant origins.
+const (
+	OriginAdmin   Origin = "admin"
+	OriginRequest Origin = "request"
+	OriginBulk    Origin = "bulk"
+)
+
+// Grant is time-bounded access of one subject to one repository or to every
+// repository of an owner. It always ends.
+type Grant struct {
+	ID        string    `json:"id"`
+	Subject   string    `json:"subject"` // principal: "user:alice" or "group:sre"
+	Repo      string    `json:"repo"`    // canonical name or "owner/*"
+	Level     Level     `json:"access"`
+	Starts    time.Time `json:"starts"`
+	Expires   time.Time `json:"expires"`
+	Reason    string    `json:"reason"`
+	Origin    Origin    `json:"origin"`
+	Request   string    `json:"request,omitempty"` // request id when Origin is request
+	CreatedBy string    `json:"created_by"`
+	Created   time.Time `json:"created"`
+	// Ended is set when the grant was revoked or relinquished before Expires.
+	Ended   time.Time `json:"ended,omitzero"`
+	EndedBy string    `json:"ended_by,omitempty"`
+	EndNote string    `json:"end_note,omitempty"`
+}
+
+// End is when the grant stops allowing anything: Expires, or Ended if sooner.
+func (g Grant) End() time.Time {
+	if !g.Ended.IsZero() && g.Ended.Before(g.Expires) {
+		return g.Ended
+	}
+	return g.Expires
+}
+
+// ActiveAt reports whether the grant allows anything at t. The window is
+// half-open: [Starts, End).
+func (g Grant) ActiveAt(t time.Time) bool {
+	return !t.Before(g.Starts) && t.Before(g.End())
+}
+
+// Effect of a policy.
+type Effect string
+
+// Policy effects.
+const (
+	Allow Effect = "allow"
+	Deny  Effect = "deny"
+)
+
+// Policy is a standing rule. Access policies say who may read or write what
+// without a grant (Level); approval rules say who may approve requests for
+// what (Approve); auto-approval rules approve matching requests on submit up
+// to AutoMax.
+type Policy struct {
+	ID          string        `json:"id"`
+	Description string        `json:"description,omitempty"`
+	Subjects    []string      `json:"subjects"` // principals: "user:x", "group:y", "users" (signed in), "anyone"
+	Repos       []string      `json:"repos"`    // patterns: exact, owner/*, *
+	Effect      Effect        `json:"effect"`
+	Level       Level         `json:"access,omitempty"`  // standing access at this level
+	Approve     bool          `json:"approve,omitempty"` // subjects may approve requests on Repos
+	AutoMax     time.Duration `json:"auto_max,omitempty"`
+	AutoLevel   Level         `json:"auto_access,omitempty"`
+	Approvals   int           `json:"approvals,omitempty"` // approvals needed on Repos (0: default)
+	Source      string        `json:"source"`              // "config" or the admin who made it
+}
+
+// RequestStatus is where a request stands.
+type RequestStatus string
+
+// Request states.
+const (
+	StatusPending   RequestStatus = "pending"
+	StatusApproved  RequestStatus = "approved"
+	StatusDenied    RequestStatus = "denied"
+	StatusCancelled RequestStatus = "cancelled"
+	StatusExpired   RequestStatus = "expired"
+)
+
+// Review is one approver's decision on a request.
+type Review struct {
+	By       string        `json:"by"`
+	Approved bool          `json:"approved"`
+	Duration time.Duration `json:"duration,omitempty"`
+	Comment  string        `json:"comment,omitempty"`
+	At       time.Time     `json:"at"`
+}
+
+// Request asks for access to one repository for a bounded time. Once filed
+// its repo, level, duration and reason never change.
+type Request struct {
+	ID        string        `json:"id"`
+	Requester string        `json:"requester"`
+	Repo      string        `json:"repo"`
+	Level     Level         `json:"access"`
+	Duration  time.Duration `json:"duration"`
+	Reason    string        `json:"reason"`
+	Ticket    string        `json:"ticket,omitempty"`
+	Status    RequestStatus `json:"status"`
+	Created   time.Time     `json:"created"`
+	Expires   time.Time     `json:"expires"` // a pending request lapses then
+	Needed    int           `json:"approvals_needed"`
+	Reviews   []Review      `json:"reviews,omitempty"`
+	Decided   time.Time     `json:"decided,omitzero"`
+	DenyNote  string        `json:"deny_reason,omitempty"`
+	Grant     string        `json:"grant,omitempty"`   // the grant made or extended
+	Extends   string        `json:"extends,omitempty"` // grant id this request extends
+	AutoRule  string        `json:"auto_rule,omitempty"`
+}
+
+// Event is one audit record: a decision or a change.
+type Event struct {
+	Seq       uint64    `json:"seq"`
+	Time      time.Time `json:"time"`
+	Actor     string    `json:"actor"`            // user name, "anonymous" or "system"
+	Remote    string    `json:"remote,omitempty"` // client address
+	Transport string    `json:"transport,omitempty"`
+	Action    string    `json:"action"` // e.g. "git.read", "grant.create", "request.approve"
+	Repo      string    `json:"repo,omitempty"`
+	Target    string    `json:"target,omitempty"` // user, token id, key fingerprint...
+	Result    string    `json:"result"`           // "allow", "deny", "ok", "error"
+	Grant     string    `json:"grant,omitempty"`
+	Policy    string    `json:"policy,omitempty"`
+	Request   string    `json:"request,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+	Prev      string    `json:"prev"` // hash of the previous event
+	Hash      string    `json:"hash"` // sha256 over Prev and this event
+}
+
+// Session is a signed-in web session. ID is stored hashed like a token.
+type Session struct {
+	Hash    string    `json:"hash"`
+	User    string    `json:"user"`
+	CSRF    string    `json:"csrf"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+}
