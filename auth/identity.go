@@ -30,12 +30,19 @@ type Identity struct {
 // Anonymous reports whether nobody signed in.
 func (id Identity) Anonymous() bool { return id.User == "" }
 
-// Name is the user name, or "anonymous".
+// Name is the user name, or for identities that are no user: "local-admin"
+// (the unix socket), "system" (the server itself), "policy" (an
+// auto-approval rule) or "anonymous".
 func (id Identity) Name() string {
-	if id.User == "" {
-		return "anonymous"
+	switch {
+	case id.User != "":
+		return id.User
+	case id.Method == "socket":
+		return "local-admin"
+	case id.Method == "system", id.Method == "policy":
+		return id.Method
 	}
-	return id.User
+	return "anonymous"
 }
 
 // Principals lists every subject this identity acts as, most specific first:

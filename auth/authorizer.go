@@ -1,0 +1,167 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ory/ladon"
+)
+
+// Authorizer makes every access decision: Git over HTTP and SSH, the web
+// pages, the API and `jitgit access check` all ask it.
+type Authorizer struct {
+	store   Store
+	manager *PolicyManager
+	audit   *AuditLog
+	now     func() time.Time
+}
+
+// NewAuthorizer returns an Authorizer deciding from store's grants and
+// policies and recording decisions in audit. now is the clock.
+func NewAuthorizer(store Store, audit *AuditLog, now func() time.Time) *Authorizer {
+	return &Authorizer{store: store, manager: NewPolicyManager(store, now), audit: audit, now: now}
+}
+
+// Authorize decides whether who may perform action on repo, and records the
+// decision durably in the audit trail before returning it. When the record
+// cannot be written the answer is deny: no access goes unaudited.
+func (a *Authorizer) Authorize(ctx context.Context, who Identity, repo string, action Action) Decision {
+	d := a.Decide(ctx, who, repo, action)
+	ev := Event{
+		Actor: who.Name(), Remote: who.Remote, Transport: who.Transport,
+		Action: "access." + action.String(), Repo: repo, Result: "deny",
+		Grant: d.Grant, Policy: d.Policy, Detail: d.Reason,
+	}
+	if d.Allowed {
+		ev.Result = "allow"
+	}
+	if err := a.audit.Record(ctx, ev); err != nil {
+		return Decision{Level: action, Reason: "the audit trail cannot be written, so access is refused; tell an administrator"}
+	}
+	return d
+}
+
+// Decide is Authorize without the audit record. It is for questions about
+// access ("who could?"), never for granting it.
+func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, action Action) Decision {
+	now := a.now()
+	d := Decision{Level: action}
+	name, err := CanonicalRepo(repo)
+	if err != nil || action < LevelRead || action > LevelAdmin {
+		d.Reason = fmt.Sprintf("%q is not a repository name or %q not an access level", printable(repo), action)
+		return d
+	}
+	principals := who.Principals()
+	rules, err := a.manager.candidates(ctx, principals, now)
+	if err != nil {
+		d.Reason = "access cannot be checked right now; try again or tell an administrator"
+		return d
+	}
+	allow, deny := evaluate(ctx, rules, principals, name, action, now)
+	switch {
+	case deny != nil:
+		d.Policy = deny.id
+		d.Reason = fmt.Sprintf("policy %s forbids %s access to %s for %s", deny.id, action, name, who.Name())
+		if deny.policy != nil && deny.policy.Description != "" {
+			d.Reason += ": " + deny.policy.Description
+		}
+		return d
+	case allow == nil:
+		d.Reason = a.missing(ctx, who, rules, principals, name, action, now)
+		return d
+	}
+	if action >= LevelWrite {
+		if r, err := a.store.GetRepo(ctx, name); err == nil && r.Mirror != "" {
+			d.Reason = fmt.Sprintf("%s is a read-only mirror of %s; push to the upstream instead", name, r.Mirror)
+			return d
+		}
+	}
+	d.Allowed = true
+	if allow.grant != nil {
+		g := allow.grant
+		d.Grant, d.Expires = g.ID, g.End()
+		d.Reason = fmt.Sprintf("grant %s to %s (%s on %s, ends %s, in %s)", g.ID, g.Subject, g.Level, g.Repo,
+			d.Expires.UTC().Format(time.RFC3339), FormatDuration(d.Expires.Sub(now)))
+	} else {
+		d.Policy = allow.id
+		d.Reason = fmt.Sprintf("policy %s (%s on %s)", allow.id, allow.policy.Level, name)
+	}
+	return d
+}
+
+// missing explains a deny when no rule matched, saying what is there.
+func (a *Authorizer) missing(ctx context.Context, who Identity, rules []*rule, principals []string, repo string, action Action, now time.Time) string {
+	if who.Anonymous() {
+		return fmt.Sprintf("anonymous %s access to %s is not allowed; sign in with a user name and token", action, repo)
+	}
+	if action > LevelRead {
+		if lower, _ := evaluate(ctx, rules, principals, repo, action-1, now); lower != nil {
+			return fmt.Sprintf("%s has %s access to %s but no active grant to %s it", who.User, action-1, repo, action)
+		}
+	}
+	return fmt.Sprintf("%s has no active grant to %s %s", who.User, action, repo)
+}
+
+// evaluate runs the ladon warden over the rules once per principal and
+// returns the rule that allowed (the grant that lasts longest, else a
+// policy) or the rule that denied. A deny under any principal wins.
+func evaluate(ctx context.Context, rules []*rule, principals []string, repo string, action Action, now time.Time) (allow, deny *rule) {
+	rec := &deciders{}
+	warden := &ladon.Ladon{Matcher: globMatcher{}, AuditLogger: rec, Metric: &ladon.MetricNoOp{}}
+	req := &ladon.Request{Resource: resourcePrefix + repo, Action: action.String(), Context: ladon.Context{contextNow: now}}
+	mine := make([]ladon.Policy, 0, len(rules))
+	for _, p := range principals {
+		mine = mine[:0]
+		for _, r := range rules {
+			if r.subject == p {
+				mine = append(mine, r)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		req.Subject = p
+		rec.granted = nil
+		err := warden.DoPoliciesAllow(ctx, req, mine)
+		switch {
+		case err == nil:
+			for _, pol := range rec.granted {
+				allow = better(allow, pol.(*rule))
+			}
+		case errors.Is(err, ladon.ErrRequestForcefullyDenied):
+			if len(rec.rejected) > 0 {
+				return nil, rec.rejected[len(rec.rejected)-1].(*rule)
+			}
+			return nil, &rule{id: "unknown", deny: true}
+		}
+	}
+	return allow, nil
+}
+
+// better prefers a grant to a policy, and of two grants the one ending last.
+func better(cur, r *rule) *rule {
+	switch {
+	case cur == nil:
+		return r
+	case r.grant == nil:
+		return cur
+	case cur.grant == nil || r.grant.End().After(cur.grant.End()):
+		return r
+	}
+	return cur
+}
+
+// deciders captures which rules decided a warden call.
+type deciders struct {
+	granted, rejected ladon.Policies
+}
+
+func (d *deciders) LogRejectedAccessRequest(_ context.Context, _ *ladon.Request, _ ladon.Policies, by ladon.Policies) {
+	d.rejected = by
+}
+
+func (d *deciders) LogGrantedAccessRequest(_ context.Context, _ *ladon.Request, _ ladon.Policies, by ladon.Policies) {
+	d.granted = by
+}

@@ -1,0 +1,78 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// EventFilter narrows Events.
+type EventFilter struct {
+	Since  time.Time
+	User   string // actor or target
+	Repo   string
+	Action string // exact, or a prefix ending in "." ("grant.")
+	Limit  int    // newest N after filtering; 0: all
+}
+
+// Events returns audit events in order, oldest first. Only administrators
+// may read the audit trail.
+func (s *Service) Events(ctx context.Context, actor Identity, f EventFilter) ([]Event, error) {
+	if err := requireAdmin(actor, "reading the audit trail"); err != nil {
+		return nil, err
+	}
+	all, err := s.store.ListEvents(ctx, 0, 0)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	out := all[:0]
+	for _, e := range all {
+		switch {
+		case !f.Since.IsZero() && e.Time.Before(f.Since):
+		case f.User != "" && e.Actor != f.User && e.Target != f.User && e.Target != UserPrincipal(f.User):
+		case f.Repo != "" && e.Repo != f.Repo:
+		case f.Action != "" && e.Action != f.Action && !(f.Action[len(f.Action)-1] == '.' && len(e.Action) > len(f.Action) && e.Action[:len(f.Action)] == f.Action):
+		default:
+			out = append(out, e)
+		}
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[len(out)-f.Limit:]
+	}
+	return out, nil
+}
+
+// SyncPolicies makes the stored policies from source equal to ps: it adds
+// and replaces ps and deletes the others of that source. The server calls it
+// at start with the policies of its config file.
+func (s *Service) SyncPolicies(ctx context.Context, source string, ps []Policy) error {
+	seen := map[string]bool{}
+	for _, p := range ps {
+		p.Source = source
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if seen[p.ID] {
+			return fmt.Errorf("%w: policy %q is defined twice", ErrInvalid, p.ID)
+		}
+		seen[p.ID] = true
+		if err := s.store.PutPolicy(ctx, p); err != nil {
+			return fmt.Errorf("policy %s: %w", p.ID, err)
+		}
+	}
+	cur, err := s.store.ListPolicies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range cur {
+		if p.Source == source && !seen[p.ID] {
+			if err := s.store.DeletePolicy(ctx, p.ID); err != nil {
+				return fmt.Errorf("policy %s: %w", p.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Policies lists the standing policies.
+func (s *Service) Policies(ctx context.Context) ([]Policy, error) { return s.store.ListPolicies(ctx) }

@@ -1,0 +1,77 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// AddKey attaches an SSH public key (authorized_keys form) to a user. A key
+// belongs to one user only. Users add their own; administrators anyone's.
+func (s *Service) AddKey(ctx context.Context, actor Identity, user, authorized string) (Key, error) {
+	if actor.User != user {
+		if err := requireAdmin(actor, "adding another user's key"); err != nil {
+			return Key{}, err
+		}
+	}
+	if len(authorized) > 16*1024 {
+		return Key{}, fmt.Errorf("%w: SSH key is larger than 16 KiB", ErrInvalid)
+	}
+	pk, comment, opts, rest, err := ssh.ParseAuthorizedKey([]byte(authorized))
+	if err != nil {
+		return Key{}, fmt.Errorf("%w: SSH key: not a public key in authorized_keys form (%v); give the .pub file", ErrInvalid, err)
+	}
+	if len(opts) > 0 || strings.TrimSpace(string(rest)) != "" {
+		return Key{}, fmt.Errorf("%w: SSH key: give exactly one key without options", ErrInvalid)
+	}
+	if _, err := s.store.GetUser(ctx, user); err != nil {
+		return Key{}, fmt.Errorf("user %s: %w", user, err)
+	}
+	comment, err = cleanText("key comment", comment, false, 200)
+	if err != nil {
+		return Key{}, err
+	}
+	k := Key{
+		Fingerprint: ssh.FingerprintSHA256(pk), User: user, Type: pk.Type(), Comment: comment,
+		Authorized: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))), Created: s.now().UTC(),
+	}
+	if err := s.store.CreateKey(ctx, k); err != nil {
+		return Key{}, fmt.Errorf("key %s: %w", k.Fingerprint, err)
+	}
+	return k, s.record(ctx, actor, Event{Action: "key.add", Target: user, Detail: k.Fingerprint})
+}
+
+// ListKeys lists a user's SSH keys.
+func (s *Service) ListKeys(ctx context.Context, actor Identity, user string) ([]Key, error) {
+	if actor.User != user {
+		if err := requireAdmin(actor, "listing another user's keys"); err != nil {
+			return nil, err
+		}
+	}
+	return s.store.ListKeys(ctx, user)
+}
+
+// RemoveKey detaches a key from its user.
+func (s *Service) RemoveKey(ctx context.Context, actor Identity, user, fingerprint string) error {
+	if actor.User != user {
+		if err := requireAdmin(actor, "removing another user's key"); err != nil {
+			return err
+		}
+	}
+	if err := s.store.DeleteKey(ctx, user, fingerprint); err != nil {
+		return fmt.Errorf("key %s of %s: %w", fingerprint, user, err)
+	}
+	return s.record(ctx, actor, Event{Action: "key.remove", Target: user, Detail: fingerprint})
+}
+
+// IdentityForKey returns the identity owning the key that signed an SSH
+// authentication.
+func (s *Service) IdentityForKey(ctx context.Context, pk ssh.PublicKey) (Identity, error) {
+	k, err := s.store.GetKey(ctx, ssh.FingerprintSHA256(pk))
+	if err != nil {
+		return Identity{}, ErrUnauthenticated
+	}
+	return s.IdentityOf(ctx, k.User, "ssh-key")
+}

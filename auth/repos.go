@@ -1,0 +1,66 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// CreateRepo records a repository and creates its bare repository on disk.
+// Only administrators may.
+func (s *Service) CreateRepo(ctx context.Context, actor Identity, name, description string) (Repo, error) {
+	if err := requireAdmin(actor, "creating a repository"); err != nil {
+		return Repo{}, err
+	}
+	canon, err := CanonicalRepo(name)
+	if err != nil {
+		return Repo{}, err
+	}
+	if canon != name {
+		return Repo{}, fmt.Errorf("%w: repository %q: write it as %s", ErrInvalid, name, canon)
+	}
+	description, err = cleanText("description", description, false, 500)
+	if err != nil {
+		return Repo{}, err
+	}
+	r := Repo{Name: canon, Description: description, Created: s.now().UTC(), CreatedBy: actor.Name()}
+	if _, err := s.store.GetRepo(ctx, canon); err == nil {
+		return Repo{}, fmt.Errorf("repository %s: %w", canon, ErrExists)
+	} else if !errors.Is(err, ErrNotFound) {
+		return Repo{}, err
+	}
+	if err := s.files.Init(ctx, canon); err != nil {
+		return Repo{}, fmt.Errorf("repository %s: %w", canon, err)
+	}
+	if err := s.store.CreateRepo(ctx, r); err != nil {
+		return Repo{}, fmt.Errorf("repository %s: %w", canon, err)
+	}
+	return r, s.record(ctx, actor, Event{Action: "repo.create", Repo: canon})
+}
+
+// ListRepos returns the repositories the actor may see: all of them to
+// administrators and approvers, otherwise those the actor can read now.
+// Listing is no access, so it is not audited per repository.
+func (s *Service) ListRepos(ctx context.Context, actor Identity) ([]Repo, error) {
+	all, err := s.store.ListRepos(ctx)
+	if err != nil || actor.Admin || actor.Approver {
+		return all, err
+	}
+	var out []Repo
+	for _, r := range all {
+		if s.authz.Decide(ctx, actor, r.Name, ActionRead).Allowed {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Repo returns one repository if the actor may see it; otherwise the same
+// not-found error as for a missing one.
+func (s *Service) Repo(ctx context.Context, actor Identity, name string) (Repo, error) {
+	r, err := s.store.GetRepo(ctx, name)
+	if err != nil || actor.Admin || actor.Approver || s.authz.Decide(ctx, actor, name, ActionRead).Allowed {
+		return r, err
+	}
+	return Repo{}, fmt.Errorf("repository %s: %w", name, ErrNotFound)
+}

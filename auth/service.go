@@ -1,0 +1,120 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Config holds the limits of the access domain. Zero fields take the
+// defaults of DefaultConfig.
+type Config struct {
+	MaxGrant        time.Duration // longest grant (7d)
+	DefaultRequest  time.Duration // request duration when none is given (1h)
+	PendingLifetime time.Duration // how long a request may wait for a decision (24h)
+	Approvals       int           // approvals a request needs unless a policy says otherwise (1)
+	MaxReason       int           // longest reason, in bytes (1000)
+}
+
+// DefaultConfig returns the embedded defaults.
+func DefaultConfig() Config {
+	return Config{MaxGrant: 7 * 24 * time.Hour, DefaultRequest: time.Hour, PendingLifetime: 24 * time.Hour, Approvals: 1, MaxReason: 1000}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.MaxGrant <= 0 {
+		c.MaxGrant = d.MaxGrant
+	}
+	if c.DefaultRequest <= 0 {
+		c.DefaultRequest = min(d.DefaultRequest, c.MaxGrant)
+	}
+	if c.PendingLifetime <= 0 {
+		c.PendingLifetime = d.PendingLifetime
+	}
+	if c.Approvals <= 0 {
+		c.Approvals = d.Approvals
+	}
+	if c.MaxReason <= 0 {
+		c.MaxReason = d.MaxReason
+	}
+	return c
+}
+
+// RepoFiles creates bare repositories on disk. server.Repos implements it.
+type RepoFiles interface {
+	Init(ctx context.Context, name string) error
+}
+
+// Service is the access domain: identities, repositories, grants, requests
+// and the audit trail. Every change is checked against the actor's rights
+// and recorded as an audit event.
+type Service struct {
+	store Store
+	files RepoFiles
+	audit *AuditLog
+	authz *Authorizer
+	cfg   Config
+	now   func() time.Time
+}
+
+// NewService wires the domain together. now is the clock (time.Now in
+// production).
+func NewService(store Store, files RepoFiles, audit *AuditLog, cfg Config, now func() time.Time) *Service {
+	return &Service{store: store, files: files, audit: audit, authz: NewAuthorizer(store, audit, now), cfg: cfg.withDefaults(), now: now}
+}
+
+// Config returns the limits in force.
+func (s *Service) Config() Config { return s.cfg }
+
+// Authorizer returns the one decision function.
+func (s *Service) Authorizer() *Authorizer { return s.authz }
+
+// Authorize decides and audits one access; see Authorizer.Authorize.
+func (s *Service) Authorize(ctx context.Context, who Identity, repo string, action Action) Decision {
+	return s.authz.Authorize(ctx, who, repo, action)
+}
+
+// record writes the audit event of a change made by actor.
+func (s *Service) record(ctx context.Context, actor Identity, ev Event) error {
+	ev.Actor = actor.Name()
+	if ev.Remote == "" {
+		ev.Remote = actor.Remote
+	}
+	if ev.Transport == "" {
+		ev.Transport = actor.Transport
+	}
+	if ev.Result == "" {
+		ev.Result = "ok"
+	}
+	if err := s.audit.Record(ctx, ev); err != nil {
+		return fmt.Errorf("%s done but not audited: %w", ev.Action, err)
+	}
+	return nil
+}
+
+func requireAdmin(actor Identity, what string) error {
+	if !actor.Admin {
+		return fmt.Errorf("%w: %s needs an administrator", ErrForbidden, what)
+	}
+	return nil
+}
+
+// cleanText checks free text a user typed (reasons, comments): required if
+// asked, bounded, no control characters but newline and tab.
+func cleanText(field, s string, required bool, limit int) (string, error) {
+	s = strings.TrimSpace(s)
+	if required && s == "" {
+		return "", fmt.Errorf("%w: %s is required", ErrInvalid, field)
+	}
+	if len(s) > limit {
+		return "", fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalid, field, limit)
+	}
+	for _, r := range s {
+		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || r == '\uFFFD' {
+			return "", fmt.Errorf("%w: %s contains control characters or invalid UTF-8", ErrInvalid, field)
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,144 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// NewUser describes a user to create.
+type NewUser struct {
+	Name     string
+	Password string // empty: no password sign-in (tokens and keys only)
+	Groups   []string
+	Admin    bool
+	Approver bool
+}
+
+// CreateUser adds a user. Only administrators may.
+func (s *Service) CreateUser(ctx context.Context, actor Identity, nu NewUser) (User, error) {
+	if err := requireAdmin(actor, "adding a user"); err != nil {
+		return User{}, err
+	}
+	if err := ValidateUserName(nu.Name); err != nil {
+		return User{}, err
+	}
+	groups, err := cleanGroups(nu.Groups)
+	if err != nil {
+		return User{}, err
+	}
+	u := User{Name: nu.Name, Groups: groups, Admin: nu.Admin, Approver: nu.Approver, Created: s.now().UTC()}
+	if nu.Password != "" {
+		if len(nu.Password) < 8 || len(nu.Password) > 1024 {
+			return User{}, fmt.Errorf("%w: password must be 8–1024 bytes", ErrInvalid)
+		}
+		if u.PasswordHash, err = HashPassword(nu.Password); err != nil {
+			return User{}, err
+		}
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return User{}, fmt.Errorf("user %s: %w", nu.Name, err)
+	}
+	detail := fmt.Sprintf("groups=%s admin=%t approver=%t", strings.Join(groups, ","), u.Admin, u.Approver)
+	return u, s.record(ctx, actor, Event{Action: "user.create", Target: u.Name, Detail: detail})
+}
+
+func cleanGroups(in []string) ([]string, error) {
+	var out []string
+	for _, g := range in {
+		if err := ValidateUserName(g); err != nil {
+			return nil, fmt.Errorf("group: %w", err)
+		}
+		if !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// SetPassword changes a user's password. Users may change their own;
+// administrators anyone's.
+func (s *Service) SetPassword(ctx context.Context, actor Identity, name, password string) error {
+	if actor.User != name {
+		if err := requireAdmin(actor, "setting another user's password"); err != nil {
+			return err
+		}
+	}
+	if len(password) < 8 || len(password) > 1024 {
+		return fmt.Errorf("%w: password must be 8–1024 bytes", ErrInvalid)
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	if err := s.store.UpdateUser(ctx, name, func(u *User) error { u.PasswordHash = hash; return nil }); err != nil {
+		return fmt.Errorf("user %s: %w", name, err)
+	}
+	return s.record(ctx, actor, Event{Action: "user.password", Target: name})
+}
+
+// ListUsers returns every user. Only administrators and approvers may list.
+func (s *Service) ListUsers(ctx context.Context, actor Identity) ([]User, error) {
+	if !actor.Admin && !actor.Approver {
+		return nil, fmt.Errorf("%w: listing users needs an administrator or approver", ErrForbidden)
+	}
+	return s.store.ListUsers(ctx)
+}
+
+// User returns one user. Users may read themselves; administrators anyone.
+func (s *Service) User(ctx context.Context, actor Identity, name string) (User, error) {
+	if actor.User != name && !actor.Admin && !actor.Approver {
+		return User{}, fmt.Errorf("%w: reading another user needs an administrator", ErrForbidden)
+	}
+	return s.store.GetUser(ctx, name)
+}
+
+// IdentityOf loads the identity of a user who proved who they are by some
+// other means (a session, an SSH key). Disabled users have none.
+func (s *Service) IdentityOf(ctx context.Context, name, method string) (Identity, error) {
+	u, err := s.store.GetUser(ctx, name)
+	if err != nil || u.Disabled {
+		return Identity{}, fmt.Errorf("user %q: %w", name, ErrUnauthenticated)
+	}
+	return Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Method: method}, nil
+}
+
+// Authenticate checks a user name with a password or a jg_ token. Every
+// failure (unknown user, wrong secret, expired or revoked token, disabled
+// user) is the same ErrUnauthenticated.
+func (s *Service) Authenticate(ctx context.Context, name, secret string) (Identity, error) {
+	if name == "" || secret == "" || len(secret) > 1024 || ValidateUserName(name) != nil {
+		return Identity{}, ErrUnauthenticated
+	}
+	if strings.HasPrefix(secret, TokenPrefix) {
+		t, err := s.tokenFor(ctx, secret)
+		if err != nil || t.User != name {
+			return Identity{}, ErrUnauthenticated
+		}
+		return s.IdentityOf(ctx, name, "token")
+	}
+	u, err := s.store.GetUser(ctx, name)
+	if err != nil {
+		CheckPassword(dummyHash, secret)
+		if errors.Is(err, ErrNotFound) {
+			return Identity{}, ErrUnauthenticated
+		}
+		return Identity{}, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+	}
+	if u.PasswordHash == "" || !CheckPassword(u.PasswordHash, secret) || u.Disabled {
+		return Identity{}, ErrUnauthenticated
+	}
+	return Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Method: "password"}, nil
+}
+
+// AuthenticateToken checks a bare jg_ token (an API bearer token).
+func (s *Service) AuthenticateToken(ctx context.Context, secret string) (Identity, error) {
+	t, err := s.tokenFor(ctx, secret)
+	if err != nil {
+		return Identity{}, ErrUnauthenticated
+	}
+	return s.IdentityOf(ctx, t.User, "token")
+}
