@@ -1,0 +1,173 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// maxAPIBody bounds every JSON request body.
+const maxAPIBody = 1 << 20
+
+// identifyFunc says who sent an API request.
+type identifyFunc func(*http.Request) (auth.Identity, error)
+
+// apiFunc handles one API call for an identified caller and returns the
+// value to encode, or an error mapped to a status by apiStatus.
+type apiFunc func(r *http.Request, who auth.Identity) (status int, v any, err error)
+
+func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
+	handle := func(pattern string, f apiFunc) {
+		mux.Handle(pattern, h.api(identify, f))
+	}
+	handle("GET /api/v1/whoami", h.apiWhoami)
+	handle("GET /api/v1/users", h.apiListUsers)
+	handle("POST /api/v1/users", h.apiCreateUser)
+	handle("GET /api/v1/users/{name}/tokens", h.apiListTokens)
+	handle("POST /api/v1/users/{name}/tokens", h.apiCreateToken)
+	handle("POST /api/v1/users/{name}/tokens/{id}/revoke", h.apiRevokeToken)
+	handle("GET /api/v1/users/{name}/keys", h.apiListKeys)
+	handle("POST /api/v1/users/{name}/keys", h.apiAddKey)
+	handle("POST /api/v1/users/{name}/keys/remove", h.apiRemoveKey)
+	handle("GET /api/v1/repos", h.apiListRepos)
+	handle("POST /api/v1/repos", h.apiCreateRepo)
+	handle("GET /api/v1/grants", h.apiListGrants)
+	handle("POST /api/v1/grants", h.apiCreateGrant)
+	handle("GET /api/v1/grants/{id}", h.apiGetGrant)
+	handle("POST /api/v1/grants/{id}/revoke", h.apiRevokeGrant)
+	handle("POST /api/v1/grants/{id}/relinquish", h.apiRelinquishGrant)
+	handle("GET /api/v1/access/check", h.apiCheck)
+	handle("GET /api/v1/audit", h.apiAudit)
+	handle("GET /api/v1/requests", h.apiListRequests)
+	handle("POST /api/v1/requests", h.apiCreateRequest)
+	handle("GET /api/v1/requests/{id}", h.apiGetRequest)
+	handle("POST /api/v1/requests/{id}/approve", h.apiApprove)
+	handle("POST /api/v1/requests/{id}/deny", h.apiDeny)
+	handle("POST /api/v1/requests/{id}/cancel", h.apiCancel)
+	mux.Handle("/api/", h.api(identify, func(*http.Request, auth.Identity) (int, any, error) {
+		return 0, nil, fmt.Errorf("%w: no such API endpoint; see /api/v1", auth.ErrNotFound)
+	}))
+}
+
+func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		who, err := identify(r)
+		status, v := 0, any(nil)
+		if err == nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
+			status, v, err = f(r, who)
+		}
+		if err != nil {
+			status = apiStatus(err)
+			if status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="jitgit"`)
+			}
+			if status == http.StatusInternalServerError {
+				h.log.Error("api", "path", r.URL.Path, "err", err)
+			}
+			v = map[string]string{"error": err.Error()}
+		}
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.WriteHeader(status)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(v)
+	})
+}
+
+// apiStatus maps a domain error to an HTTP status.
+func apiStatus(err error) int {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, auth.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return http.StatusUnauthorized
+	case errors.Is(err, auth.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, auth.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, auth.ErrExists), errors.Is(err, auth.ErrConflict):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// remoteIdentity authenticates an API request from the network: a bearer
+// token, or Basic with a user name and a token or password. No credentials
+// is anonymous; bad credentials are an error, never anonymous.
+func (h *Handler) remoteIdentity(r *http.Request) (auth.Identity, error) {
+	var who auth.Identity
+	var err error
+	authz := r.Header.Get("Authorization")
+	switch {
+	case authz == "":
+	case strings.HasPrefix(authz, "Bearer "):
+		who, err = h.svc.AuthenticateToken(r.Context(), strings.TrimPrefix(authz, "Bearer "))
+	default:
+		user, secret, ok := r.BasicAuth()
+		if !ok {
+			return who, fmt.Errorf("%w: use Authorization: Bearer jg_… or Basic", auth.ErrUnauthenticated)
+		}
+		who, err = h.svc.Authenticate(r.Context(), user, secret)
+	}
+	if err != nil {
+		return who, fmt.Errorf("%w: the token or password was not accepted", auth.ErrUnauthenticated)
+	}
+	who.Remote, who.Transport = r.RemoteAddr, "api"
+	return who, nil
+}
+
+// decode reads a JSON body strictly into v.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("%w: the request needs a JSON body", auth.ErrInvalid)
+		}
+		return fmt.Errorf("%w: JSON body: %v", auth.ErrInvalid, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: JSON body: one object only", auth.ErrInvalid)
+	}
+	return nil
+}
+
+// needUser refuses anonymous callers.
+func needUser(who auth.Identity) error {
+	if who.Anonymous() && who.Method != "socket" {
+		return fmt.Errorf("%w: send a token: Authorization: Bearer jg_…", auth.ErrUnauthenticated)
+	}
+	return nil
+}
+
+// optDuration parses an optional duration field; "" is zero.
+func optDuration(s string, max time.Duration) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	return auth.ParseDuration(s, max)
+}
+
+func parseBool(s string) bool {
+	b, _ := strconv.ParseBool(s)
+	return b
+}

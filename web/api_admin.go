@@ -1,0 +1,263 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+func (h *Handler) apiWhoami(r *http.Request, who auth.Identity) (int, any, error) {
+	if err := needUser(who); err != nil {
+		return 0, nil, err
+	}
+	return 0, map[string]any{"user": who.Name(), "groups": who.Groups, "admin": who.Admin, "approver": who.Approver, "method": who.Method}, nil
+}
+
+func (h *Handler) apiListUsers(r *http.Request, who auth.Identity) (int, any, error) {
+	us, err := h.svc.ListUsers(r.Context(), who)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]userView, 0, len(us))
+	for _, u := range us {
+		out = append(out, viewUser(u))
+	}
+	return 0, out, nil
+}
+
+func (h *Handler) apiCreateUser(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		Name     string   `json:"name"`
+		Password string   `json:"password"`
+		Groups   []string `json:"groups"`
+		Admin    bool     `json:"admin"`
+		Approver bool     `json:"approver"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	u, err := h.svc.CreateUser(r.Context(), who, auth.NewUser{Name: in.Name, Password: in.Password, Groups: in.Groups, Admin: in.Admin, Approver: in.Approver})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, viewUser(u), nil
+}
+
+func (h *Handler) apiListTokens(r *http.Request, who auth.Identity) (int, any, error) {
+	ts, err := h.svc.ListTokens(r.Context(), who, r.PathValue("name"))
+	if ts == nil {
+		ts = []auth.Token{}
+	}
+	return 0, ts, err
+}
+
+func (h *Handler) apiCreateToken(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		Name    string `json:"name"`
+		Expires string `json:"expires"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	ttl, err := optDuration(in.Expires, auth.MaxTokenLifetime)
+	if err != nil {
+		return 0, nil, err
+	}
+	secret, t, err := h.svc.CreateToken(r.Context(), who, r.PathValue("name"), in.Name, ttl)
+	if err != nil {
+		return 0, nil, err
+	}
+	t.Hash = ""
+	return http.StatusCreated, map[string]any{"token": secret, "id": t.ID, "user": t.User, "expires": t.Expires}, nil
+}
+
+func (h *Handler) apiRevokeToken(r *http.Request, who auth.Identity) (int, any, error) {
+	err := h.svc.RevokeToken(r.Context(), who, r.PathValue("name"), r.PathValue("id"))
+	return 0, map[string]string{"revoked": r.PathValue("id")}, err
+}
+
+func (h *Handler) apiListKeys(r *http.Request, who auth.Identity) (int, any, error) {
+	ks, err := h.svc.ListKeys(r.Context(), who, r.PathValue("name"))
+	if ks == nil {
+		ks = []auth.Key{}
+	}
+	return 0, ks, err
+}
+
+func (h *Handler) apiAddKey(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		Key string `json:"key"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	k, err := h.svc.AddKey(r.Context(), who, r.PathValue("name"), in.Key)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, k, nil
+}
+
+func (h *Handler) apiRemoveKey(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		Fingerprint string `json:"fingerprint"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	err := h.svc.RemoveKey(r.Context(), who, r.PathValue("name"), in.Fingerprint)
+	return 0, map[string]string{"removed": in.Fingerprint}, err
+}
+
+func (h *Handler) apiListRepos(r *http.Request, who auth.Identity) (int, any, error) {
+	if err := needUser(who); err != nil {
+		return 0, nil, err
+	}
+	rs, err := h.svc.ListRepos(r.Context(), who)
+	if rs == nil {
+		rs = []auth.Repo{}
+	}
+	return 0, rs, err
+}
+
+func (h *Handler) apiCreateRepo(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	repo, err := h.svc.CreateRepo(r.Context(), who, in.Name, in.Description)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, repo, nil
+}
+
+func (h *Handler) apiListGrants(r *http.Request, who auth.Identity) (int, any, error) {
+	if err := needUser(who); err != nil {
+		return 0, nil, err
+	}
+	q := r.URL.Query()
+	gs, err := h.svc.ListGrants(r.Context(), who, auth.GrantFilter{User: q.Get("user"), Repo: q.Get("repo"), All: parseBool(q.Get("all"))})
+	if err != nil {
+		return 0, nil, err
+	}
+	now := time.Now()
+	out := make([]grantView, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, viewGrant(g, now))
+	}
+	return 0, out, nil
+}
+
+func (h *Handler) apiGetGrant(r *http.Request, who auth.Identity) (int, any, error) {
+	if err := needUser(who); err != nil {
+		return 0, nil, err
+	}
+	g, err := h.svc.Grant(r.Context(), who, r.PathValue("id"))
+	return 0, viewGrant(g, time.Now()), err
+}
+
+func (h *Handler) apiCreateGrant(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		User     string `json:"user"`
+		Group    string `json:"group"`
+		Repo     string `json:"repo"`
+		Access   string `json:"access"`
+		Duration string `json:"duration"`
+		Reason   string `json:"reason"`
+		Origin   string `json:"origin"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	subject, err := subjectOf(in.User, in.Group)
+	if err != nil {
+		return 0, nil, err
+	}
+	level, err := auth.ParseLevel(in.Access)
+	if err != nil {
+		return 0, nil, err
+	}
+	d, err := auth.ParseDuration(in.Duration, h.svc.Config().MaxGrant)
+	if err != nil {
+		return 0, nil, err
+	}
+	origin := auth.OriginAdmin
+	if in.Origin == string(auth.OriginBulk) {
+		origin = auth.OriginBulk
+	}
+	g, err := h.svc.AddGrant(r.Context(), who, auth.NewGrant{Subject: subject, Repo: in.Repo, Level: level, Duration: d, Reason: in.Reason, Origin: origin})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, viewGrant(g, time.Now()), nil
+}
+
+func (h *Handler) apiRevokeGrant(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			return 0, nil, err
+		}
+	}
+	g, err := h.svc.RevokeGrant(r.Context(), who, r.PathValue("id"), in.Reason)
+	return 0, viewGrant(g, time.Now()), err
+}
+
+func (h *Handler) apiRelinquishGrant(r *http.Request, who auth.Identity) (int, any, error) {
+	if err := needUser(who); err != nil {
+		return 0, nil, err
+	}
+	g, err := h.svc.RelinquishGrant(r.Context(), who, r.PathValue("id"))
+	return 0, viewGrant(g, time.Now()), err
+}
+
+func (h *Handler) apiCheck(r *http.Request, who auth.Identity) (int, any, error) {
+	if err := needUser(who); err != nil {
+		return 0, nil, err
+	}
+	q := r.URL.Query()
+	level, err := auth.ParseLevel(q.Get("access"))
+	if err != nil {
+		return 0, nil, err
+	}
+	user := q.Get("user")
+	if user == "" {
+		user = who.User
+	}
+	d, err := h.svc.Check(r.Context(), who, user, q.Get("repo"), level)
+	if err != nil {
+		return 0, nil, err
+	}
+	return 0, viewDecision(d, user, q.Get("repo")), nil
+}
+
+func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, any, error) {
+	q := r.URL.Query()
+	f := auth.EventFilter{User: q.Get("user"), Repo: q.Get("repo"), Action: q.Get("action")}
+	if s := q.Get("since"); s != "" {
+		t, err := parseSince(s, time.Now())
+		if err != nil {
+			return 0, nil, err
+		}
+		f.Since = t
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := parseLimit(s)
+		if err != nil {
+			return 0, nil, err
+		}
+		f.Limit = n
+	}
+	evs, err := h.svc.Events(r.Context(), who, f)
+	if evs == nil {
+		evs = []auth.Event{}
+	}
+	return 0, evs, err
+}

@@ -1,0 +1,62 @@
+// Package web serves jitgit's HTML pages and its JSON API (/api/v1).
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// Options configures the web handler.
+type Options struct {
+	Service   *auth.Service
+	PublicURL string // e.g. http://127.0.0.1:3000, no trailing slash
+	SSHURL    string // e.g. ssh://git@127.0.0.1:2222, empty when SSH is off
+	Logger    *slog.Logger
+	// SecureCookies marks session cookies Secure; set when served over TLS.
+	SecureCookies bool
+}
+
+// Handler serves the pages and the API to browsers and API clients.
+type Handler struct {
+	svc  *auth.Service
+	opts Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+	csrf *http.CrossOriginProtection
+	pg   *pages
+}
+
+// New returns the web handler.
+func New(o Options) *Handler {
+	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{svc: o.Service, opts: o, log: o.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection()}
+	h.routeAPI(h.mux, h.remoteIdentity)
+	h.routePages(h.mux)
+	return h
+}
+
+// ServeHTTP serves a request from the network. Every state-changing
+// request must pass the cross-origin check; pages add their own token.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("X-Frame-Options", "DENY")
+	h.csrf.Handler(h.mux).ServeHTTP(w, r)
+}
+
+// AdminSocket returns the API as served on the unix socket: every request
+// acts as the local administrator. Whoever can open the socket (mode 0600)
+// is trusted.
+func (h *Handler) AdminSocket() http.Handler {
+	mux := http.NewServeMux()
+	h.routeAPI(mux, func(*http.Request) (auth.Identity, error) {
+		return auth.Identity{Method: "socket", Admin: true, Transport: "cli", Remote: "unix"}, nil
+	})
+	return mux
+}
