@@ -1,0 +1,177 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// auditHead is the end of the audit chain: the last sequence number handed
+// out and that event's hash.
+type auditHead struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// EventHash returns the hash that chains e: the hex SHA-256 of e.Prev
+// followed by the JSON encoding of e with its Hash field empty. Seq, Prev and
+// every other field are covered. It panics if e.Time lies outside years
+// 0–9999, which AppendEvents refuses.
+func EventHash(e auth.Event) string {
+	e.Hash = ""
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(fmt.Sprintf("storage: encode event %d: %v", e.Seq, err))
+	}
+	h := sha256.New()
+	h.Write([]byte(e.Prev))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// readHead returns the end of the audit chain, zero when it is empty.
+func readHead(txn *badger.Txn) (auditHead, error) {
+	h, err := get[auditHead](txn, []byte(keyAuditHead), "audit head")
+	if errors.Is(err, auth.ErrNotFound) {
+		return auditHead{}, nil
+	}
+	return h, err
+}
+
+// AppendEvents numbers the events after the last stored one, chains each to
+// its predecessor by hash, and stores them durably in one transaction. A
+// zero Time is set to now; times are kept in UTC. It returns the events as
+// stored. Calls are serialized.
+func (db *DB) AppendEvents(ctx context.Context, evs []auth.Event) ([]auth.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	db.appendMu.Lock()
+	defer db.appendMu.Unlock()
+	var out []auth.Event
+	err := db.update(func(txn *badger.Txn) error {
+		head, err := readHead(txn)
+		if err != nil {
+			return err
+		}
+		out = make([]auth.Event, len(evs))
+		now := time.Now().UTC()
+		for i, e := range evs {
+			if e.Time.IsZero() {
+				e.Time = now
+			}
+			e.Time = e.Time.UTC()
+			if y := e.Time.Year(); y < 0 || y > 9999 {
+				return fmt.Errorf("%w: audit event time %v", auth.ErrInvalid, e.Time)
+			}
+			e.Seq = head.Seq + 1
+			e.Prev = head.Hash
+			e.Hash = EventHash(e)
+			if err := set(txn, eventKey(e.Seq), e); err != nil {
+				return fmt.Errorf("audit event %d: %w", e.Seq, err)
+			}
+			head = auditHead{Seq: e.Seq, Hash: e.Hash}
+			out[i] = e
+		}
+		return set(txn, []byte(keyAuditHead), head)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("append %d audit events: %w", len(evs), err)
+	}
+	return out, nil
+}
+
+// ListEvents returns the events with Seq > after in order, at most limit of
+// them (0: all).
+func (db *DB) ListEvents(ctx context.Context, after uint64, limit int) ([]auth.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []auth.Event
+	err := db.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Seek(eventKey(after + 1)); it.Valid(); it.Next() {
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+			var e auth.Event
+			if err := it.Item().Value(func(b []byte) error { return decode(b, &e) }); err != nil {
+				return fmt.Errorf("audit event %d: %w", eventSeq(it.Item().Key()), err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	return out, nil
+}
+
+// ChainError says where the audit chain is broken.
+type ChainError struct {
+	Seq     uint64 // the first event that does not verify
+	Problem string
+}
+
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("audit chain broken at event %d: %s", e.Seq, e.Problem)
+}
+
+// VerifyAudit walks the audit chain from the first event and checks that the
+// sequence has no gaps, that each event names its predecessor's hash, that
+// each hash matches the event, and that the chain ends where the stored head
+// says. It returns a *ChainError for the first event that fails.
+func (db *DB) VerifyAudit(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.view(func(txn *badger.Txn) error {
+		head, err := readHead(txn)
+		if err != nil {
+			return err
+		}
+		var last auditHead
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			seq := eventSeq(it.Item().Key())
+			if seq%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			var e auth.Event
+			if err := it.Item().Value(func(b []byte) error { return decode(b, &e) }); err != nil {
+				return &ChainError{Seq: seq, Problem: err.Error()}
+			}
+			switch {
+			case seq != last.Seq+1:
+				return &ChainError{Seq: last.Seq + 1, Problem: fmt.Sprintf("missing; next stored is %d", seq)}
+			case e.Seq != seq:
+				return &ChainError{Seq: seq, Problem: fmt.Sprintf("stored under %d but says %d", seq, e.Seq)}
+			case e.Prev != last.Hash:
+				return &ChainError{Seq: seq, Problem: "does not name the previous event's hash"}
+			case EventHash(e) != e.Hash:
+				return &ChainError{Seq: seq, Problem: "hash does not match its contents"}
+			}
+			last = auditHead{Seq: seq, Hash: e.Hash}
+		}
+		if last != head {
+			return &ChainError{Seq: last.Seq + 1, Problem: fmt.Sprintf("chain ends at %d but the head says %d", last.Seq, head.Seq)}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,176 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// grantEntries are the records of g: the grant itself and its copy in the
+// subject index. The copy expires a day after the grant ends; that is
+// clean-up only, since readers compare End with the clock themselves.
+func grantEntries(g auth.Grant) ([]*badger.Entry, error) {
+	b, err := encode(g)
+	if err != nil {
+		return nil, err
+	}
+	idx := badger.NewEntry(grantSubjectKey(g.Subject, g.ID), b)
+	if end := g.End(); !end.IsZero() {
+		idx.ExpiresAt = expiresAt(end.Add(indexGrace))
+	}
+	return []*badger.Entry{badger.NewEntry(grantKey(g.ID), b), idx}, nil
+}
+
+// checkGrant rejects a grant that cannot be stored.
+func checkGrant(g auth.Grant) error {
+	if err := checkID("grant id", g.ID); err != nil {
+		return err
+	}
+	return checkSegment("grant subject", g.Subject)
+}
+
+// createGrant stores a new grant and its index entry in txn.
+func createGrant(txn *badger.Txn, g auth.Grant) error {
+	if err := checkGrant(g); err != nil {
+		return err
+	}
+	ok, err := exists(txn, grantKey(g.ID))
+	if err != nil {
+		return fmt.Errorf("grant %q: %w", g.ID, err)
+	}
+	if ok {
+		return fmt.Errorf("grant %q: %w", g.ID, auth.ErrExists)
+	}
+	return setGrant(txn, g)
+}
+
+// setGrant writes g and its index entry in txn.
+func setGrant(txn *badger.Txn, g auth.Grant) error {
+	es, err := grantEntries(g)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if err := txn.SetEntry(e); err != nil {
+			return fmt.Errorf("grant %q: %w", g.ID, err)
+		}
+	}
+	return nil
+}
+
+// CreateGrant stores a new grant and indexes it under its subject. The id
+// must be new and the subject must not contain '/'.
+func (db *DB) CreateGrant(ctx context.Context, g auth.Grant) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkGrant(g); err != nil {
+		return err
+	}
+	return db.update(func(txn *badger.Txn) error { return createGrant(txn, g) })
+}
+
+// GetGrant returns the grant id, ended or not.
+func (db *DB) GetGrant(ctx context.Context, id string) (auth.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return auth.Grant{}, err
+	}
+	var g auth.Grant
+	err := db.view(func(txn *badger.Txn) error {
+		var err error
+		g, err = get[auth.Grant](txn, grantKey(id), fmt.Sprintf("grant %q", id))
+		return err
+	})
+	return g, err
+}
+
+// UpdateGrant applies fn to the grant id atomically and rewrites its subject
+// index entry to match, moving it if fn changed the subject. fn may not
+// change the id.
+func (db *DB) UpdateGrant(ctx context.Context, id string, fn func(*auth.Grant) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.update(func(txn *badger.Txn) error {
+		g, err := get[auth.Grant](txn, grantKey(id), fmt.Sprintf("grant %q", id))
+		if err != nil {
+			return err
+		}
+		oldSubject := g.Subject
+		if err := fn(&g); err != nil {
+			return err
+		}
+		if g.ID != id {
+			return fmt.Errorf("%w: grant %q: the id cannot change", auth.ErrInvalid, id)
+		}
+		if err := checkSegment("grant subject", g.Subject); err != nil {
+			return err
+		}
+		if g.Subject != oldSubject {
+			if err := txn.Delete(grantSubjectKey(oldSubject, id)); err != nil {
+				return fmt.Errorf("grant %q: %w", id, err)
+			}
+		}
+		return setGrant(txn, g)
+	})
+}
+
+// GrantsFor returns the grants of the given subjects that end after now,
+// including those that have not started yet, subject by subject. It reads
+// only the subject index: one prefix scan per subject. The index may have
+// dropped grants that ended more than a day before the real clock, so now
+// should not lie far in the past.
+func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) ([]auth.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []auth.Grant
+	err := db.view(func(txn *badger.Txn) error {
+		for i, s := range subjects {
+			if slices.Contains(subjects[:i], s) || checkSegment("subject", s) != nil {
+				continue
+			}
+			gs, err := scan[auth.Grant](txn, grantSubjectPrefix(s))
+			if err != nil {
+				return err
+			}
+			for _, g := range gs {
+				if g.End().After(now) {
+					out = append(out, g)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("grants for %v: %w", subjects, err)
+	}
+	return out, nil
+}
+
+// ListGrants returns every grant, newest first; expired and ended ones
+// included.
+func (db *DB) ListGrants(ctx context.Context) ([]auth.Grant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var gs []auth.Grant
+	err := db.view(func(txn *badger.Txn) error {
+		var err error
+		gs, err = scan[auth.Grant](txn, []byte(prefixGrant))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	slices.SortFunc(gs, func(a, b auth.Grant) int {
+		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
+	})
+	return gs, nil
+}
