@@ -54,7 +54,8 @@ type Store interface {
 	CreateRequest(ctx context.Context, r Request) error
 	GetRequest(ctx context.Context, id string) (Request, error)
 	// UpdateRequest changes a request; when fn also returns a grant, that
-	// grant is created in the same transaction.
+	// grant is stored in the same transaction: created, or replaced when a
+	// grant with its id exists (an extension moving the end).
 	UpdateRequest(ctx context.Context, id string, fn func(*Request) (*Grant, error)) error
 	ListRequests(ctx context.Context) ([]Request, error)
 

@@ -3,6 +3,7 @@ package storage
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -72,7 +73,7 @@ func (db *DB) UpdateRequest(ctx context.Context, id string, fn func(*auth.Reques
 		if g == nil {
 			return nil
 		}
-		return createGrant(txn, *g)
+		return putRequestGrant(txn, *g)
 	})
 }
 
@@ -94,4 +95,24 @@ func (db *DB) ListRequests(ctx context.Context) ([]auth.Request, error) {
 		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
 	})
 	return rs, nil
+}
+
+// putRequestGrant stores the grant of an approved request: a new grant, or
+// an extended one replacing the grant with its id. An extension may move the
+// end but not change whom the grant is for.
+func putRequestGrant(txn *badger.Txn, g auth.Grant) error {
+	old, err := get[auth.Grant](txn, grantKey(g.ID), fmt.Sprintf("grant %q", g.ID))
+	if errors.Is(err, auth.ErrNotFound) {
+		return createGrant(txn, g)
+	}
+	if err != nil {
+		return err
+	}
+	if old.Subject != g.Subject || old.Repo != g.Repo {
+		return fmt.Errorf("grant %q belongs to another subject or repository (an extension cannot change them): %w", g.ID, auth.ErrExists)
+	}
+	if err := checkGrant(g); err != nil {
+		return err
+	}
+	return setGrant(txn, g)
 }
