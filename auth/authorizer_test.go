@@ -103,7 +103,7 @@ func TestDecisionTable(t *testing.T) {
 	}{
 		{"alice", "acme/payments", auth.ActionRead, true, aliceRead.ID},
 		{"alice", "acme/payments", auth.ActionWrite, false, "alice has read access to acme/payments but no active grant to write it"},
-		{"alice", "acme/web", auth.ActionRead, true, "write on acme/web"},      // write implies read
+		{"alice", "acme/web", auth.ActionRead, true, "write on acme/web"},          // write implies read
 		{"alice", "acme/web", auth.ActionAdmin, false, "no active grant to admin"}, // but not admin
 		{"alice", "acme-other/x", auth.ActionRead, false, "alice has no active grant to read acme-other/x"},
 		{"bob", "acme/payments", auth.ActionWrite, true, "group:sre"},      // group grant, owner/*
