@@ -24,9 +24,9 @@ func denyMessage(d auth.Decision, publicURL, repo string, action auth.Action) st
 	if reason == "" {
 		reason = "access denied"
 	}
-	q := url.Values{"repo": {repo}, "access": {action.String()}}
-	// repo is canonical (a-z, 0-9, '-', '_', '.', '/'), so the '/' may stay
-	// readable in the query.
-	query := strings.ReplaceAll(q.Encode(), "%2F", "/")
+	// repo is canonical (a-z, 0-9, '-', '_', '.', '/'), so it needs no
+	// escaping in the query.
+	query := "repo=" + url.QueryEscape(repo) + "&access=" + action.String()
+	query = strings.ReplaceAll(query, "%2F", "/")
 	return reason + "\nAsk for access: " + strings.TrimRight(publicURL, "/") + "/requests/new?" + query + "\n"
 }
