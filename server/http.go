@@ -267,7 +267,7 @@ func (h *HTTP) rpc(w http.ResponseWriter, r *http.Request, job Job) {
 func (h *HTTP) tooLarge(w http.ResponseWriter, r *http.Request, job Job, max int64) {
 	h.log.Info("git http: body too large", "repo", job.Repo, "service", job.Service, "user", job.Who.Name(), "remote", r.RemoteAddr, "limit", max)
 	w.Header().Set("Connection", "close")
-	text(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large: the server accepts at most %d MiB for git-%s\n", max>>20, job.Service))
+	text(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large: the server accepts at most %s for git-%s\n", byteSize(max), job.Service))
 }
 
 // finish logs the run and, when git wrote nothing, turns a failure into an
@@ -362,6 +362,19 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 		return 0, errBodyTooLarge
 	}
 	return n, err
+}
+
+// byteSize prints a limit the way people read it: "64 MiB", "512 KiB".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // pktLine encodes s as one Git pkt-line.

@@ -431,7 +431,7 @@ func TestBodyLimits(t *testing.T) {
 	hdr := basic("alice", "alice-pw")
 	hdr.Set("Content-Type", "application/x-git-receive-pack-request")
 	resp, body := s.do("POST", "/acme/payments.git/git-receive-pack", hdr, bytes.NewReader(make([]byte, limit+1)))
-	if resp.StatusCode != 413 || !strings.Contains(body, "too large") {
+	if resp.StatusCode != 413 || !strings.Contains(body, "at most 64 KiB for git-receive-pack") {
 		t.Errorf("large body: %d %q", resp.StatusCode, body)
 	}
 	if s.run.Runs() != 0 {
@@ -610,5 +610,33 @@ func TestNonGitRequestsFallBack(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 404 {
 		t.Errorf("no fallback: %d", resp.StatusCode)
+	}
+}
+
+func TestRepoHooksNeverRun(t *testing.T) {
+	s := newTestServer(t, HTTPConfig{}, "")
+	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
+	p, _ := s.repos.Path("acme/payments")
+	marker := filepath.Join(t.TempDir(), "ran")
+	hook := "#!/bin/sh\ntouch " + marker + "\n"
+	if err := os.MkdirAll(filepath.Join(p, "hooks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"pre-receive", "update", "post-receive", "post-update", "reference-transaction"} {
+		if err := os.WriteFile(filepath.Join(p, "hooks", name), []byte(hook), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("git", "config", "--file", filepath.Join(p, "config"), "core.hooksPath", filepath.Join(p, "hooks")).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	work := t.TempDir()
+	head := s.commit(filepath.Join(work, "src"), "a.txt", []byte("one\n"))
+	s.mustGit(filepath.Join(work, "src"), "push", "-q", s.url("alice", "acme/payments"), "main")
+	if got := s.serverRef("acme/payments", "main"); got != head {
+		t.Fatalf("server main = %q, want %q", got, head)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("a hook inside the repository ran")
 	}
 }
