@@ -12,14 +12,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
+(cd "$top" && go build -o "$work/jitgit" ./cmd/jitgit && go build -o "$work/httpbackend" ./bench/httpbackend &&
+  go run ./fixtures/genrepo -out "$work/gen.git" -size 24MB)
 export HOME=$work GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
 git config --global user.email bench@example.com
 git config --global user.name bench
 
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-go build -o "$work/jitgit" "$top/cmd/jitgit"
-go build -o "$work/httpbackend" "$top/bench/httpbackend"
-go run "$top/fixtures/genrepo" -out "$work/gen.git" -size 24MB
 packed=$(du -sk "$work/gen.git" | cut -f1)
 
 jport=$(port); bport=$(port)
