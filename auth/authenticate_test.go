@@ -1,0 +1,106 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+func TestAuthenticate(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.CreateUser(ctx, f.admin, auth.NewUser{Name: "pat", Password: "correct horse battery", Groups: []string{"sre"}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.svc.Authenticate(ctx, "pat", "correct horse battery")
+	if err != nil || id.User != "pat" || id.Method != "password" || len(id.Groups) != 1 {
+		t.Fatalf("password sign-in: %+v %v", id, err)
+	}
+	secret, tok, err := f.svc.CreateToken(ctx, f.admin, "pat", "ci", 30*24*time.Hour)
+	if err != nil || !strings.HasPrefix(secret, "jg_") {
+		t.Fatalf("token: %q %v", secret, err)
+	}
+	if id, err := f.svc.Authenticate(ctx, "pat", secret); err != nil || id.Method != "token" {
+		t.Fatalf("token sign-in: %+v %v", id, err)
+	}
+	ts, _ := f.svc.ListTokens(ctx, f.admin, "pat")
+	if len(ts) != 1 || ts[0].Hash != "" {
+		t.Fatalf("token list leaks or misses: %+v", ts)
+	}
+	for _, c := range []struct{ name, user, secret string }{
+		{"wrong password", "pat", "wrong horse battery"},
+		{"unknown user", "nobody", "correct horse battery"},
+		{"empty password", "pat", ""},
+		{"empty user", "", secret},
+		{"token of another user", "alice", secret},
+		{"malformed token", "pat", "jg_short"},
+		{"token with a byte changed", "pat", secret[:len(secret)-1] + "A"},
+		{"user without a password", "alice", "anything at all"},
+		{"odd user name", "../pat", "correct horse battery"},
+	} {
+		if _, err := f.svc.Authenticate(ctx, c.user, c.secret); !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Errorf("%s: err = %v, want unauthenticated", c.name, err)
+		}
+	}
+	f.clock.t = tok.Expires
+	if _, err := f.svc.Authenticate(ctx, "pat", secret); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("expired token accepted: %v", err)
+	}
+	f.clock.t = tok.Created
+	if err := f.svc.RevokeToken(ctx, f.admin, "pat", tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, "pat", secret); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("revoked token accepted: %v", err)
+	}
+	evs, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{})
+	for _, e := range evs {
+		if strings.Contains(e.Detail+e.Target, secret) || strings.Contains(e.Detail, "horse") {
+			t.Fatalf("a secret reached the audit trail: %+v", e)
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	good := map[string]string{
+		"acme/payments": "acme/payments", "acme/payments.git": "acme/payments", "a-1/b_c.d": "a-1/b_c.d",
+	}
+	for in, want := range good {
+		if got, err := auth.CanonicalRepo(in); err != nil || got != want {
+			t.Errorf("CanonicalRepo(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{
+		"", "acme", "/acme/x", "acme/x/y", "../x", "acme/..", "acme/.x", "-acme/x", "acme/-x", "ACME/x", "acme/X",
+		"acme/x.git.git", "acme/x.", "acme/a..b", "acme/x\x00", "acme/x\n", "acme/ x", "acme\\x", "acme/%2e%2e", "acme//x",
+		"acme/" + strings.Repeat("x", 101),
+	} {
+		if got, err := auth.CanonicalRepo(in); err == nil {
+			t.Errorf("CanonicalRepo(%q) = %q, want an error", in, got)
+		}
+	}
+	if !auth.RepoMatches("acme/*", "acme/x") || auth.RepoMatches("acme/*", "acme-other/x") || auth.RepoMatches("acme/*", "acme/") {
+		t.Error("RepoMatches owner/* is wrong")
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	week := 7 * 24 * time.Hour
+	for in, want := range map[string]time.Duration{"90m": 90 * time.Minute, "2h": 2 * time.Hour, "7d": week, "1d12h": 36 * time.Hour} {
+		if got, err := auth.ParseDuration(in, week); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "0s", "-1h", "1x", "d", "-1d", "8d", "7d1s", "99999999999999999d", "9223372036854775807ns1h", "1d-1h", "2562048h"} {
+		if got, err := auth.ParseDuration(in, week); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want an error", in, got)
+		}
+	}
+	if got := auth.FormatDuration(36*time.Hour + 90*time.Second); got != "1d12h1m30s" {
+		t.Errorf("FormatDuration = %q", got)
+	}
+}

@@ -1,0 +1,267 @@
+package auth_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
+)
+
+// clock is a settable time source for tests.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// fixture is a real in-memory store with the domain on top.
+type fixture struct {
+	db    *storage.DB
+	svc   *auth.Service
+	clock *clock
+	admin auth.Identity
+}
+
+// dirs is a RepoFiles that only remembers names; repository files are the
+// server's concern and tested there.
+type dirs map[string]bool
+
+func (d dirs) Init(_ context.Context, name string) error { d[name] = true; return nil }
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db, err := storage.OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+	audit := auth.NewAuditLog(db, c.now)
+	t.Cleanup(func() { audit.Close(); db.Close() })
+	svc := auth.NewService(db, dirs{}, audit, auth.DefaultConfig(), c.now)
+	f := &fixture{db: db, svc: svc, clock: c, admin: auth.Identity{Method: "socket", Admin: true}}
+	for _, u := range []auth.NewUser{
+		{Name: "alice"}, {Name: "bob", Groups: []string{"sre"}}, {Name: "carol", Groups: []string{"payments"}},
+	} {
+		if _, err := svc.CreateUser(context.Background(), f.admin, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range []string{"acme/payments", "acme/web", "acme-other/x", "public/docs", "mirrors/linux"} {
+		if _, err := svc.CreateRepo(context.Background(), f.admin, r, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func (f *fixture) grant(t *testing.T, subject, repo string, level auth.Level, d time.Duration) auth.Grant {
+	t.Helper()
+	g, err := f.svc.AddGrant(context.Background(), f.admin, auth.NewGrant{Subject: subject, Repo: repo, Level: level, Duration: d, Reason: "test"})
+	if err != nil {
+		t.Fatalf("grant %s %s: %v", subject, repo, err)
+	}
+	return g
+}
+
+func (f *fixture) who(t *testing.T, name string) auth.Identity {
+	t.Helper()
+	if name == "" {
+		return auth.Identity{}
+	}
+	id, err := f.svc.IdentityOf(context.Background(), name, "token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (f *fixture) decide(t *testing.T, user, repo string, a auth.Action) auth.Decision {
+	t.Helper()
+	return f.svc.Authorizer().Decide(context.Background(), f.who(t, user), repo, a)
+}
+
+func TestDecisionTable(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	aliceRead := f.grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
+	f.grant(t, "user:alice", "acme/web", auth.LevelWrite, time.Hour)
+	f.grant(t, "group:sre", "acme/*", auth.LevelWrite, time.Hour)
+	f.grant(t, "user:carol", "acme/payments", auth.LevelAdmin, time.Hour)
+	if err := f.svc.SyncPolicies(ctx, "config", []auth.Policy{
+		{ID: "public-read", Subjects: []string{"anyone"}, Repos: []string{"public/*"}, Effect: auth.Allow, Level: auth.LevelRead},
+		{ID: "users-read-mirrors", Subjects: []string{"users"}, Repos: []string{"mirrors/*"}, Effect: auth.Allow, Level: auth.LevelRead},
+		{ID: "no-sre-web-write", Subjects: []string{"group:sre"}, Repos: []string{"acme/web"}, Effect: auth.Deny, Level: auth.LevelWrite, Description: "web is frozen for SRE"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		user, repo string
+		action     auth.Action
+		allowed    bool
+		why        string
+	}{
+		{"alice", "acme/payments", auth.ActionRead, true, aliceRead.ID},
+		{"alice", "acme/payments", auth.ActionWrite, false, "alice has read access to acme/payments but no active grant to write it"},
+		{"alice", "acme/web", auth.ActionRead, true, "write on acme/web"},          // write implies read
+		{"alice", "acme/web", auth.ActionAdmin, false, "no active grant to admin"}, // but not admin
+		{"alice", "acme-other/x", auth.ActionRead, false, "alice has no active grant to read acme-other/x"},
+		{"bob", "acme/payments", auth.ActionWrite, true, "group:sre"},      // group grant, owner/*
+		{"bob", "acme-other/x", auth.ActionRead, false, "no active grant"}, // acme/* is not acme-other/*
+		{"bob", "acme/web", auth.ActionWrite, false, "policy no-sre-web-write forbids write access to acme/web for bob: web is frozen for SRE"},
+		{"bob", "acme/web", auth.ActionRead, true, "group:sre"}, // the write deny leaves read alone
+		{"carol", "acme/payments", auth.ActionWrite, true, "admin on acme/payments"},
+		{"carol", "acme/web", auth.ActionRead, false, "no active grant"},
+		{"", "public/docs", auth.ActionRead, true, "policy public-read"},
+		{"", "public/docs", auth.ActionWrite, false, "anonymous write access to public/docs is not allowed"},
+		{"", "acme/payments", auth.ActionRead, false, "anonymous read access"},
+		{"alice", "public/docs", auth.ActionRead, true, "policy public-read"},
+		{"alice", "mirrors/linux", auth.ActionRead, true, "policy users-read-mirrors"},
+		{"", "mirrors/linux", auth.ActionRead, false, "anonymous"},
+		{"alice", "../etc/passwd", auth.ActionRead, false, "not a repository name"},
+		{"alice", "ACME/payments", auth.ActionRead, false, "not a repository name"},
+		{"alice", "acme/payments", auth.LevelNone, false, "not an access level"},
+	}
+	for _, c := range cases {
+		d := f.decide(t, c.user, c.repo, c.action)
+		if d.Allowed != c.allowed || !strings.Contains(d.Reason, c.why) {
+			t.Errorf("%s %s %s: allowed=%v reason=%q; want allowed=%v reason containing %q", c.user, c.action, c.repo, d.Allowed, d.Reason, c.allowed, c.why)
+		}
+	}
+}
+
+func TestGrantWindowEdges(t *testing.T) {
+	f := newFixture(t)
+	start := f.clock.t
+	g := f.grant(t, "user:alice", "acme/payments", auth.LevelWrite, 2*time.Hour)
+	for _, c := range []struct {
+		at      time.Time
+		allowed bool
+	}{
+		{start.Add(-time.Nanosecond), false}, // before it starts
+		{start, true},
+		{g.Expires.Add(-time.Nanosecond), true},
+		{g.Expires, false}, // the window is half-open
+		{g.Expires.Add(time.Hour), false},
+	} {
+		f.clock.t = c.at
+		d := f.decide(t, "alice", "acme/payments", auth.ActionWrite)
+		if d.Allowed != c.allowed {
+			t.Errorf("at %s: allowed=%v, want %v (%s)", c.at.Sub(start), d.Allowed, c.allowed, d.Reason)
+		}
+		if d.Allowed && (d.Grant != g.ID || !d.Expires.Equal(g.Expires)) {
+			t.Errorf("decided by %s until %s, want %s until %s", d.Grant, d.Expires, g.ID, g.Expires)
+		}
+	}
+}
+
+func TestRevokeTakesEffectAtOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	g := f.grant(t, "user:alice", "acme/payments", auth.LevelWrite, time.Hour)
+	if !f.decide(t, "alice", "acme/payments", auth.ActionWrite).Allowed {
+		t.Fatal("grant does not allow")
+	}
+	if _, err := f.svc.RevokeGrant(ctx, f.admin, g.ID, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.decide(t, "alice", "acme/payments", auth.ActionRead); d.Allowed {
+		t.Fatalf("revoked grant still allows: %s", d.Reason)
+	}
+	if _, err := f.svc.RevokeGrant(ctx, f.admin, g.ID, "again"); err == nil {
+		t.Fatal("revoking an ended grant twice succeeded")
+	}
+}
+
+func TestLongestGrantWins(t *testing.T) {
+	f := newFixture(t)
+	f.grant(t, "user:bob", "acme/payments", auth.LevelRead, time.Hour)
+	long := f.grant(t, "group:sre", "acme/*", auth.LevelRead, 3*time.Hour)
+	if d := f.decide(t, "bob", "acme/payments", auth.ActionRead); d.Grant != long.ID {
+		t.Fatalf("decided by %s, want the longest grant %s", d.Grant, long.ID)
+	}
+}
+
+func TestMirrorIsReadOnly(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.db.CreateRepo(ctx, auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.clock.t}); err != nil {
+		t.Fatal(err)
+	}
+	f.grant(t, "user:alice", "mirrors/*", auth.LevelWrite, time.Hour)
+	if !f.decide(t, "alice", "mirrors/upstream", auth.ActionRead).Allowed {
+		t.Fatal("mirror not readable with a grant")
+	}
+	if d := f.decide(t, "alice", "mirrors/upstream", auth.ActionWrite); d.Allowed || !strings.Contains(d.Reason, "read-only mirror") {
+		t.Fatalf("push to a mirror: %+v", d)
+	}
+}
+
+func TestAuthorizeAuditsEveryDecision(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	g := f.grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
+	who := f.who(t, "alice")
+	who.Remote, who.Transport = "192.0.2.7:5555", "http"
+	f.svc.Authorize(ctx, who, "acme/payments", auth.ActionRead)
+	f.svc.Authorize(ctx, who, "acme/payments", auth.ActionWrite)
+	evs, err := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "access."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 {
+		t.Fatalf("got %d access events, want 2: %+v", len(evs), evs)
+	}
+	if e := evs[0]; e.Result != "allow" || e.Grant != g.ID || e.Actor != "alice" || e.Remote != "192.0.2.7:5555" || e.Transport != "http" || e.Repo != "acme/payments" {
+		t.Errorf("allow event: %+v", e)
+	}
+	if e := evs[1]; e.Result != "deny" || e.Action != "access.write" || !strings.Contains(e.Detail, "no active grant to write") {
+		t.Errorf("deny event: %+v", e)
+	}
+	if err := f.db.VerifyAudit(ctx); err != nil {
+		t.Fatalf("audit chain: %v", err)
+	}
+}
+
+func TestAuthorizeDeniesWhenAuditFails(t *testing.T) {
+	f := newFixture(t)
+	f.grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
+	audit := auth.NewAuditLog(f.db, f.clock.now)
+	audit.Close() // a closed log refuses every record
+	authz := auth.NewAuthorizer(f.db, audit, f.clock.now)
+	if d := authz.Authorize(context.Background(), f.who(t, "alice"), "acme/payments", auth.ActionRead); d.Allowed {
+		t.Fatal("allowed an access that could not be audited")
+	}
+}
+
+func TestGrantInputRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		ng   auth.NewGrant
+		want string
+	}{
+		{"unknown user", auth.NewGrant{Subject: "user:mallory", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour}, "no user"},
+		{"unknown repo", auth.NewGrant{Subject: "user:alice", Repo: "acme/nope", Level: auth.LevelRead, Duration: time.Hour}, "no repository"},
+		{"zero duration", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead}, "duration"},
+		{"negative", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: -time.Hour}, "duration"},
+		{"too long", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: 8 * 24 * time.Hour}, "at most 7d"},
+		{"no level", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Duration: time.Hour}, "access level"},
+		{"bad subject", auth.NewGrant{Subject: "alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour}, "subject"},
+		{"traversal", auth.NewGrant{Subject: "user:alice", Repo: "acme/../x", Level: auth.LevelRead, Duration: time.Hour}, "repository"},
+		{"control bytes in reason", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour, Reason: "a\x1b[2Jb"}, "control"},
+	} {
+		_, err := f.svc.AddGrant(ctx, f.admin, c.ng)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want it to mention %q", c.name, err, c.want)
+		}
+	}
+	gs, err := f.svc.ListGrants(ctx, f.admin, auth.GrantFilter{All: true})
+	if err != nil || len(gs) != 0 {
+		t.Fatalf("refused grants left %d grants behind (err %v)", len(gs), err)
+	}
+	if _, err := f.svc.AddGrant(ctx, auth.Identity{User: "alice"}, auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelAdmin, Duration: time.Hour}); err == nil {
+		t.Fatal("a non-admin granted herself access")
+	}
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+// apiClient talks to a running server's JSON API: over the unix socket in
+// the data directory by default (acting as the local administrator), or to
+// a remote server with an administrator's token.
+type apiClient struct {
+	http  *http.Client
+	base  string
+	token string
+	where string // for error messages
+}
+
+func newClient(c *cli.Context) (*apiClient, error) {
+	if server := c.String("server"); server != "" {
+		u, err := url.Parse(server)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("--server %q: use a URL like https://git.example.com", server)
+		}
+		token := c.String("token")
+		if token == "" {
+			return nil, errors.New("--server needs --token (or JITGIT_TOKEN): an administrator's jg_ token")
+		}
+		return &apiClient{http: &http.Client{Timeout: 60 * time.Second}, base: strings.TrimRight(server, "/"), token: token, where: server}, nil
+	}
+	sock := filepath.Join(c.String("data"), socketName)
+	if _, err := os.Stat(sock); err != nil {
+		return nil, fmt.Errorf("no jitgit server is running with data in %s (no %s): start `jitgit serve`, pass --data DIR, or --server URL --token TOKEN", c.String("data"), sock)
+	}
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}
+	return &apiClient{http: &http.Client{Transport: tr, Timeout: 60 * time.Second}, base: "http://jitgit", where: sock}, nil
+}
+
+// call sends in (if not nil) as JSON and decodes the answer into out (if
+// not nil). An error answer becomes an error carrying the server's message.
+func (a *apiClient) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	u := a.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the server at %s: %w", a.where, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("reading the answer from %s: %w", a.where, err)
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return &apiError{status: resp.StatusCode, msg: e.Error}
+		}
+		return &apiError{status: resp.StatusCode, msg: strings.TrimSpace(string(data))}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("the server's answer is not what this client expects (%w); are client and server the same version?", err)
+		}
+	}
+	return nil
+}
+
+// apiError is an error answer of the API.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+func auditCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "audit",
+		Usage: "read the audit trail",
+		Subcommands: []*cli.Command{{
+			Name:  "list",
+			Usage: "list decisions and changes, oldest first",
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "since", Usage: "`DURATION` back (2h, 7d) or a TIME (2026-01-02, RFC 3339)"},
+				&cli.StringFlag{Name: "user", Usage: "events by or about user `NAME`"},
+				&cli.StringFlag{Name: "repo", Usage: "events about `OWNER/NAME`"},
+				&cli.StringFlag{Name: "action", Usage: "an `ACTION` (grant.create) or a prefix ending in '.' (grant.)"},
+				&cli.IntFlag{Name: "limit", Usage: "only the newest `N`"},
+				jsonFlag,
+			},
+			Action: auditList,
+		}},
+	}
+}
+
+func auditList(c *cli.Context) error {
+	if err := args(c, 0, 0); err != nil {
+		return err
+	}
+	api, err := newClient(c)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	for _, k := range []string{"since", "user", "repo", "action"} {
+		if v := c.String(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	if n := c.Int("limit"); n != 0 {
+		q.Set("limit", strconv.Itoa(n))
+	}
+	var raw json.RawMessage
+	if err := api.call(c.Context, "GET", "/api/v1/audit", q, nil, &raw); err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c.App.Writer, raw)
+	}
+	var evs []auth.Event
+	if err := json.Unmarshal(raw, &evs); err != nil {
+		return err
+	}
+	rows := [][]string{{"SEQ", "TIME", "ACTOR", "FROM", "VIA", "ACTION", "REPO", "RESULT", "BY", "DETAIL"}}
+	for _, e := range evs {
+		by := e.Grant
+		if e.Policy != "" {
+			by = "policy:" + e.Policy
+		}
+		if e.Request != "" && by == "" {
+			by = e.Request
+		}
+		rows = append(rows, []string{
+			strconv.FormatUint(e.Seq, 10), e.Time.Local().Format(time.DateTime), e.Actor, dash(e.Remote), dash(e.Transport),
+			e.Action, dash(e.Repo), e.Result, dash(by), dash(oneLine(detail(e), 60)),
+		})
+	}
+	return table(c.App.Writer, rows)
+}
+
+func detail(e auth.Event) string {
+	if e.Target != "" && e.Detail != "" {
+		return e.Target + ": " + e.Detail
+	}
+	return e.Target + e.Detail
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// Config is everything `jitgit serve` can be told. Every key is documented
+// in config.example.toml; the zero file means the embedded defaults.
+type Config struct {
+	Data         string
+	HTTP         string
+	SSH          string
+	PublicURL    string
+	SSHPublicURL string
+	LogLevel     string
+	Auth         auth.Config
+	MaxFetchBody int64
+	MaxPushBody  int64
+	SSHLimits    sshLimits
+	Policies     []auth.Policy
+}
+
+// sshLimits bound the SSH transport's resources.
+type sshLimits struct {
+	MaxSessionsPerConn int
+	MaxConnsPerAddr    int
+	IdleTimeout        time.Duration
+	AuthTimeout        time.Duration
+}
+
+// defaultConfig is the embedded default: a first run with no file works.
+func defaultConfig() Config {
+	return Config{
+		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info",
+		Auth: auth.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
+		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
+	}
+}
+
+// fileConfig is the TOML shape. Durations are strings ("7d") so that the
+// file reads like the CLI.
+type fileConfig struct {
+	Data         string `toml:"data"`
+	HTTP         string `toml:"http"`
+	SSH          string `toml:"ssh"`
+	PublicURL    string `toml:"public_url"`
+	SSHPublicURL string `toml:"ssh_public_url"`
+	LogLevel     string `toml:"log_level"`
+	Limits       struct {
+		MaxGrant        string `toml:"max_grant"`
+		DefaultRequest  string `toml:"default_request"`
+		PendingLifetime string `toml:"pending_lifetime"`
+		Approvals       int    `toml:"approvals"`
+		MaxReason       int    `toml:"max_reason"`
+		MaxFetchBytes   int64  `toml:"max_fetch_bytes"`
+		MaxPushBytes    int64  `toml:"max_push_bytes"`
+	} `toml:"limits"`
+	SSHLimits struct {
+		MaxSessionsPerConn int    `toml:"max_sessions_per_connection"`
+		MaxConnsPerAddr    int    `toml:"max_connections_per_address"`
+		IdleTimeout        string `toml:"idle_timeout"`
+		AuthTimeout        string `toml:"auth_timeout"`
+	} `toml:"ssh_limits"`
+	Policy []struct {
+		ID          string   `toml:"id"`
+		Description string   `toml:"description"`
+		Subjects    []string `toml:"subjects"`
+		Repos       []string `toml:"repos"`
+		Effect      string   `toml:"effect"`
+		Access      string   `toml:"access"`
+		Approve     bool     `toml:"approve"`
+		AutoMax     string   `toml:"auto_max"`
+		AutoAccess  string   `toml:"auto_access"`
+		Approvals   int      `toml:"approvals"`
+	} `toml:"policy"`
+}
+
+// loadConfig reads a TOML file over the defaults. Unknown keys are errors:
+// a typo in a security setting must not be silently ignored.
+func loadConfig(path string) (Config, error) {
+	cfg := defaultConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	var f fileConfig
+	md, err := toml.Decode(string(data), &f)
+	if err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return cfg, fmt.Errorf("config %s: unknown keys %s; see config.example.toml for every key", path, strings.Join(keys, ", "))
+	}
+	if err := f.apply(&cfg); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func (f *fileConfig) apply(cfg *Config) error {
+	setStr := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	setStr(&cfg.Data, f.Data)
+	setStr(&cfg.HTTP, f.HTTP)
+	setStr(&cfg.SSH, f.SSH)
+	setStr(&cfg.PublicURL, f.PublicURL)
+	setStr(&cfg.SSHPublicURL, f.SSHPublicURL)
+	setStr(&cfg.LogLevel, f.LogLevel)
+	dur := func(key, v string, dst *time.Duration) error {
+		if v == "" {
+			return nil
+		}
+		d, err := auth.ParseDuration(v, 0)
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		*dst = d
+		return nil
+	}
+	l := f.Limits
+	errs := []error{
+		dur("limits.max_grant", l.MaxGrant, &cfg.Auth.MaxGrant),
+		dur("limits.default_request", l.DefaultRequest, &cfg.Auth.DefaultRequest),
+		dur("limits.pending_lifetime", l.PendingLifetime, &cfg.Auth.PendingLifetime),
+		dur("ssh_limits.idle_timeout", f.SSHLimits.IdleTimeout, &cfg.SSHLimits.IdleTimeout),
+		dur("ssh_limits.auth_timeout", f.SSHLimits.AuthTimeout, &cfg.SSHLimits.AuthTimeout),
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if cfg.Auth.DefaultRequest > cfg.Auth.MaxGrant {
+		return fmt.Errorf("limits.default_request (%s) is longer than limits.max_grant (%s)", auth.FormatDuration(cfg.Auth.DefaultRequest), auth.FormatDuration(cfg.Auth.MaxGrant))
+	}
+	positive := func(key string, v int64, dst *int64) error {
+		switch {
+		case v < 0:
+			return fmt.Errorf("%s must be positive", key)
+		case v > 0:
+			*dst = v
+		}
+		return nil
+	}
+	var a, r, s, c int64 = int64(l.Approvals), int64(l.MaxReason), int64(f.SSHLimits.MaxSessionsPerConn), int64(f.SSHLimits.MaxConnsPerAddr)
+	if err := errors.Join(
+		positive("limits.approvals", a, &a), positive("limits.max_reason", r, &r),
+		positive("limits.max_fetch_bytes", l.MaxFetchBytes, &cfg.MaxFetchBody), positive("limits.max_push_bytes", l.MaxPushBytes, &cfg.MaxPushBody),
+		positive("ssh_limits.max_sessions_per_connection", s, &s), positive("ssh_limits.max_connections_per_address", c, &c),
+	); err != nil {
+		return err
+	}
+	if a > 0 {
+		cfg.Auth.Approvals = int(a)
+	}
+	if r > 0 {
+		cfg.Auth.MaxReason = int(r)
+	}
+	if s > 0 {
+		cfg.SSHLimits.MaxSessionsPerConn = int(s)
+	}
+	if c > 0 {
+		cfg.SSHLimits.MaxConnsPerAddr = int(c)
+	}
+	for i, p := range f.Policy {
+		pol := auth.Policy{ID: p.ID, Description: p.Description, Subjects: p.Subjects, Repos: p.Repos, Effect: auth.Effect(p.Effect), Approve: p.Approve, Approvals: p.Approvals}
+		if pol.Effect == "" {
+			pol.Effect = auth.Allow
+		}
+		var err error
+		if p.Access != "" {
+			if pol.Level, err = auth.ParseLevel(p.Access); err != nil {
+				return fmt.Errorf("policy %d (%s): access: %w", i+1, p.ID, err)
+			}
+		}
+		if p.AutoAccess != "" {
+			if pol.AutoLevel, err = auth.ParseLevel(p.AutoAccess); err != nil || pol.AutoLevel > auth.LevelWrite {
+				return fmt.Errorf("policy %d (%s): auto_access: use read or write", i+1, p.ID)
+			}
+		}
+		if err := dur(fmt.Sprintf("policy %d (%s): auto_max", i+1, p.ID), p.AutoMax, &pol.AutoMax); err != nil {
+			return err
+		}
+		if pol.AutoMax > cfg.Auth.MaxGrant {
+			return fmt.Errorf("policy %d (%s): auto_max is longer than limits.max_grant", i+1, p.ID)
+		}
+		if err := pol.Validate(); err != nil {
+			return fmt.Errorf("policy %d: %w", i+1, err)
+		}
+		cfg.Policies = append(cfg.Policies, pol)
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+// Package e2e drives the real jitgit binary with the real git CLI. Each
+// testdata/*.txtar file is a shell-like session (github.com/rogpeppe/go-internal/testscript).
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// binDir holds the jitgit binary built once for every script.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "jitgit-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	binDir = dir
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "jitgit"), "../cmd/jitgit")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build jitgit:", err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata",
+		Setup:               setup,
+		Cmds:                commands,
+		RequireExplicitExec: true,
+	})
+}
+
+// freePort returns a loopback address nobody listens on right now.
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func setup(env *testscript.Env) error {
+	httpAddr, err := freePort()
+	if err != nil {
+		return err
+	}
+	sshAddr, err := freePort()
+	if err != nil {
+		return err
+	}
+	env.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	env.Setenv("HOME", env.WorkDir)
+	env.Setenv("JITGIT_DATA", filepath.Join(env.WorkDir, "data"))
+	env.Setenv("JITGIT_HTTP", httpAddr)
+	env.Setenv("JITGIT_SSH", sshAddr)
+	env.Setenv("HTTP", httpAddr)
+	env.Setenv("SSH", sshAddr)
+	env.Setenv("SSH_PORT", sshAddr[strings.LastIndexByte(sshAddr, ':')+1:])
+	env.Setenv("GIT_TERMINAL_PROMPT", "0")
+	env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	gitconfig := "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+	return os.WriteFile(filepath.Join(env.WorkDir, ".gitconfig"), []byte(gitconfig), 0o644)
+}
+
+var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	// waitserver waits until the server started in the background answers
+	// on its admin socket and its HTTP port.
+	"waitserver": func(ts *testscript.TestScript, neg bool, args []string) {
+		sock := filepath.Join(ts.Getenv("JITGIT_DATA"), "jitgit.sock")
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			c1, err1 := net.Dial("unix", sock)
+			c2, err2 := net.Dial("tcp", ts.Getenv("HTTP"))
+			if err1 == nil {
+				c1.Close()
+			}
+			if err2 == nil {
+				c2.Close()
+			}
+			if err1 == nil && err2 == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		ts.Fatalf("server did not come up within 30s")
+	},
+	// sleep DURATION waits, for grants that end by themselves.
+	"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 1 {
+			ts.Fatalf("usage: sleep DURATION")
+		}
+		d, err := time.ParseDuration(args[0])
+		ts.Check(err)
+		time.Sleep(d)
+	},
+	// setenv-stdout NAME sets NAME to the last command's stdout, trimmed.
+	"setenv-stdout": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 1 {
+			ts.Fatalf("usage: setenv-stdout NAME")
+		}
+		ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile("stdout")))
+	},
+}

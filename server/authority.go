@@ -1,0 +1,32 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// Authority is what the Git transports need from the access domain.
+type Authority interface {
+	// Authenticate checks a user name and a password or jg_ token; the error wraps auth.ErrUnauthenticated.
+	Authenticate(ctx context.Context, user, secret string) (auth.Identity, error)
+	// Authorize decides (and audits) one access; who.Remote and who.Transport are set by the caller.
+	Authorize(ctx context.Context, who auth.Identity, repo string, action auth.Action) auth.Decision
+}
+
+// denyMessage is what a refused client is shown, on every transport: the
+// decision's reason and where to ask for access. publicURL is the server's
+// base URL without a trailing slash.
+func denyMessage(d auth.Decision, publicURL, repo string, action auth.Action) string {
+	reason := strings.TrimSpace(d.Reason)
+	if reason == "" {
+		reason = "access denied"
+	}
+	// repo is canonical (a-z, 0-9, '-', '_', '.', '/'), so it needs no
+	// escaping in the query.
+	query := "repo=" + url.QueryEscape(repo) + "&access=" + action.String()
+	query = strings.ReplaceAll(query, "%2F", "/")
+	return reason + "\nAsk for access: " + strings.TrimRight(publicURL, "/") + "/requests/new?" + query + "\n"
+}

@@ -1,0 +1,300 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// Variables the server puts in receive-pack's environment for the
+// pre-receive hook.
+const (
+	EnvPushID     = "JITGIT_PUSH_ID"
+	EnvHookSocket = "JITGIT_HOOK_SOCKET"
+)
+
+const (
+	hookTimeout    = 30 * time.Second
+	hookMaxRequest = 1 << 20
+	hookMaxUpdates = 1000
+)
+
+// Pushes is the in-memory registry of running pushes. Each receive-pack run
+// is registered under a random id bound to who pushes and where, so that the
+// pre-receive hook can ask for the re-check without being trusted with
+// anything but the id. It is safe for concurrent use.
+type Pushes struct {
+	socket string
+	mu     sync.Mutex
+	m      map[string]*push
+}
+
+type push struct {
+	who     auth.Identity
+	repo    string
+	checked bool
+}
+
+// NewPushes returns an empty registry whose hooks reach the HookServer on
+// the unix socket path socket.
+func NewPushes(socket string) *Pushes {
+	return &Pushes{socket: socket, m: make(map[string]*push)}
+}
+
+// Begin registers a push of who to repo and returns the variables to add to
+// receive-pack's environment. end removes the registration; call it when
+// receive-pack has exited.
+func (p *Pushes) Begin(who auth.Identity, repo string) (env []string, end func()) {
+	id := rand.Text()
+	p.mu.Lock()
+	p.m[id] = &push{who: who, repo: repo}
+	p.mu.Unlock()
+	env = []string{EnvPushID + "=" + id, EnvHookSocket + "=" + p.socket}
+	return env, func() {
+		p.mu.Lock()
+		delete(p.m, id)
+		p.mu.Unlock()
+	}
+}
+
+// take returns the push registered under id, once: a second check of the
+// same push is refused.
+func (p *Pushes) take(id string) (push, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps, ok := p.m[id]
+	if !ok || ps.checked {
+		return push{}, false
+	}
+	ps.checked = true
+	return *ps, true
+}
+
+// InstallHooks writes the pre-receive hook into dir (the core.hooksPath of
+// every git process): a shell script that execs command followed by
+// "hook pre-receive". command[0] must be an absolute path; every word is
+// single-quoted, so no byte of it is interpreted by the shell.
+func InstallHooks(dir string, command []string) error {
+	if len(command) == 0 || !filepath.IsAbs(command[0]) {
+		return errors.New("install hooks: the hook command must start with an absolute path")
+	}
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\nexec")
+	for _, w := range append(command, "hook", "pre-receive") {
+		if strings.IndexByte(w, 0) >= 0 {
+			return errors.New("install hooks: the hook command contains a NUL byte")
+		}
+		b.WriteString(" '" + strings.ReplaceAll(w, "'", `'\''`) + "'")
+	}
+	b.WriteString("\n")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("install hooks: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".pre-receive-*")
+	if err != nil {
+		return fmt.Errorf("install hooks: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return fmt.Errorf("install hooks: %w", err)
+	}
+	if err := f.Chmod(0o755); err != nil {
+		f.Close()
+		return fmt.Errorf("install hooks: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("install hooks: %w", err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, "pre-receive")); err != nil {
+		return fmt.Errorf("install hooks: %w", err)
+	}
+	return nil
+}
+
+// hookRequest is what the hook sends: the push id and the ref updates
+// ("old new ref" lines) read from its stdin.
+type hookRequest struct {
+	Push    string   `json:"push"`
+	Updates []string `json:"updates,omitempty"`
+}
+
+// hookReply is the server's answer.
+type hookReply struct {
+	Allow   bool   `json:"allow"`
+	Message string `json:"message,omitempty"`
+}
+
+// HookServerConfig configures a HookServer.
+type HookServerConfig struct {
+	// Socket is the unix socket path, <data>/hook.sock. A stale socket there
+	// is replaced; any other file is an error.
+	Socket string
+	// PublicURL is the server's base URL, for the "Ask for access" line.
+	PublicURL string
+}
+
+// HookServer answers the pre-receive hooks of running pushes: for each it
+// asks the Authority again whether the pusher may still write, so a grant
+// that ended during the upload lands nothing.
+type HookServer struct {
+	a         Authority
+	pushes    *Pushes
+	publicURL string
+	log       *slog.Logger
+	ln        net.Listener
+	wg        sync.WaitGroup
+}
+
+// ListenHooks creates the hook socket (mode 0600) and returns the server;
+// call Serve to answer hooks.
+func ListenHooks(cfg HookServerConfig, a Authority, pushes *Pushes, log *slog.Logger) (*HookServer, error) {
+	if fi, err := os.Lstat(cfg.Socket); err == nil {
+		if fi.Mode()&fs.ModeSocket == 0 {
+			return nil, fmt.Errorf("hook socket %s: exists and is not a socket", cfg.Socket)
+		}
+		if err := os.Remove(cfg.Socket); err != nil {
+			return nil, fmt.Errorf("hook socket: remove stale: %w", err)
+		}
+	}
+	ln, err := net.Listen("unix", cfg.Socket)
+	if err != nil {
+		return nil, fmt.Errorf("hook socket: %w", err)
+	}
+	if err := os.Chmod(cfg.Socket, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("hook socket: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &HookServer{a: a, pushes: pushes, publicURL: cfg.PublicURL, log: log, ln: ln}, nil
+}
+
+// Serve answers hooks until ctx ends or Close is called, then waits for the
+// answers in flight. It returns nil after a clean shutdown.
+func (h *HookServer) Serve(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() { h.ln.Close() })
+	defer stop()
+	defer h.wg.Wait()
+	for {
+		conn, err := h.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("hook socket: %w", err)
+		}
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.answer(ctx, conn)
+		}()
+	}
+}
+
+// Close stops accepting hooks and removes the socket.
+func (h *HookServer) Close() error {
+	err := h.ln.Close()
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+func (h *HookServer) answer(ctx context.Context, conn net.Conn) {
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(hookTimeout))
+	reply := h.check(ctx, conn)
+	if err := json.NewEncoder(conn).Encode(reply); err != nil {
+		h.log.Warn("push re-check: reply not sent", "err", err)
+	}
+}
+
+func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
+	var req hookRequest
+	line, err := bufio.NewReader(io.LimitReader(conn, hookMaxRequest)).ReadBytes('\n')
+	if err != nil {
+		h.log.Warn("push re-check: bad request", "err", err)
+		return hookReply{Message: "push refused: the access re-check failed"}
+	}
+	if err := json.Unmarshal(line, &req); err != nil {
+		h.log.Warn("push re-check: bad request", "err", err)
+		return hookReply{Message: "push refused: the access re-check failed"}
+	}
+	p, ok := h.pushes.take(req.Push)
+	if !ok {
+		h.log.Warn("push re-check: unknown push id")
+		return hookReply{Message: "push refused: this push is not known to the server"}
+	}
+	d := h.a.Authorize(ctx, p.who, p.repo, auth.ActionWrite)
+	h.log.Info("push re-check", "user", p.who.Name(), "repo", p.repo, "allowed", d.Allowed,
+		"updates", len(req.Updates), "grant", d.Grant, "policy", d.Policy)
+	if !d.Allowed {
+		return hookReply{Message: "push refused: " + denyMessage(d, h.publicURL, p.repo, auth.ActionWrite)}
+	}
+	return hookReply{Allow: true}
+}
+
+// RunPreReceiveHook is the pre-receive hook: it reads the ref updates from
+// stdin, asks the running server (on the socket named in the environment)
+// whether the push registered under the environment's push id may still
+// land, prints a refusal to stderr (the client shows it as "remote: ..."),
+// and returns the exit status for the hook: 0 to accept the push, 1 to
+// refuse it. Anything unexpected refuses.
+func RunPreReceiveHook(env func(string) string, stdin io.Reader, stderr io.Writer) int {
+	refuse := func(msg string) int {
+		fmt.Fprintln(stderr, strings.TrimRight(msg, "\n"))
+		return 1
+	}
+	id, sock := env(EnvPushID), env(EnvHookSocket)
+	if id == "" || sock == "" {
+		return refuse("push refused: the access re-check is not available")
+	}
+	req := hookRequest{Push: id}
+	sc := bufio.NewScanner(stdin)
+	for sc.Scan() {
+		if len(req.Updates) < hookMaxUpdates {
+			req.Updates = append(req.Updates, sc.Text())
+		}
+	}
+	io.Copy(io.Discard, stdin) // git expects the hook to take all of stdin
+	conn, err := net.DialTimeout("unix", sock, 5*time.Second)
+	if err != nil {
+		return refuse("push refused: the access re-check is not available")
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(hookTimeout))
+	b, err := json.Marshal(req)
+	if err != nil {
+		return refuse("push refused: the access re-check failed")
+	}
+	if _, err := conn.Write(append(b, '\n')); err != nil {
+		return refuse("push refused: the access re-check failed")
+	}
+	var reply hookReply
+	if err := json.NewDecoder(io.LimitReader(conn, hookMaxRequest)).Decode(&reply); err != nil {
+		return refuse("push refused: the access re-check failed")
+	}
+	if !reply.Allow {
+		if reply.Message == "" {
+			reply.Message = "push refused"
+		}
+		return refuse(reply.Message)
+	}
+	return 0
+}
