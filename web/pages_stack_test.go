@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,6 +88,7 @@ func (s *stack) repo(name string) {
 type client struct {
 	s    *stack
 	http *http.Client
+	mu   sync.Mutex // guards csrf: tests post from several goroutines
 	csrf string
 }
 
@@ -110,7 +112,9 @@ func (c *client) do(req *http.Request) (*http.Response, string) {
 		c.s.t.Fatal(err)
 	}
 	if m := csrfField.FindStringSubmatch(string(b)); m != nil {
+		c.mu.Lock()
 		c.csrf = m[1]
+		c.mu.Unlock()
 	}
 	return res, string(b)
 }
@@ -132,7 +136,9 @@ func (c *client) post(path string, form url.Values, header ...string) (*http.Res
 		form = url.Values{}
 	}
 	if _, ok := form["csrf"]; !ok {
+		c.mu.Lock()
 		form.Set("csrf", c.csrf)
+		c.mu.Unlock()
 	}
 	req, err := http.NewRequest(http.MethodPost, c.s.srv.URL+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -176,3 +182,13 @@ func (c *client) ask(repo, access, duration, reason string) string {
 }
 
 var authFilterAll = auth.RequestFilter{}
+
+var authGrantsAll = auth.GrantFilter{All: true}
+
+func authEvents(action string) auth.EventFilter { return auth.EventFilter{Action: action} }
+
+type timeT = time.Time
+
+const fiveMinutes = 5 * time.Minute
+
+func timeAt(d time.Duration) time.Time { return time.Unix(1_700_000_000, 0).Add(d) }
