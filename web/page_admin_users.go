@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -59,7 +60,7 @@ func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request, v *vis
 // requireAdminPage keeps the admin pages to administrators.
 func requireAdminPage(v *visit) error {
 	if !v.who.Admin {
-		return auth.ErrForbidden
+		return fmt.Errorf("%w: this page is for administrators", auth.ErrForbidden)
 	}
 	return nil
 }
