@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jitgit/jitgit/auth"
 )
@@ -275,6 +276,23 @@ func TestBadCredentialsAreNotAnonymous(t *testing.T) {
 	}
 	if s.run.Runs() != runs {
 		t.Error("git ran for a request with bad credentials")
+	}
+}
+
+func TestPasswordGuessingIsThrottled(t *testing.T) {
+	s := newTestServer(t, HTTPConfig{Throttle: auth.NewThrottle(3, time.Minute, time.Now)}, "")
+	s.auth.grant("alice", "acme/payments", auth.LevelRead)
+	path := "/acme/payments.git/info/refs?service=git-upload-pack"
+	for i := range 3 {
+		if resp, _ := s.do("GET", path, basic("alice", fmt.Sprintf("guess-%d", i)), nil); resp.StatusCode != 401 {
+			t.Fatalf("guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	// Even the right password is refused from that address until the
+	// window passes: the guesser cannot tell it found it.
+	resp, body := s.do("GET", path, basic("alice", "alice-pw"), nil)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "too many failed sign-ins") {
+		t.Fatalf("after three failures: %d %q", resp.StatusCode, body)
 	}
 }
 

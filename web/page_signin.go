@@ -63,7 +63,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.render(w, status, "signin", vw)
 	}
 	addr, nameKey := "addr:"+remoteHost(r), "user:"+strings.ToLower(name)
-	if wait := h.pg.throttle.wait(addr, nameKey); wait > 0 {
+	if wait := h.pg.throttle.Wait(addr, nameKey); wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %s.", auth.FormatDuration(time.Duration(secs)*time.Second)))
@@ -71,11 +71,11 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	secret, sess, err := h.svc.SignIn(r.Context(), name, r.PostForm.Get("password"), r.RemoteAddr)
 	if err != nil {
-		h.pg.throttle.fail(addr, nameKey)
+		h.pg.throttle.Fail(addr, nameKey)
 		again(http.StatusUnauthorized, "Wrong user name or password.")
 		return
 	}
-	h.pg.throttle.forget(nameKey)
+	h.pg.throttle.Forget(nameKey)
 	if old, err := h.visitOf(r); err == nil {
 		// A browser signing in again drops its old session for good.
 		_ = h.svc.SignOut(r.Context(), old.who, old.secret)

@@ -226,24 +226,6 @@ func TestSignInThrottled(t *testing.T) {
 	}
 }
 
-func TestThrottlePerName(t *testing.T) {
-	now := timeAt(0)
-	th := newThrottle(5, fiveMinutes, func() timeT { return now })
-	for i := range 5 {
-		th.fail("addr:10.0.0."+strconv.Itoa(i), "user:alice")
-	}
-	if th.wait("addr:10.0.0.9", "user:alice") <= 0 {
-		t.Fatal("a name failing from many addresses is not throttled")
-	}
-	if th.wait("addr:10.0.0.9", "user:bob") != 0 {
-		t.Fatal("an unrelated name and address are throttled")
-	}
-	now = timeAt(fiveMinutes)
-	if th.wait("user:alice") != 0 {
-		t.Fatal("throttle outlasts its window")
-	}
-}
-
 func TestDoubleApprovalConflicts(t *testing.T) {
 	s := newStack(t, Options{})
 	s.user("alice", false, false)

@@ -1,14 +1,14 @@
-package web
+package auth
 
 import (
 	"sync"
 	"time"
 )
 
-// throttle counts failed sign-ins per key (a client address, a user name)
+// Throttle counts failed sign-ins per key (a client address, a user name)
 // and refuses a key that failed max times within window, until the oldest
-// of those failures leaves the window.
-type throttle struct {
+// of those failures leaves the window. It is safe for concurrent use.
+type Throttle struct {
 	max    int
 	window time.Duration
 	now    func() time.Time
@@ -21,13 +21,14 @@ type throttle struct {
 // it, keys whose failures all left the window are dropped.
 const maxThrottleKeys = 100000
 
-func newThrottle(max int, window time.Duration, now func() time.Time) *throttle {
-	return &throttle{max: max, window: window, now: now, fails: make(map[string][]time.Time)}
+// NewThrottle returns a throttle allowing max failures per key within window.
+func NewThrottle(max int, window time.Duration, now func() time.Time) *Throttle {
+	return &Throttle{max: max, window: window, now: now, fails: make(map[string][]time.Time)}
 }
 
-// wait returns how long the longest-blocked of keys must still wait, or 0
+// Wait returns how long the longest-blocked of keys must still wait, or 0
 // when none is blocked.
-func (t *throttle) wait(keys ...string) time.Duration {
+func (t *Throttle) Wait(keys ...string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -41,8 +42,8 @@ func (t *throttle) wait(keys ...string) time.Duration {
 	return longest
 }
 
-// fail records one failure under each key.
-func (t *throttle) fail(keys ...string) {
+// Fail records one failure under each key.
+func (t *Throttle) Fail(keys ...string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -60,8 +61,8 @@ func (t *throttle) fail(keys ...string) {
 	}
 }
 
-// forget clears a key after a success.
-func (t *throttle) forget(key string) {
+// Forget clears a key after a success.
+func (t *Throttle) Forget(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.fails, key)
@@ -69,7 +70,7 @@ func (t *throttle) forget(key string) {
 
 // recent returns the failures of key still inside the window, dropping the
 // rest. Called with mu held.
-func (t *throttle) recent(key string, now time.Time) []time.Time {
+func (t *Throttle) recent(key string, now time.Time) []time.Time {
 	fs := t.fails[key]
 	i := 0
 	for i < len(fs) && !fs[i].Add(t.window).After(now) {
