@@ -45,6 +45,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	handle("POST /api/v1/grants/{id}/relinquish", h.apiRelinquishGrant)
 	handle("GET /api/v1/access/check", h.apiCheck)
 	handle("GET /api/v1/audit", h.apiAudit)
+	handle("GET /api/v1/audit/verify", h.apiVerifyAudit)
 	handle("GET /api/v1/requests", h.apiListRequests)
 	handle("POST /api/v1/requests", h.apiCreateRequest)
 	handle("GET /api/v1/requests/{id}", h.apiGetRequest)

@@ -261,3 +261,8 @@ func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, any, error)
 	}
 	return 0, evs, err
 }
+
+func (h *Handler) apiVerifyAudit(r *http.Request, who auth.Identity) (int, any, error) {
+	head, err := h.svc.VerifyAudit(r.Context(), who)
+	return 0, head, err
+}
