@@ -40,6 +40,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	handle("POST /api/v1/repos", h.apiCreateRepo)
 	handle("GET /api/v1/grants", h.apiListGrants)
 	handle("POST /api/v1/grants", h.apiCreateGrant)
+	handle("POST /api/v1/grants/bulk", h.apiCreateGrants)
 	handle("GET /api/v1/grants/{id}", h.apiGetGrant)
 	handle("POST /api/v1/grants/{id}/revoke", h.apiRevokeGrant)
 	handle("POST /api/v1/grants/{id}/relinquish", h.apiRelinquishGrant)
