@@ -74,7 +74,7 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 	}
 	if action >= LevelWrite {
 		if r, err := a.store.GetRepo(ctx, name); err == nil && r.Mirror != "" {
-			d.Reason = fmt.Sprintf("%s is a read-only mirror of %s; push to the upstream instead", name, r.Mirror)
+			d.Reason = fmt.Sprintf("%s is a read-only mirror of %s; push to the upstream instead", name, RedactURL(r.Mirror))
 			return d
 		}
 	}

@@ -10,6 +10,8 @@ var (
 	ErrInvalid   = errors.New("invalid")
 	ErrForbidden = errors.New("forbidden")
 	ErrConflict  = errors.New("conflict")
+	// ErrUpstream means a mirror's upstream could not be fetched.
+	ErrUpstream = errors.New("upstream fetch failed")
 	// ErrUnauthenticated means the credentials were missing, malformed,
 	// unknown, expired or revoked. It never says which.
 	ErrUnauthenticated = errors.New("authentication failed")

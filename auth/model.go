@@ -42,6 +42,16 @@ type Repo struct {
 	Mirror      string    `json:"mirror,omitempty"` // upstream URL; a mirror is read-only
 	Created     time.Time `json:"created"`
 	CreatedBy   string    `json:"created_by"`
+	// Every is how often a mirror is fetched from its upstream (0: the
+	// default, one hour).
+	Every time.Duration `json:"every,omitempty"`
+	// LastSync is when the last fetch of a mirror ended, SyncResult how:
+	// "ok" or "error". SyncError says why it failed, SyncUpdated how many
+	// refs it changed. Credentials never appear in SyncError.
+	LastSync    time.Time `json:"last_sync,omitzero"`
+	SyncResult  string    `json:"sync_result,omitempty"`
+	SyncError   string    `json:"sync_error,omitempty"`
+	SyncUpdated int       `json:"sync_updated,omitempty"`
 }
 
 // Origin says how a grant came about.

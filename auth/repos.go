@@ -12,6 +12,16 @@ func (s *Service) CreateRepo(ctx context.Context, actor Identity, name, descript
 	if err := requireAdmin(actor, "creating a repository"); err != nil {
 		return Repo{}, err
 	}
+	r, err := s.newRepo(ctx, actor, name, description, nil)
+	if err != nil {
+		return Repo{}, err
+	}
+	return r, s.record(ctx, actor, Event{Action: "repo.create", Repo: r.Name})
+}
+
+// newRepo checks name and description, creates the bare repository and
+// stores the record, which set (if not nil) completes first.
+func (s *Service) newRepo(ctx context.Context, actor Identity, name, description string, set func(*Repo)) (Repo, error) {
 	canon, err := CanonicalRepo(name)
 	if err != nil {
 		return Repo{}, err
@@ -24,6 +34,9 @@ func (s *Service) CreateRepo(ctx context.Context, actor Identity, name, descript
 		return Repo{}, err
 	}
 	r := Repo{Name: canon, Description: description, Created: s.now().UTC(), CreatedBy: actor.Name()}
+	if set != nil {
+		set(&r)
+	}
 	if _, err := s.store.GetRepo(ctx, canon); err == nil {
 		return Repo{}, fmt.Errorf("repository %s: %w", canon, ErrExists)
 	} else if !errors.Is(err, ErrNotFound) {
@@ -35,21 +48,22 @@ func (s *Service) CreateRepo(ctx context.Context, actor Identity, name, descript
 	if err := s.store.CreateRepo(ctx, r); err != nil {
 		return Repo{}, fmt.Errorf("repository %s: %w", canon, err)
 	}
-	return r, s.record(ctx, actor, Event{Action: "repo.create", Repo: canon})
+	return r, nil
 }
 
 // ListRepos returns the repositories the actor may see: all of them to
 // administrators and approvers, otherwise those the actor can read now.
+// Upstream passwords are redacted.
 // Listing is no access, so it is not audited per repository.
 func (s *Service) ListRepos(ctx context.Context, actor Identity) ([]Repo, error) {
 	all, err := s.store.ListRepos(ctx)
-	if err != nil || actor.Admin || actor.Approver {
-		return all, err
+	if err != nil {
+		return nil, err
 	}
 	var out []Repo
 	for _, r := range all {
-		if s.authz.Decide(ctx, actor, r.Name, ActionRead).Allowed {
-			out = append(out, r)
+		if actor.Admin || actor.Approver || s.authz.Decide(ctx, actor, r.Name, ActionRead).Allowed {
+			out = append(out, r.redacted())
 		}
 	}
 	return out, nil
@@ -60,7 +74,7 @@ func (s *Service) ListRepos(ctx context.Context, actor Identity) ([]Repo, error)
 func (s *Service) Repo(ctx context.Context, actor Identity, name string) (Repo, error) {
 	r, err := s.store.GetRepo(ctx, name)
 	if err != nil || actor.Admin || actor.Approver || s.authz.Decide(ctx, actor, name, ActionRead).Allowed {
-		return r, err
+		return r.redacted(), err
 	}
 	return Repo{}, fmt.Errorf("repository %s: %w", name, ErrNotFound)
 }

@@ -15,6 +15,10 @@ type Config struct {
 	PendingLifetime time.Duration // how long a request may wait for a decision (24h)
 	Approvals       int           // approvals a request needs unless a policy says otherwise (1)
 	MaxReason       int           // longest reason, in bytes (1000)
+	// AllowLocalMirrors lets mirrors fetch from file:// URLs on the
+	// server's own disk. Unsafe in production: whoever creates a mirror
+	// could read any repository the server's user can.
+	AllowLocalMirrors bool
 }
 
 // DefaultConfig returns the embedded defaults.

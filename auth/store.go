@@ -33,6 +33,7 @@ type Store interface {
 	CreateRepo(ctx context.Context, r Repo) error
 	GetRepo(ctx context.Context, name string) (Repo, error)
 	ListRepos(ctx context.Context) ([]Repo, error)
+	UpdateRepo(ctx context.Context, name string, fn func(*Repo) error) error
 
 	// CreateGrant stores a grant and indexes it under its subject.
 	CreateGrant(ctx context.Context, g Grant) error

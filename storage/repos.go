@@ -43,6 +43,26 @@ func (db *DB) GetRepo(ctx context.Context, name string) (auth.Repo, error) {
 	return r, err
 }
 
+// UpdateRepo changes the repository called name; its name cannot change.
+func (db *DB) UpdateRepo(ctx context.Context, name string, fn func(*auth.Repo) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.update(func(txn *badger.Txn) error {
+		r, err := get[auth.Repo](txn, repoKey(name), fmt.Sprintf("repository %q", name))
+		if err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+		if r.Name != name {
+			return fmt.Errorf("%w: repository %q: the name cannot change", auth.ErrInvalid, name)
+		}
+		return set(txn, repoKey(name), r)
+	})
+}
+
 // ListRepos returns every repository, sorted by name.
 func (db *DB) ListRepos(ctx context.Context) ([]auth.Repo, error) {
 	if err := ctx.Err(); err != nil {
