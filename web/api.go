@@ -38,6 +38,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	handle("POST /api/v1/users/{name}/keys/remove", h.apiRemoveKey)
 	handle("GET /api/v1/repos", h.apiListRepos)
 	handle("POST /api/v1/repos", h.apiCreateRepo)
+	handle("POST /api/v1/repos/{owner}/{name}/sync", h.apiSyncRepo)
 	handle("GET /api/v1/grants", h.apiListGrants)
 	handle("POST /api/v1/grants", h.apiCreateGrant)
 	handle("POST /api/v1/grants/bulk", h.apiCreateGrants)
@@ -104,6 +105,8 @@ func apiStatus(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, auth.ErrExists), errors.Is(err, auth.ErrConflict):
 		return http.StatusConflict
+	case errors.Is(err, auth.ErrUpstream):
+		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError
 }

@@ -126,15 +126,50 @@ func (h *Handler) apiCreateRepo(r *http.Request, who auth.Identity) (int, any, e
 	var in struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
+		Mirror      string `json:"mirror"` // upstream URL: a read-only mirror
+		Every       string `json:"every"`  // how often a mirror is fetched
 	}
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	repo, err := h.svc.CreateRepo(r.Context(), who, in.Name, in.Description)
+	if in.Mirror == "" {
+		if in.Every != "" {
+			return 0, nil, fmt.Errorf("%w: \"every\" needs \"mirror\"", auth.ErrInvalid)
+		}
+		repo, err := h.svc.CreateRepo(r.Context(), who, in.Name, in.Description)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, repo, nil
+	}
+	every, err := optDuration(in.Every, 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	if h.opts.Mirrors == nil {
+		return 0, nil, fmt.Errorf("%w: this server fetches no mirrors", auth.ErrInvalid)
+	}
+	repo, err := h.svc.CreateMirror(r.Context(), who, auth.NewMirror{Name: in.Name, Description: in.Description, Upstream: in.Mirror, Every: every}, h.opts.Mirrors)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, repo, nil
+}
+
+// apiSyncRepo fetches a mirror from its upstream now.
+func (h *Handler) apiSyncRepo(r *http.Request, who auth.Identity) (int, any, error) {
+	name, err := auth.CanonicalRepo(r.PathValue("owner") + "/" + r.PathValue("name"))
+	if err != nil {
+		return 0, nil, err
+	}
+	if h.opts.Mirrors == nil {
+		return 0, nil, fmt.Errorf("%w: this server fetches no mirrors", auth.ErrInvalid)
+	}
+	repo, err := h.svc.SyncMirror(r.Context(), who, name, h.opts.Mirrors)
+	if err != nil {
+		return 0, nil, err
+	}
+	return 0, repo, nil
 }
 
 func (h *Handler) apiListGrants(r *http.Request, who auth.Identity) (int, any, error) {

@@ -17,6 +17,9 @@ type Options struct {
 	Logger    *slog.Logger
 	// SecureCookies marks session cookies Secure; set when served over TLS.
 	SecureCookies bool
+	// Mirrors fetches mirrors for the API; nil: creating and syncing
+	// mirrors is refused.
+	Mirrors auth.MirrorFetcher
 }
 
 // Handler serves the pages and the API to browsers and API clients.
