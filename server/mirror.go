@@ -225,7 +225,7 @@ func (m *Mirrors) Fetch(ctx context.Context, name, upstream string) (int, error)
 	}
 	if _, err := m.runGit(ctx, dir, "fetch", "--prune", "--no-write-fetch-head", "--quiet", "--no-recurse-submodules",
 		"--", upstream, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"); err != nil {
-		return 0, fmt.Errorf("fetch %s: %w", name, err)
+		return 0, err // names the command; SyncMirror adds the mirror and upstream
 	}
 	after, err := m.refs(ctx, dir)
 	if err != nil {
@@ -326,7 +326,11 @@ func (m *Mirrors) runGit(ctx context.Context, dir string, args ...string) ([]byt
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("git %s: killed: %w", args[0], context.Cause(ctx))
 		}
-		return nil, fmt.Errorf("git %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			return nil, fmt.Errorf("git %s: %w", args[0], err)
+		}
+		return nil, fmt.Errorf("git %s (%w): %s", args[0], err, msg)
 	}
 	return stdout.Bytes(), nil
 }

@@ -25,7 +25,16 @@ type Config struct {
 	MaxFetchBody int64
 	MaxPushBody  int64
 	SSHLimits    sshLimits
+	Mirrors      mirrorsConfig
 	Policies     []auth.Policy
+}
+
+// mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
+// Auth.AllowLocalMirrors.
+type mirrorsConfig struct {
+	AllowLocal   bool
+	MaxParallel  int
+	FetchTimeout time.Duration
 }
 
 // sshLimits bound the SSH transport's resources.
@@ -42,6 +51,7 @@ func defaultConfig() Config {
 		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info",
 		Auth: auth.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
+		Mirrors:   mirrorsConfig{MaxParallel: 2, FetchTimeout: 10 * time.Minute},
 	}
 }
 
@@ -69,6 +79,11 @@ type fileConfig struct {
 		IdleTimeout        string `toml:"idle_timeout"`
 		AuthTimeout        string `toml:"auth_timeout"`
 	} `toml:"ssh_limits"`
+	Mirrors struct {
+		AllowLocal   bool   `toml:"allow_local"`
+		MaxParallel  int    `toml:"max_parallel"`
+		FetchTimeout string `toml:"fetch_timeout"`
+	} `toml:"mirrors"`
 	Policy []struct {
 		ID          string   `toml:"id"`
 		Description string   `toml:"description"`
@@ -142,6 +157,7 @@ func (f *fileConfig) apply(cfg *Config) error {
 		dur("limits.pending_lifetime", l.PendingLifetime, &cfg.Auth.PendingLifetime),
 		dur("ssh_limits.idle_timeout", f.SSHLimits.IdleTimeout, &cfg.SSHLimits.IdleTimeout),
 		dur("ssh_limits.auth_timeout", f.SSHLimits.AuthTimeout, &cfg.SSHLimits.AuthTimeout),
+		dur("mirrors.fetch_timeout", f.Mirrors.FetchTimeout, &cfg.Mirrors.FetchTimeout),
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -159,8 +175,9 @@ func (f *fileConfig) apply(cfg *Config) error {
 		return nil
 	}
 	var a, r, s, c int64 = int64(l.Approvals), int64(l.MaxReason), int64(f.SSHLimits.MaxSessionsPerConn), int64(f.SSHLimits.MaxConnsPerAddr)
+	mp := int64(f.Mirrors.MaxParallel)
 	if err := errors.Join(
-		positive("limits.approvals", a, &a), positive("limits.max_reason", r, &r),
+		positive("limits.approvals", a, &a), positive("limits.max_reason", r, &r), positive("mirrors.max_parallel", mp, &mp),
 		positive("limits.max_fetch_bytes", l.MaxFetchBytes, &cfg.MaxFetchBody), positive("limits.max_push_bytes", l.MaxPushBytes, &cfg.MaxPushBody),
 		positive("ssh_limits.max_sessions_per_connection", s, &s), positive("ssh_limits.max_connections_per_address", c, &c),
 	); err != nil {
@@ -178,6 +195,11 @@ func (f *fileConfig) apply(cfg *Config) error {
 	if c > 0 {
 		cfg.SSHLimits.MaxConnsPerAddr = int(c)
 	}
+	if mp > 0 {
+		cfg.Mirrors.MaxParallel = int(mp)
+	}
+	cfg.Mirrors.AllowLocal = f.Mirrors.AllowLocal
+	cfg.Auth.AllowLocalMirrors = f.Mirrors.AllowLocal
 	for i, p := range f.Policy {
 		pol := auth.Policy{ID: p.ID, Description: p.Description, Subjects: p.Subjects, Repos: p.Repos, Effect: auth.Effect(p.Effect), Approve: p.Approve, Approvals: p.Approvals}
 		if pol.Effect == "" {

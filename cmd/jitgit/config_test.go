@@ -14,11 +14,26 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	def := defaultConfig()
-	if cfg.HTTP != def.HTTP || cfg.Auth.MaxGrant != 7*24*time.Hour || cfg.SSHLimits.IdleTimeout != 10*time.Minute {
+	if cfg.HTTP != def.HTTP || cfg.Auth.MaxGrant != 7*24*time.Hour || cfg.SSHLimits.IdleTimeout != 10*time.Minute ||
+		cfg.Mirrors != def.Mirrors || cfg.Auth.AllowLocalMirrors {
 		t.Errorf("example config differs from the defaults it documents: %+v", cfg)
 	}
 	if len(cfg.Policies) != 5 {
 		t.Errorf("policies: %d, want 5", len(cfg.Policies))
+	}
+}
+
+func TestMirrorsConfig(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.toml")
+	if err := os.WriteFile(p, []byte("[mirrors]\nallow_local = true\nmax_parallel = 4\nfetch_timeout = \"30m\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Mirrors.AllowLocal || !cfg.Auth.AllowLocalMirrors || cfg.Mirrors.MaxParallel != 4 || cfg.Mirrors.FetchTimeout != 30*time.Minute {
+		t.Errorf("mirrors config: %+v", cfg.Mirrors)
 	}
 }
 
@@ -38,6 +53,9 @@ func TestBadConfigRefused(t *testing.T) {
 		"auto admin":          "[[policy]]\nid = \"p\"\nsubjects = [\"anyone\"]\nrepos = [\"a/*\"]\nauto_max = \"1h\"\nauto_access = \"admin\"\n",
 		"auto beyond max":     "[[policy]]\nid = \"p\"\nsubjects = [\"anyone\"]\nrepos = [\"a/*\"]\nauto_max = \"8d\"\nauto_access = \"read\"\n",
 		"not toml":            "this is not toml",
+		"mirrors typo":        "[mirrors]\nallow_locals = true\n",
+		"mirrors parallel":    "[mirrors]\nmax_parallel = -1\n",
+		"mirrors timeout":     "[mirrors]\nfetch_timeout = \"soon\"\n",
 	} {
 		p := filepath.Join(t.TempDir(), "c.toml")
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {

@@ -129,12 +129,21 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 
+	mirrors, err := server.NewMirrors(server.MirrorsConfig{HooksDir: hooksDir, AllowLocal: cfg.Mirrors.AllowLocal,
+		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout}, svc, repos, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Mirrors.AllowLocal {
+		log.Warn("mirrors.allow_local is on: mirrors may copy repositories from this server's disk; do not use in production")
+	}
+
 	sshURL := cfg.SSHPublicURL
 	if sshURL == "" && cfg.SSH != "off" {
 		sshURL = "ssh://git@" + cfg.SSH
 	}
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
@@ -167,6 +176,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	go func() { errc <- serveHTTP(admin, sockLn) }()
 	go func() { errc <- hooks.Serve(ctx) }()
 	go sweepRequests(ctx, svc, log)
+	mirrorsCtx, stopMirrors := context.WithCancel(ctx)
+	mirrorsDone := make(chan struct{})
+	go func() { mirrors.Run(mirrorsCtx); close(mirrorsDone) }()
+	// On the way out the scheduler kills its fetches and records them
+	// before the audit trail and the database close.
+	defer func() { stopMirrors(); <-mirrorsDone }()
 
 	sshStop, err := startSSH(ctx, cfg, svc, repos, runner, log, out)
 	if err != nil {
