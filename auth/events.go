@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -76,3 +77,32 @@ func (s *Service) SyncPolicies(ctx context.Context, source string, ps []Policy) 
 
 // Policies lists the standing policies.
 func (s *Service) Policies(ctx context.Context) ([]Policy, error) { return s.store.ListPolicies(ctx) }
+
+// AuditHead is the newest event of an intact audit trail. An auditor who
+// notes it can later prove that nothing before it was rewritten.
+type AuditHead struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// VerifyAudit checks the whole audit chain and returns its head. A broken
+// chain is an error wrapping ErrConflict that names the first bad event.
+// Only administrators may verify; the check itself is audited.
+func (s *Service) VerifyAudit(ctx context.Context, actor Identity) (AuditHead, error) {
+	if err := requireAdmin(actor, "verifying the audit trail"); err != nil {
+		return AuditHead{}, err
+	}
+	if err := s.store.VerifyAudit(ctx); err != nil {
+		rerr := s.record(ctx, actor, Event{Action: "audit.verify", Result: "error", Detail: err.Error()})
+		return AuditHead{}, errors.Join(fmt.Errorf("%w: the audit trail is broken: %v", ErrConflict, err), rerr)
+	}
+	evs, err := s.store.ListEvents(ctx, 0, 0)
+	if err != nil {
+		return AuditHead{}, err
+	}
+	var head AuditHead
+	if n := len(evs); n > 0 {
+		head = AuditHead{Seq: evs[n-1].Seq, Hash: evs[n-1].Hash}
+	}
+	return head, s.record(ctx, actor, Event{Action: "audit.verify", Detail: fmt.Sprintf("intact up to %d (%s)", head.Seq, head.Hash)})
+}

@@ -33,17 +33,22 @@ type globMatcher struct{}
 // Matches reports whether needle equals a haystack entry, or an entry ending
 // in "/*" names needle's owner, or an entry is "*" (or "repo:*").
 func (globMatcher) Matches(_ ladon.Policy, haystack []string, needle string) (bool, error) {
+	return globMatch(haystack, needle), nil
+}
+
+// globMatch is globMatcher.Matches without the policy.
+func globMatch(haystack []string, needle string) bool {
 	for _, h := range haystack {
 		if h == needle {
-			return true, nil
+			return true
 		}
 		if pattern, ok := strings.CutPrefix(h, resourcePrefix); ok {
 			if repo, ok := strings.CutPrefix(needle, resourcePrefix); ok && RepoMatches(pattern, repo) {
-				return true, nil
+				return true
 			}
 		}
 	}
-	return false, nil
+	return false
 }
 
 // windowCondition holds while the clock value in the request context lies in
@@ -81,6 +86,7 @@ type rule struct {
 	cond      ladon.Conditions
 	grant     *Grant
 	policy    *Policy
+	res       [1]string // backs resources for a grant: one allocation less
 }
 
 func (r *rule) GetID() string                   { return r.id }
@@ -100,13 +106,17 @@ func (r *rule) GetEffect() string {
 	return string(Allow)
 }
 
+// allActions are the actions in level order; actionsUpTo hands out
+// capacity-clipped prefixes of it, which nobody modifies.
+var allActions = []string{LevelRead.String(), LevelWrite.String(), LevelAdmin.String()}
+
 // actionsUpTo lists the actions a level allows: write allows read and write.
 func actionsUpTo(l Level) []string {
-	var a []string
-	for v := LevelRead; v <= l && v <= LevelAdmin; v++ {
-		a = append(a, v.String())
+	n := int(min(max(l, LevelNone), LevelAdmin))
+	if n == 0 {
+		return nil
 	}
-	return a
+	return allActions[:n:n]
 }
 
 // actionsFrom lists the actions a deny at level l forbids: a write deny
@@ -120,14 +130,16 @@ func actionsFrom(l Level) []string {
 }
 
 func grantRule(g *Grant) *rule {
-	return &rule{
-		id:        g.ID,
-		subject:   g.Subject,
-		resources: []string{resourcePrefix + g.Repo},
-		actions:   actionsUpTo(g.Level),
-		cond:      ladon.Conditions{contextNow: windowCondition{Starts: g.Starts, Ends: g.End()}},
-		grant:     g,
+	r := &rule{
+		id:      g.ID,
+		subject: g.Subject,
+		actions: actionsUpTo(g.Level),
+		cond:    ladon.Conditions{contextNow: windowCondition{Starts: g.Starts, Ends: g.End()}},
+		grant:   g,
+		res:     [1]string{resourcePrefix + g.Repo},
 	}
+	r.resources = r.res[:]
+	return r
 }
 
 // policyRules turns an access policy into one rule per subject. Approval and

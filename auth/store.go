@@ -62,6 +62,9 @@ type Store interface {
 	// AppendEvents assigns sequence numbers and the hash chain to the events
 	// and stores them durably in one transaction, in order.
 	AppendEvents(ctx context.Context, evs []Event) ([]Event, error)
+	// VerifyAudit walks the whole hash chain and returns an error naming the
+	// first event that is missing, reordered or altered.
+	VerifyAudit(ctx context.Context) error
 	// ListEvents returns events with Seq > after in order, at most limit
 	// (0: all).
 	ListEvents(ctx context.Context, after uint64, limit int) ([]Event, error)

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -36,6 +38,9 @@ type HTTPConfig struct {
 	// MaxReceivePackBody bounds a push request body, compressed and
 	// decompressed. Default DefaultMaxReceivePackBody.
 	MaxReceivePackBody int64
+	// Throttle, when set, refuses a client address with 429 after too many
+	// failed authentications, so passwords cannot be guessed through git.
+	Throttle *auth.Throttle
 }
 
 // HTTP is the smart HTTP Git transport. It serves
@@ -125,8 +130,17 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		text(w, http.StatusBadRequest, err.Error()+"\n")
 		return
 	}
+	addr := "addr:" + remoteHost(r.RemoteAddr)
+	if wait := h.throttleWait(addr); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		text(w, http.StatusTooManyRequests, fmt.Sprintf("too many failed sign-ins from your address; try again in %s\n", auth.FormatDuration(wait)))
+		return
+	}
 	who, ok := h.authenticate(r)
 	if !ok {
+		if h.cfg.Throttle != nil {
+			h.cfg.Throttle.Fail(addr)
+		}
 		challenge(w, "authentication failed\n")
 		return
 	}
@@ -175,6 +189,22 @@ func (h *HTTP) authenticate(r *http.Request) (auth.Identity, bool) {
 		return auth.Identity{}, false
 	}
 	return who, true
+}
+
+func (h *HTTP) throttleWait(key string) time.Duration {
+	if h.cfg.Throttle == nil {
+		return 0
+	}
+	return h.cfg.Throttle.Wait(key)
+}
+
+// remoteHost is the address part of a RemoteAddr, so one client's ports
+// count together.
+func remoteHost(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 func (h *HTTP) publicURL(r *http.Request) string {
@@ -267,7 +297,7 @@ func (h *HTTP) rpc(w http.ResponseWriter, r *http.Request, job Job) {
 func (h *HTTP) tooLarge(w http.ResponseWriter, r *http.Request, job Job, max int64) {
 	h.log.Info("git http: body too large", "repo", job.Repo, "service", job.Service, "user", job.Who.Name(), "remote", r.RemoteAddr, "limit", max)
 	w.Header().Set("Connection", "close")
-	text(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large: the server accepts at most %d MiB for git-%s\n", max>>20, job.Service))
+	text(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large: the server accepts at most %s for git-%s\n", byteSize(max), job.Service))
 }
 
 // finish logs the run and, when git wrote nothing, turns a failure into an
@@ -362,6 +392,19 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 		return 0, errBodyTooLarge
 	}
 	return n, err
+}
+
+// byteSize prints a limit the way people read it: "64 MiB", "512 KiB".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // pktLine encodes s as one Git pkt-line.

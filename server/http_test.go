@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jitgit/jitgit/auth"
 )
@@ -278,6 +279,23 @@ func TestBadCredentialsAreNotAnonymous(t *testing.T) {
 	}
 }
 
+func TestPasswordGuessingIsThrottled(t *testing.T) {
+	s := newTestServer(t, HTTPConfig{Throttle: auth.NewThrottle(3, time.Minute, time.Now)}, "")
+	s.auth.grant("alice", "acme/payments", auth.LevelRead)
+	path := "/acme/payments.git/info/refs?service=git-upload-pack"
+	for i := range 3 {
+		if resp, _ := s.do("GET", path, basic("alice", fmt.Sprintf("guess-%d", i)), nil); resp.StatusCode != 401 {
+			t.Fatalf("guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	// Even the right password is refused from that address until the
+	// window passes: the guesser cannot tell it found it.
+	resp, body := s.do("GET", path, basic("alice", "alice-pw"), nil)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "too many failed sign-ins") {
+		t.Fatalf("after three failures: %d %q", resp.StatusCode, body)
+	}
+}
+
 func TestDeniedUserSeesWhereToAsk(t *testing.T) {
 	s := newTestServer(t, HTTPConfig{}, "")
 	out, err := s.git(t.TempDir(), nil, "clone", s.url("bob", "acme/payments.git"), "x")
@@ -431,7 +449,7 @@ func TestBodyLimits(t *testing.T) {
 	hdr := basic("alice", "alice-pw")
 	hdr.Set("Content-Type", "application/x-git-receive-pack-request")
 	resp, body := s.do("POST", "/acme/payments.git/git-receive-pack", hdr, bytes.NewReader(make([]byte, limit+1)))
-	if resp.StatusCode != 413 || !strings.Contains(body, "too large") {
+	if resp.StatusCode != 413 || !strings.Contains(body, "at most 64 KiB for git-receive-pack") {
 		t.Errorf("large body: %d %q", resp.StatusCode, body)
 	}
 	if s.run.Runs() != 0 {
@@ -610,5 +628,33 @@ func TestNonGitRequestsFallBack(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 404 {
 		t.Errorf("no fallback: %d", resp.StatusCode)
+	}
+}
+
+func TestRepoHooksNeverRun(t *testing.T) {
+	s := newTestServer(t, HTTPConfig{}, "")
+	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
+	p, _ := s.repos.Path("acme/payments")
+	marker := filepath.Join(t.TempDir(), "ran")
+	hook := "#!/bin/sh\ntouch " + marker + "\n"
+	if err := os.MkdirAll(filepath.Join(p, "hooks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"pre-receive", "update", "post-receive", "post-update", "reference-transaction"} {
+		if err := os.WriteFile(filepath.Join(p, "hooks", name), []byte(hook), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("git", "config", "--file", filepath.Join(p, "config"), "core.hooksPath", filepath.Join(p, "hooks")).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	work := t.TempDir()
+	head := s.commit(filepath.Join(work, "src"), "a.txt", []byte("one\n"))
+	s.mustGit(filepath.Join(work, "src"), "push", "-q", s.url("alice", "acme/payments"), "main")
+	if got := s.serverRef("acme/payments", "main"); got != head {
+		t.Fatalf("server main = %q, want %q", got, head)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("a hook inside the repository ran")
 	}
 }

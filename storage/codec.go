@@ -12,11 +12,18 @@ import (
 
 // codecJSON marks a value encoded as a JSON document. Every record value
 // starts with a codec byte so the encoding can change later without
-// rewriting the database.
+// rewriting the database. Grants and policies are written in compact binary
+// codecs (codec_binary.go) and read in either.
 const codecJSON byte = 1
 
 // encode returns v as a versioned value.
 func encode(v any) ([]byte, error) {
+	switch v := v.(type) {
+	case auth.Grant:
+		return encodeGrant(&v)
+	case auth.Policy:
+		return encodePolicy(&v), nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %T: %w", v, err)
@@ -35,6 +42,16 @@ func decode(b []byte, v any) error {
 			return fmt.Errorf("decode %T: %w", v, err)
 		}
 		return nil
+	case codecGrant:
+		if g, ok := v.(*auth.Grant); ok {
+			return decodeGrant(b[1:], g)
+		}
+		return fmt.Errorf("decode %T: codec %d holds grants only", v, b[0])
+	case codecPolicy:
+		if p, ok := v.(*auth.Policy); ok {
+			return decodePolicy(b[1:], p)
+		}
+		return fmt.Errorf("decode %T: codec %d holds policies only", v, b[0])
 	default:
 		return fmt.Errorf("decode %T: unknown codec %d", v, b[0])
 	}

@@ -86,17 +86,25 @@ func (db *DB) PoliciesFor(ctx context.Context, subjects []string) ([]auth.Policy
 		return nil, err
 	}
 	var out []auth.Policy
-	seen := make(map[string]bool)
+	var seen map[string]bool
 	err := db.view(func(txn *badger.Txn) error {
+		// As in GrantsFor: one iterator, seeking to each subject, without
+		// value prefetching.
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixPolicySubject)})
+		defer it.Close()
 		for _, s := range subjects {
 			if checkSegment("subject", s) != nil {
 				continue
 			}
-			ps, err := scan[auth.Policy](txn, policySubjectPrefix(s))
-			if err != nil {
-				return err
-			}
-			for _, p := range ps {
+			prefix := policySubjectPrefix(s)
+			for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+				var p auth.Policy
+				if err := it.Item().Value(func(b []byte) error { return decode(b, &p) }); err != nil {
+					return fmt.Errorf("%s: %w", it.Item().Key(), err)
+				}
+				if seen == nil {
+					seen = make(map[string]bool)
+				}
 				if !seen[p.ID] {
 					seen[p.ID] = true
 					out = append(out, p)

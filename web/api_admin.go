@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -161,40 +162,73 @@ func (h *Handler) apiGetGrant(r *http.Request, who auth.Identity) (int, any, err
 	return 0, viewGrant(g, time.Now()), err
 }
 
-func (h *Handler) apiCreateGrant(r *http.Request, who auth.Identity) (int, any, error) {
-	var in struct {
-		User     string `json:"user"`
-		Group    string `json:"group"`
-		Repo     string `json:"repo"`
-		Access   string `json:"access"`
-		Duration string `json:"duration"`
-		Reason   string `json:"reason"`
-		Origin   string `json:"origin"`
-	}
-	if err := decode(r, &in); err != nil {
-		return 0, nil, err
-	}
+// grantInput is a grant as the API takes it.
+type grantInput struct {
+	User     string `json:"user"`
+	Group    string `json:"group"`
+	Repo     string `json:"repo"`
+	Access   string `json:"access"`
+	Duration string `json:"duration"`
+	Reason   string `json:"reason"`
+}
+
+func (h *Handler) newGrant(in grantInput) (auth.NewGrant, error) {
 	subject, err := subjectOf(in.User, in.Group)
 	if err != nil {
-		return 0, nil, err
+		return auth.NewGrant{}, err
 	}
 	level, err := auth.ParseLevel(in.Access)
 	if err != nil {
-		return 0, nil, err
+		return auth.NewGrant{}, err
 	}
 	d, err := auth.ParseDuration(in.Duration, h.svc.Config().MaxGrant)
 	if err != nil {
+		return auth.NewGrant{}, err
+	}
+	return auth.NewGrant{Subject: subject, Repo: in.Repo, Level: level, Duration: d, Reason: in.Reason}, nil
+}
+
+func (h *Handler) apiCreateGrant(r *http.Request, who auth.Identity) (int, any, error) {
+	var in grantInput
+	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	origin := auth.OriginAdmin
-	if in.Origin == string(auth.OriginBulk) {
-		origin = auth.OriginBulk
+	ng, err := h.newGrant(in)
+	if err != nil {
+		return 0, nil, err
 	}
-	g, err := h.svc.AddGrant(r.Context(), who, auth.NewGrant{Subject: subject, Repo: in.Repo, Level: level, Duration: d, Reason: in.Reason, Origin: origin})
+	g, err := h.svc.AddGrant(r.Context(), who, ng)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, viewGrant(g, time.Now()), nil
+}
+
+func (h *Handler) apiCreateGrants(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		Grants []grantInput `json:"grants"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	ngs := make([]auth.NewGrant, len(in.Grants))
+	for i, g := range in.Grants {
+		ng, err := h.newGrant(g)
+		if err != nil {
+			return 0, nil, fmt.Errorf("entry %d: %w", i+1, err)
+		}
+		ngs[i] = ng
+	}
+	gs, err := h.svc.AddGrants(r.Context(), who, ngs)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := time.Now()
+	out := make([]grantView, len(gs))
+	for i, g := range gs {
+		out[i] = viewGrant(g, now)
+	}
+	return http.StatusCreated, out, nil
 }
 
 func (h *Handler) apiRevokeGrant(r *http.Request, who auth.Identity) (int, any, error) {
@@ -260,4 +294,9 @@ func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, any, error)
 		evs = []auth.Event{}
 	}
 	return 0, evs, err
+}
+
+func (h *Handler) apiVerifyAudit(r *http.Request, who auth.Identity) (int, any, error) {
+	head, err := h.svc.VerifyAudit(r.Context(), who)
+	return 0, head, err
 }

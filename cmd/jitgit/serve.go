@@ -136,7 +136,10 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log,
 		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
-		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody}, svc, repos, runner, log)
+		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
+		// Thirty failures in five minutes: generous for CI runners sharing
+		// an address, hopeless for guessing a password.
+		Throttle: auth.NewThrottle(30, 5*time.Minute, time.Now)}, svc, repos, runner, log)
 
 	httpLn, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExampleConfigLoads(t *testing.T) {
+	cfg, err := loadConfig("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := defaultConfig()
+	if cfg.HTTP != def.HTTP || cfg.Auth.MaxGrant != 7*24*time.Hour || cfg.SSHLimits.IdleTimeout != 10*time.Minute {
+		t.Errorf("example config differs from the defaults it documents: %+v", cfg)
+	}
+	if len(cfg.Policies) != 5 {
+		t.Errorf("policies: %d, want 5", len(cfg.Policies))
+	}
+}
+
+func TestBadConfigRefused(t *testing.T) {
+	for name, body := range map[string]string{
+		"unknown key":         "htp = \"x\"\n",
+		"typo in section":     "[limits]\nmax_grants = \"7d\"\n",
+		"bad duration":        "[limits]\nmax_grant = \"seven days\"\n",
+		"zero duration":       "[limits]\nmax_grant = \"0s\"\n",
+		"negative approvals":  "[limits]\napprovals = -1\n",
+		"default over max":    "[limits]\nmax_grant = \"1h\"\ndefault_request = \"2h\"\n",
+		"policy without id":   "[[policy]]\nsubjects = [\"anyone\"]\nrepos = [\"a/*\"]\naccess = \"read\"\n",
+		"policy bad subject":  "[[policy]]\nid = \"p\"\nsubjects = [\"everyone\"]\nrepos = [\"a/*\"]\naccess = \"read\"\n",
+		"policy bad repo":     "[[policy]]\nid = \"p\"\nsubjects = [\"anyone\"]\nrepos = [\"../*\"]\naccess = \"read\"\n",
+		"policy says nothing": "[[policy]]\nid = \"p\"\nsubjects = [\"anyone\"]\nrepos = [\"a/*\"]\n",
+		"policy bad effect":   "[[policy]]\nid = \"p\"\neffect = \"maybe\"\nsubjects = [\"anyone\"]\nrepos = [\"a/*\"]\naccess = \"read\"\n",
+		"auto admin":          "[[policy]]\nid = \"p\"\nsubjects = [\"anyone\"]\nrepos = [\"a/*\"]\nauto_max = \"1h\"\nauto_access = \"admin\"\n",
+		"auto beyond max":     "[[policy]]\nid = \"p\"\nsubjects = [\"anyone\"]\nrepos = [\"a/*\"]\nauto_max = \"8d\"\nauto_access = \"read\"\n",
+		"not toml":            "this is not toml",
+	} {
+		p := filepath.Join(t.TempDir(), "c.toml")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadConfig(p); err == nil || !strings.Contains(err.Error(), "c.toml") && !strings.Contains(err.Error(), "policy") {
+			t.Errorf("%s: err = %v, want a clear error", name, err)
+		}
+	}
+}

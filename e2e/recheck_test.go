@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// slowProxy forwards TCP connections to target, passing client-to-server
+// bytes at about rate bytes per second, so that a push takes long.
+func slowProxy(t *testing.T, target string, rate int) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				s, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer s.Close()
+				go func() { _, _ = io.Copy(c, s); c.Close() }()
+				buf := make([]byte, rate/10)
+				for {
+					n, err := c.Read(buf)
+					if n > 0 {
+						if _, werr := s.Write(buf[:n]); werr != nil {
+							return
+						}
+						time.Sleep(100 * time.Millisecond)
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestPushLandsNothingWhenGrantEndsDuringUpload: the push is authorized when
+// it starts, its pack takes longer to upload than the grant has left, and
+// the re-check when the refs are applied refuses it. The branch does not
+// move and the server keeps none of the pushed commit.
+func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
+	s := startServer(t, "")
+	work := t.TempDir()
+	s.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
+	s.run(work, false, "", "jitgit", "user", "add", "alice")
+	token, _ := s.run(work, false, "", "jitgit", "user", "token", "create", "alice")
+	s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "write", "--for", "1h")
+	direct := strings.Replace(s.url, "http://", "http://alice:"+token+"@", 1) + "/acme/payments.git"
+	s.run(work, false, "", "git", "clone", direct, "payments")
+	repo := filepath.Join(work, "payments")
+	s.run(repo, false, "", "git", "commit", "--allow-empty", "-m", "base")
+	s.run(repo, false, "", "git", "push", "origin", "HEAD:main")
+	base, _ := s.run(repo, false, "", "git", "rev-parse", "HEAD")
+	grants, _ := s.run(work, false, "", "jitgit", "grant", "list", "--json")
+	id := grants[strings.Index(grants, `"g_`)+1:]
+	id = id[:strings.IndexByte(id, '"')]
+	s.run(work, false, "", "jitgit", "grant", "revoke", id)
+
+	// 1 MiB that does not compress, through a proxy passing 128 KiB/s:
+	// about eight seconds of upload for a grant with four seconds left.
+	blob := make([]byte, 1<<20)
+	if _, err := rand.Read(blob); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "big.bin"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.run(repo, false, "", "git", "add", "big.bin")
+	s.run(repo, false, "", "git", "commit", "-m", "big")
+	pushed, _ := s.run(repo, false, "", "git", "rev-parse", "HEAD")
+	proxy := slowProxy(t, strings.TrimPrefix(s.url, "http://"), 128<<10)
+	slow := "http://alice:" + token + "@" + proxy + "/acme/payments.git"
+	s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "write", "--for", "4s")
+	start := time.Now()
+	_, stderr := s.run(repo, true, "", "git", "-c", "http.postBuffer=65536", "push", slow, "HEAD:main")
+	if time.Since(start) < 4*time.Second {
+		t.Fatalf("the upload took %s, less than the grant had left; the test proves nothing", time.Since(start))
+	}
+	if !strings.Contains(stderr, "pre-receive hook declined") || !strings.Contains(stderr, "no active grant to write acme/payments") {
+		t.Fatalf("push not refused at ref update:\n%s", stderr)
+	}
+
+	// Check with a fresh grant: main is where it was, the commit is not there.
+	s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "read", "--for", "1h")
+	out, _ := s.run(work, false, "", "git", "ls-remote", direct, "refs/heads/main")
+	if !strings.HasPrefix(out, base) {
+		t.Fatalf("main moved to %q, want %s", out, base)
+	}
+	objects := filepath.Join(s.data, "repos", "acme", "payments.git")
+	s.run(objects, true, "", "git", "cat-file", "-e", pushed) // the refused objects were not kept
+	evs, _ := s.run(work, false, "", "jitgit", "audit", "list", "--action", "access.write")
+	if !strings.Contains(evs, "deny") {
+		t.Fatalf("the refused re-check is not in the audit trail:\n%s", evs)
+	}
+}

@@ -1,0 +1,123 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// settingsData is the user's own tokens and SSH keys.
+type settingsData struct {
+	Tokens    []tokenRow
+	Keys      []auth.Key
+	NewToken  string // the secret of a token just made, shown once
+	TokenName string
+	Expiry    string
+	KeyText   string
+	Expiries  []durationChoice
+}
+
+// tokenRow is a token with its state now.
+type tokenRow struct {
+	auth.Token
+	State string // active, expired, revoked
+}
+
+// tokenExpiries are the lifetimes offered for a new token; "never" is 0.
+var tokenExpiries = []time.Duration{7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, auth.MaxTokenLifetime}
+
+func (h *Handler) showSettings(w http.ResponseWriter, r *http.Request, v *visit, status int, d settingsData, msg string) error {
+	ctx := r.Context()
+	ts, err := h.svc.ListTokens(ctx, v.who, v.who.User)
+	if err != nil {
+		return err
+	}
+	now := h.pg.now()
+	for i := len(ts) - 1; i >= 0; i-- {
+		t := ts[i]
+		row := tokenRow{Token: t, State: "active"}
+		switch {
+		case t.Revoked:
+			row.State = "revoked"
+		case !t.Expires.IsZero() && !now.Before(t.Expires):
+			row.State = "expired"
+		}
+		d.Tokens = append(d.Tokens, row)
+	}
+	if d.Keys, err = h.svc.ListKeys(ctx, v.who, v.who.User); err != nil {
+		return err
+	}
+	if d.Expiry == "" {
+		d.Expiry = auth.FormatDuration(30 * 24 * time.Hour)
+	}
+	for _, e := range tokenExpiries {
+		val := auth.FormatDuration(e)
+		d.Expiries = append(d.Expiries, durationChoice{Value: val, Label: durationLabel(e), Selected: val == d.Expiry})
+	}
+	d.Expiries = append(d.Expiries, durationChoice{Value: "never", Label: "never", Selected: d.Expiry == "never"})
+	vw := v.view("Settings", "settings", d)
+	vw.Notice, vw.Error = notice(r), msg
+	h.render(w, status, "settings", vw)
+	return nil
+}
+
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return h.showSettings(w, r, v, http.StatusOK, settingsData{}, "")
+}
+
+// formFailed shows the settings again with the message of a user error;
+// other errors go to the error page.
+func (h *Handler) settingsFailed(w http.ResponseWriter, r *http.Request, v *visit, d settingsData, err error) error {
+	status := pageStatus(err)
+	if status == http.StatusInternalServerError {
+		return err
+	}
+	return h.showSettings(w, r, v, status, d, friendly(err))
+}
+
+func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, v *visit) error {
+	d := settingsData{TokenName: r.PostForm.Get("name"), Expiry: r.PostForm.Get("expires")}
+	var ttl time.Duration
+	if d.Expiry != "never" {
+		var err error
+		if ttl, err = auth.ParseDuration(d.Expiry, auth.MaxTokenLifetime); err != nil {
+			return h.settingsFailed(w, r, v, d, err)
+		}
+	}
+	if strings.TrimSpace(d.TokenName) == "" {
+		return h.settingsFailed(w, r, v, d, fmt.Errorf("%w: give the token a name, like the machine or job that uses it", auth.ErrInvalid))
+	}
+	secret, _, err := h.svc.CreateToken(r.Context(), v.who, v.who.User, d.TokenName, ttl)
+	if err != nil {
+		return h.settingsFailed(w, r, v, d, err)
+	}
+	return h.showSettings(w, r, v, http.StatusCreated, settingsData{NewToken: secret}, "")
+}
+
+func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if err := h.svc.RevokeToken(r.Context(), v.who, v.who.User, r.PathValue("id")); err != nil {
+		return err
+	}
+	seeOther(w, r, "/settings", "token")
+	return nil
+}
+
+func (h *Handler) addKey(w http.ResponseWriter, r *http.Request, v *visit) error {
+	d := settingsData{KeyText: r.PostForm.Get("key")}
+	if _, err := h.svc.AddKey(r.Context(), v.who, v.who.User, strings.TrimSpace(d.KeyText)); err != nil {
+		return h.settingsFailed(w, r, v, d, err)
+	}
+	seeOther(w, r, "/settings", "key")
+	return nil
+}
+
+func (h *Handler) removeKey(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if err := h.svc.RemoveKey(r.Context(), v.who, v.who.User, r.PostForm.Get("fingerprint")); err != nil {
+		return err
+	}
+	seeOther(w, r, "/settings", "keyremoved")
+	return nil
+}

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// signInCookie carries the token of the sign-in form, which has no session
+// to hold one yet: the form must echo the cookie (double submit).
+const signInCookie = "jitgit_signin"
+
+type signInData struct {
+	Name string
+	Next string
+}
+
+func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if _, err := h.visitOf(r); err == nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	vw := view{Title: "Sign in", Notice: notice(r), Data: signInData{Next: next}}
+	vw.CSRF = h.signInToken(w, r)
+	h.render(w, http.StatusOK, "signin", vw)
+}
+
+// signInToken returns the sign-in form token, setting its cookie when the
+// browser has none.
+func (h *Handler) signInToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(signInCookie); err == nil && len(c.Value) >= 32 && len(c.Value) <= 100 {
+		return c.Value
+	}
+	tok := auth.NewSecret(32)
+	http.SetCookie(w, &http.Cookie{
+		Name: signInCookie, Value: tok, Path: "/signin", MaxAge: 3600,
+		HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteStrictMode,
+	})
+	return tok
+}
+
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		h.showError(w, nil, fmt.Errorf("%w: the form could not be read", auth.ErrInvalid))
+		return
+	}
+	c, err := r.Cookie(signInCookie)
+	if err != nil || !sameToken(r.PostForm.Get("csrf"), c.Value) {
+		h.showError(w, nil, errBadCSRF)
+		return
+	}
+	name := strings.TrimSpace(r.PostForm.Get("user"))
+	data := signInData{Name: name, Next: safeNext(r.PostForm.Get("next"))}
+	again := func(status int, msg string) {
+		vw := view{Title: "Sign in", Error: msg, Data: data, CSRF: c.Value}
+		h.render(w, status, "signin", vw)
+	}
+	addr, nameKey := "addr:"+remoteHost(r), "user:"+strings.ToLower(name)
+	if wait := h.pg.throttle.Wait(addr, nameKey); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %s.", auth.FormatDuration(time.Duration(secs)*time.Second)))
+		return
+	}
+	secret, sess, err := h.svc.SignIn(r.Context(), name, r.PostForm.Get("password"), r.RemoteAddr)
+	if err != nil {
+		h.pg.throttle.Fail(addr, nameKey)
+		again(http.StatusUnauthorized, "Wrong user name or password.")
+		return
+	}
+	h.pg.throttle.Forget(nameKey)
+	if old, err := h.visitOf(r); err == nil {
+		// A browser signing in again drops its old session for good.
+		_ = h.svc.SignOut(r.Context(), old.who, old.secret)
+	}
+	h.setSessionCookie(w, secret, int(time.Until(sess.Expires)/time.Second))
+	http.SetCookie(w, &http.Cookie{Name: signInCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, data.Next, http.StatusSeeOther)
+}
+
+func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if err := h.svc.SignOut(r.Context(), v.who, v.secret); err != nil {
+		return err
+	}
+	h.setSessionCookie(w, "", -1)
+	seeOther(w, r, "/signin", "signedout")
+	return nil
+}
+
+// remoteHost is the client address without its port.
+func remoteHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
