@@ -215,7 +215,7 @@ func (s *SSH) Serve(ln net.Listener) error {
 // admit registers a new connection unless the server is closing or its
 // address has too many; the caller then runs handleConn, which releases it.
 func (s *SSH) admit(nc net.Conn) bool {
-	host := remoteHost(nc)
+	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -232,21 +232,13 @@ func (s *SSH) admit(nc net.Conn) bool {
 }
 
 func (s *SSH) release(nc net.Conn) {
-	host := remoteHost(nc)
+	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.perAddr[host]--; s.perAddr[host] <= 0 {
 		delete(s.perAddr, host)
 	}
 	delete(s.conns, nc)
-}
-
-func remoteHost(nc net.Conn) string {
-	addr := nc.RemoteAddr().String()
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
-	}
-	return addr
 }
 
 // Close stops accepting, closes every connection (which kills their git
