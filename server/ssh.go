@@ -488,6 +488,7 @@ func (c *idleConn) deadline() time.Time {
 
 func (c *idleConn) Read(p []byte) (int, error) {
 	c.Conn.SetReadDeadline(c.deadline())
+	quickAck(c.Conn)
 	return c.Conn.Read(p)
 }
 
