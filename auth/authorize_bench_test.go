@@ -31,9 +31,9 @@ const (
 	groupGrants   = 3 // grants per group
 )
 
-// fixture is a seeded database and what the picker needs to ask realistic
+// benchFixture is a seeded database and what the picker needs to ask realistic
 // questions.
-type fixture struct {
+type benchFixture struct {
 	db     *storage.DB
 	now    time.Time
 	users  []benchUser
@@ -52,7 +52,7 @@ func repoName(owner, repo int) string { return fmt.Sprintf("owner%03d/repo%02d",
 // (n/10 users), the group grants and a few config-like policies. The
 // database is closed and reopened so the questions read from disk tables,
 // as after a restart, not from a write buffer.
-func seed(b *testing.B, dir string, n int) *fixture {
+func seed(b *testing.B, dir string, n int) *benchFixture {
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()
@@ -62,7 +62,7 @@ func seed(b *testing.B, dir string, n int) *fixture {
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	rng := rand.New(rand.NewPCG(uint64(n), 1))
-	f := &fixture{now: now}
+	f := &benchFixture{now: now}
 
 	var grants []auth.Grant
 	mk := func(id int, subject, repo string) auth.Grant {
@@ -149,7 +149,7 @@ func seed(b *testing.B, dir string, n int) *fixture {
 
 // warm asks a few thousand questions (others than the benchmarks ask) so
 // the block cache holds what a running server's would.
-func (f *fixture) warm(b *testing.B) {
+func (f *benchFixture) warm(b *testing.B) {
 	a := auth.NewAuthorizer(f.db, nil, func() time.Time { return f.now })
 	p := newPicker(f, 7)
 	for range 3000 {
@@ -160,7 +160,7 @@ func (f *fixture) warm(b *testing.B) {
 	}
 }
 
-func (f *fixture) close() {
+func (f *benchFixture) close() {
 	if !f.closed {
 		f.closed = true
 		f.db.Close()
@@ -179,11 +179,11 @@ type question struct {
 // grants or of a group, a quarter about any repository (mostly denied);
 // 70% reads, 30% pushes.
 type picker struct {
-	f   *fixture
+	f   *benchFixture
 	rng *rand.Rand
 }
 
-func newPicker(f *fixture, seed uint64) *picker {
+func newPicker(f *benchFixture, seed uint64) *picker {
 	return &picker{f: f, rng: rand.New(rand.NewPCG(seed, 2))}
 }
 
@@ -242,10 +242,10 @@ func (l latencies) report(b *testing.B) (p50, p99 float64) {
 // database is seeded when the sub-benchmark first runs (so -bench filters
 // skip seeding too) and shared by its rounds of growing b.N; bench resets
 // the timer after its own setup.
-func sizes(b *testing.B, bench func(b *testing.B, f *fixture) (p99 float64)) {
+func sizes(b *testing.B, bench func(b *testing.B, f *benchFixture) (p99 float64)) {
 	p99 := make(map[int]float64)
 	for _, n := range benchSizes {
-		var f *fixture
+		var f *benchFixture
 		b.Run(fmt.Sprintf("grants=%d", n), func(sb *testing.B) {
 			if f == nil {
 				f = seed(sb, b.TempDir(), n) // the parent's directory outlives the rounds
@@ -265,7 +265,7 @@ func sizes(b *testing.B, bench func(b *testing.B, f *fixture) (p99 float64)) {
 // BenchmarkDecide measures the pure decision: loading the subject's grants
 // and policies and evaluating them.
 func BenchmarkDecide(b *testing.B) {
-	sizes(b, func(b *testing.B, f *fixture) float64 {
+	sizes(b, func(b *testing.B, f *benchFixture) float64 {
 		ctx := context.Background()
 		a := auth.NewAuthorizer(f.db, nil, func() time.Time { return f.now })
 		p := newPicker(f, 42)
@@ -292,7 +292,7 @@ func BenchmarkDecide(b *testing.B) {
 // BenchmarkAuthorize measures the decision plus its durable audit record,
 // one caller at a time: every call waits for its own fsync.
 func BenchmarkAuthorize(b *testing.B) {
-	sizes(b, func(b *testing.B, f *fixture) float64 {
+	sizes(b, func(b *testing.B, f *benchFixture) float64 {
 		ctx := context.Background()
 		log := auth.NewAuditLog(f.db, func() time.Time { return f.now })
 		defer log.Close()
@@ -319,7 +319,7 @@ func BenchmarkAuthorize(b *testing.B) {
 // BenchmarkAuthorizeParallel is Authorize with concurrent callers, who share
 // one audit transaction and fsync per batch.
 func BenchmarkAuthorizeParallel(b *testing.B) {
-	sizes(b, func(b *testing.B, f *fixture) float64 {
+	sizes(b, func(b *testing.B, f *benchFixture) float64 {
 		ctx := context.Background()
 		log := auth.NewAuditLog(f.db, func() time.Time { return f.now })
 		defer log.Close()
@@ -361,7 +361,7 @@ func BenchmarkAuthorizeParallel(b *testing.B) {
 func BenchmarkDecideRatio(b *testing.B) {
 	ctx := context.Background()
 	small, large := benchSizes[0], benchSizes[len(benchSizes)-1]
-	var fs [2]*fixture
+	var fs [2]*benchFixture
 	for i, n := range []int{small, large} {
 		fs[i] = seed(b, b.TempDir(), n)
 		b.Cleanup(fs[i].close)

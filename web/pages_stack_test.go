@@ -187,8 +187,3 @@ var authGrantsAll = auth.GrantFilter{All: true}
 
 func authEvents(action string) auth.EventFilter { return auth.EventFilter{Action: action} }
 
-type timeT = time.Time
-
-const fiveMinutes = 5 * time.Minute
-
-func timeAt(d time.Duration) time.Time { return time.Unix(1_700_000_000, 0).Add(d) }

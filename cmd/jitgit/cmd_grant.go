@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -39,6 +43,13 @@ func grantCommand() *cli.Command {
 					jsonFlag,
 				},
 				Action: grantList,
+			},
+			{
+				Name:      "bulk",
+				Usage:     "make many grants from a CSV file (subject,repo,access,for,reason); all or none",
+				ArgsUsage: "FILE|-",
+				Flags:     []cli.Flag{jsonFlag},
+				Action:    grantBulk,
 			},
 			{
 				Name: "revoke", Usage: "end grants now", ArgsUsage: "ID...",
@@ -171,4 +182,75 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return string(r)
+}
+
+// grantBulk reads CSV rows "subject,repo,access,for,reason" (a header row
+// starting with "subject" is skipped; subject is user:NAME or group:NAME)
+// and makes all the grants, or none when any row is wrong.
+func grantBulk(c *cli.Context) error {
+	if err := args(c, 1, 1); err != nil {
+		return err
+	}
+	var r io.Reader = os.Stdin
+	if f := c.Args().First(); f != "-" {
+		fh, err := os.Open(f)
+		if err != nil {
+			return err
+		}
+		defer fh.Close()
+		r = fh
+	}
+	rd := csv.NewReader(io.LimitReader(r, 16<<20))
+	rd.FieldsPerRecord = -1
+	rd.Comment = '#'
+	rows, err := rd.ReadAll()
+	if err != nil {
+		return fmt.Errorf("bulk file: %w", err)
+	}
+	var in []map[string]string
+	for i, row := range rows {
+		if i == 0 && len(row) > 0 && strings.EqualFold(strings.TrimSpace(row[0]), "subject") {
+			continue
+		}
+		if len(row) < 4 || len(row) > 5 {
+			return fmt.Errorf("bulk file line %d: want subject,repo,access,for[,reason], got %d fields", i+1, len(row))
+		}
+		for j := range row {
+			row[j] = strings.TrimSpace(row[j])
+		}
+		g := map[string]string{"repo": row[1], "access": row[2], "duration": row[3]}
+		kind, name, _ := strings.Cut(row[0], ":")
+		switch kind {
+		case "user", "group":
+			g[kind] = name
+		default:
+			return fmt.Errorf("bulk file line %d: subject %q: use user:NAME or group:NAME", i+1, row[0])
+		}
+		if len(row) == 5 {
+			g["reason"] = row[4]
+		}
+		in = append(in, g)
+	}
+	if len(in) == 0 {
+		return errors.New("bulk file: no grants in it")
+	}
+	api, err := newClient(c)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if err := api.call(c.Context, "POST", "/api/v1/grants/bulk", nil, map[string]any{"grants": in}, &raw); err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(c.App.Writer, raw)
+	}
+	var gs []grantJSON
+	if err := json.Unmarshal(raw, &gs); err != nil {
+		return err
+	}
+	for _, g := range gs {
+		fmt.Fprintln(c.App.Writer, g.ID)
+	}
+	return nil
 }
