@@ -186,4 +186,3 @@ var authFilterAll = auth.RequestFilter{}
 var authGrantsAll = auth.GrantFilter{All: true}
 
 func authEvents(action string) auth.EventFilter { return auth.EventFilter{Action: action} }
-
