@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -39,7 +40,12 @@ func HashPassword(password string) (string, error) {
 
 // dummyHash is verified against when a user does not exist, so that the
 // answer takes as long as for a real user.
-var dummyHash, _ = HashPassword("jitgit dummy password")
+// It is made on first use: every process importing auth (the CLI, the
+// pre-receive hook) would otherwise pay for an argon2 hash at start.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("jitgit dummy password")
+	return h
+})
 
 // CheckPassword reports whether password matches the PHC hash, comparing in
 // constant time. A malformed hash never matches.

@@ -122,7 +122,7 @@ func (s *Service) Authenticate(ctx context.Context, name, secret string) (Identi
 	}
 	u, err := s.store.GetUser(ctx, name)
 	if err != nil {
-		CheckPassword(dummyHash, secret)
+		CheckPassword(dummyHash(), secret)
 		if errors.Is(err, ErrNotFound) {
 			return Identity{}, ErrUnauthenticated
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +101,19 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 		}
 		ts.Fatalf("server did not come up within 30s")
 	},
+	// waitssh waits until the server started in the background answers on
+	// its SSH port.
+	"waitssh": func(ts *testscript.TestScript, neg bool, args []string) {
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if c, err := net.Dial("tcp", ts.Getenv("SSH")); err == nil {
+				c.Close()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		ts.Fatalf("SSH did not come up within 30s")
+	},
 	// sleep DURATION waits, for grants that end by themselves.
 	"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) != 1 {
@@ -108,6 +122,22 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 		d, err := time.ParseDuration(args[0])
 		ts.Check(err)
 		time.Sleep(d)
+	},
+	// setenv-match [-stderr] NAME REGEXP sets NAME to the first group
+	// REGEXP matches in the last command's stdout (or stderr).
+	"setenv-match": func(ts *testscript.TestScript, neg bool, args []string) {
+		file := "stdout"
+		if len(args) > 0 && args[0] == "-stderr" {
+			file, args = "stderr", args[1:]
+		}
+		if len(args) != 2 {
+			ts.Fatalf("usage: setenv-match [-stderr] NAME REGEXP")
+		}
+		m := regexp.MustCompile(args[1]).FindStringSubmatch(ts.ReadFile(file))
+		if len(m) < 2 {
+			ts.Fatalf("%s does not match %q", file, args[1])
+		}
+		ts.Setenv(args[0], m[1])
 	},
 	// setenv-stdout NAME sets NAME to the last command's stdout, trimmed.
 	"setenv-stdout": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -19,6 +19,7 @@ func (db *DB) Backup(w io.Writer) error {
 // records in the backup overwrite those with the same keys, and the others
 // stay.
 func (db *DB) Load(r io.Reader) error {
+	defer db.cache.invalidate()
 	if err := db.bdb.Load(r, 256); err != nil {
 		return fmt.Errorf("load backup: %w", err)
 	}

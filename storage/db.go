@@ -40,6 +40,9 @@ type DB struct {
 	// appendMu serializes AppendEvents so the audit chain never conflicts.
 	appendMu sync.Mutex
 
+	// cache holds the subject indexes the decision reads; see indexCache.
+	cache *indexCache
+
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -79,7 +82,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	if interval <= 0 {
 		interval = DefaultGCInterval
 	}
-	db := &DB{bdb: bdb, stop: make(chan struct{}), done: make(chan struct{})}
+	db := &DB{bdb: bdb, cache: newIndexCache(), stop: make(chan struct{}), done: make(chan struct{})}
 	go db.collectGarbage(interval)
 	return db, nil
 }
@@ -93,7 +96,7 @@ func OpenInMemory() (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open in-memory database: %w", err)
 	}
-	db := &DB{bdb: bdb, stop: make(chan struct{}), done: make(chan struct{})}
+	db := &DB{bdb: bdb, cache: newIndexCache(), stop: make(chan struct{}), done: make(chan struct{})}
 	close(db.done) // no value log to collect
 	return db, nil
 }

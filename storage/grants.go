@@ -73,6 +73,7 @@ func (db *DB) CreateGrant(ctx context.Context, g auth.Grant) error {
 	if err := checkGrant(g); err != nil {
 		return err
 	}
+	defer db.cache.invalidate()
 	return db.update(func(txn *badger.Txn) error { return createGrant(txn, g) })
 }
 
@@ -97,6 +98,7 @@ func (db *DB) UpdateGrant(ctx context.Context, id string, fn func(*auth.Grant) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer db.cache.invalidate()
 	return db.update(func(txn *badger.Txn) error {
 		g, err := get[auth.Grant](txn, grantKey(id), fmt.Sprintf("grant %q", id))
 		if err != nil {
@@ -130,43 +132,59 @@ func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]auth.Grant, 0, 16)
-	err := db.view(func(txn *badger.Txn) error {
-		// One iterator over the whole index, positioned at each subject in
-		// turn: building an iterator costs more than seeking one. Values
-		// live in the LSM tree (far below the value threshold), so it does
-		// not prefetch them: prefetching starts a goroutine per item and
-		// copies every value.
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixGrantSubject)})
-		defer it.Close()
-		for i, s := range subjects {
-			if slices.Contains(subjects[:i], s) || checkSegment("subject", s) != nil {
-				continue
+	hit, missing, gen := lookup(db.cache, db.cache.grants, subjects)
+	if len(missing) > 0 {
+		read := make(map[string][]auth.Grant, len(missing))
+		err := db.view(func(txn *badger.Txn) error {
+			// One iterator over the whole index, positioned at each subject
+			// in turn: building an iterator costs more than seeking one.
+			// Values live in the LSM tree (far below the value threshold),
+			// so it does not prefetch them: prefetching starts a goroutine
+			// per item and copies every value.
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixGrantSubject)})
+			defer it.Close()
+			for _, s := range missing {
+				if checkSegment("subject", s) != nil {
+					continue
+				}
+				gs, err := appendGrantsOf(it, nil, grantSubjectPrefix(s))
+				if err != nil {
+					return err
+				}
+				read[s] = gs
 			}
-			var err error
-			if out, err = appendGrantsOf(it, out, grantSubjectPrefix(s), now); err != nil {
-				return err
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("grants for %v: %w", subjects, err)
+		}
+		store(db.cache, db.cache.grants, read, gen)
+		for s, gs := range read {
+			hit[s] = gs
+		}
+	}
+	out := make([]auth.Grant, 0, 16)
+	for i, s := range subjects {
+		if slices.Contains(subjects[:i], s) {
+			continue
+		}
+		for _, g := range hit[s] {
+			if g.End().After(now) {
+				out = append(out, g)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("grants for %v: %w", subjects, err)
 	}
 	return out, nil
 }
 
-// appendGrantsOf appends the grants indexed under prefix that end after now.
-func appendGrantsOf(it *badger.Iterator, out []auth.Grant, prefix []byte, now time.Time) ([]auth.Grant, error) {
+// appendGrantsOf appends every grant indexed under prefix, ended or not.
+func appendGrantsOf(it *badger.Iterator, out []auth.Grant, prefix []byte) ([]auth.Grant, error) {
 	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 		item := it.Item()
 		out = append(out, auth.Grant{})
 		g := &out[len(out)-1]
 		if err := item.Value(func(b []byte) error { return decode(b, g) }); err != nil {
 			return nil, fmt.Errorf("%s: %w", item.Key(), err)
-		}
-		if !g.End().After(now) {
-			out = out[:len(out)-1]
 		}
 	}
 	return out, nil
@@ -208,6 +226,7 @@ func (db *DB) CreateGrants(ctx context.Context, gs []auth.Grant) error {
 	if err != nil {
 		return err
 	}
+	defer db.cache.invalidate()
 	for len(gs) > 0 {
 		n := grantBatch(gs)
 		if err := db.update(func(txn *badger.Txn) error {

@@ -27,6 +27,7 @@ func (db *DB) PutPolicy(ctx context.Context, p auth.Policy) error {
 	if err != nil {
 		return err
 	}
+	defer db.cache.invalidate()
 	return db.update(func(txn *badger.Txn) error {
 		if _, err := deletePolicyIndex(txn, p.ID); err != nil {
 			return err
@@ -67,6 +68,7 @@ func (db *DB) DeletePolicy(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer db.cache.invalidate()
 	return db.update(func(txn *badger.Txn) error {
 		found, err := deletePolicyIndex(txn, id)
 		if err != nil {
@@ -85,36 +87,48 @@ func (db *DB) PoliciesFor(ctx context.Context, subjects []string) ([]auth.Policy
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []auth.Policy
-	var seen map[string]bool
-	err := db.view(func(txn *badger.Txn) error {
-		// As in GrantsFor: one iterator, seeking to each subject, without
-		// value prefetching.
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixPolicySubject)})
-		defer it.Close()
-		for _, s := range subjects {
-			if checkSegment("subject", s) != nil {
-				continue
+	hit, missing, gen := lookup(db.cache, db.cache.policies, subjects)
+	if len(missing) > 0 {
+		read := make(map[string][]auth.Policy, len(missing))
+		err := db.view(func(txn *badger.Txn) error {
+			// As in GrantsFor: one iterator, seeking to each subject, without
+			// value prefetching.
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixPolicySubject)})
+			defer it.Close()
+			for _, s := range missing {
+				if checkSegment("subject", s) != nil {
+					continue
+				}
+				var ps []auth.Policy
+				prefix := policySubjectPrefix(s)
+				for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+					var p auth.Policy
+					if err := it.Item().Value(func(b []byte) error { return decode(b, &p) }); err != nil {
+						return fmt.Errorf("%s: %w", it.Item().Key(), err)
+					}
+					ps = append(ps, p)
+				}
+				read[s] = ps
 			}
-			prefix := policySubjectPrefix(s)
-			for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-				var p auth.Policy
-				if err := it.Item().Value(func(b []byte) error { return decode(b, &p) }); err != nil {
-					return fmt.Errorf("%s: %w", it.Item().Key(), err)
-				}
-				if seen == nil {
-					seen = make(map[string]bool)
-				}
-				if !seen[p.ID] {
-					seen[p.ID] = true
-					out = append(out, p)
-				}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("policies for %v: %w", subjects, err)
+		}
+		store(db.cache, db.cache.policies, read, gen)
+		for s, ps := range read {
+			hit[s] = ps
+		}
+	}
+	var out []auth.Policy
+	seen := make(map[string]bool)
+	for _, s := range subjects {
+		for _, p := range hit[s] {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, p)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("policies for %v: %w", subjects, err)
 	}
 	return out, nil
 }

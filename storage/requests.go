@@ -55,6 +55,7 @@ func (db *DB) UpdateRequest(ctx context.Context, id string, fn func(*auth.Reques
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer db.cache.invalidate()
 	return db.update(func(txn *badger.Txn) error {
 		r, err := get[auth.Request](txn, requestKey(id), fmt.Sprintf("request %q", id))
 		if err != nil {

@@ -41,10 +41,7 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request, v *visit) e
 func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request, v *visit) error {
 	f := r.PostForm
 	form := newUserForm{Name: strings.TrimSpace(f.Get("name")), Groups: f.Get("groups"), Admin: f.Get("admin") != "", Approver: f.Get("approver") != ""}
-	var groups []string
-	for _, g := range strings.FieldsFunc(form.Groups, func(c rune) bool { return c == ',' || c == ' ' }) {
-		groups = append(groups, g)
-	}
+	groups := strings.FieldsFunc(form.Groups, func(c rune) bool { return c == ',' || c == ' ' })
 	_, err := h.svc.CreateUser(r.Context(), v.who, auth.NewUser{Name: form.Name, Password: f.Get("password"), Groups: groups, Admin: form.Admin, Approver: form.Approver})
 	if err != nil {
 		status := pageStatus(err)

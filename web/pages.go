@@ -140,21 +140,10 @@ func setPageHeaders(w http.ResponseWriter) {
 
 // pageStatus maps a domain error to the status of the page that shows it.
 func pageStatus(err error) int {
-	switch {
-	case errors.Is(err, errBadCSRF):
+	if errors.Is(err, errBadCSRF) {
 		return http.StatusForbidden
-	case errors.Is(err, auth.ErrInvalid):
-		return http.StatusBadRequest
-	case errors.Is(err, auth.ErrUnauthenticated):
-		return http.StatusUnauthorized
-	case errors.Is(err, auth.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, auth.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, auth.ErrExists), errors.Is(err, auth.ErrConflict):
-		return http.StatusConflict
 	}
-	return http.StatusInternalServerError
+	return apiStatus(err)
 }
 
 // friendly turns a domain error into the sentence a user reads: the

@@ -186,9 +186,3 @@ var authFilterAll = auth.RequestFilter{}
 var authGrantsAll = auth.GrantFilter{All: true}
 
 func authEvents(action string) auth.EventFilter { return auth.EventFilter{Action: action} }
-
-type timeT = time.Time
-
-const fiveMinutes = 5 * time.Minute
-
-func timeAt(d time.Duration) time.Time { return time.Unix(1_700_000_000, 0).Add(d) }

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package server
+
+import "net"
+
+// quickAck does nothing outside Linux.
+func quickAck(net.Conn) {}

@@ -1,0 +1,77 @@
+package storage
+
+import (
+	"sync"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// indexCache keeps the decoded subject-index entries of grants and policies
+// in memory, so that the decision of a Git request reads no Badger table.
+//
+// It is only correct because this process is the database's only writer:
+// every method that writes a grant or a policy calls invalidate after its
+// transaction ends, which empties the cache and bumps the generation. A
+// reader remembers the generation before it reads Badger and stores what it
+// read only if no write ended meanwhile, so a revoked grant is never cached
+// after its revocation returns. Entries are whole index lists, ended grants
+// included; GrantsFor filters by time on every call.
+type indexCache struct {
+	mu       sync.Mutex
+	gen      uint64
+	grants   map[string][]auth.Grant
+	policies map[string][]auth.Policy
+}
+
+// maxCachedSubjects bounds the cache; past it the cache starts over, which
+// costs one Badger read per subject.
+const maxCachedSubjects = 16384
+
+func newIndexCache() *indexCache {
+	return &indexCache{grants: make(map[string][]auth.Grant), policies: make(map[string][]auth.Policy)}
+}
+
+// invalidate forgets everything; call it after every grant or policy write.
+func (c *indexCache) invalidate() {
+	c.mu.Lock()
+	c.gen++
+	clear(c.grants)
+	clear(c.policies)
+	c.mu.Unlock()
+}
+
+// lookup returns the cached lists of subjects, the subjects it lacks, and
+// the generation to pass to store.
+func lookup[T any](c *indexCache, m map[string][]T, subjects []string) (hit map[string][]T, missing []string, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	hit = make(map[string][]T, len(subjects))
+	for _, s := range subjects {
+		if l, ok := m[s]; ok {
+			hit[s] = l
+		} else {
+			missing = append(missing, s)
+		}
+	}
+	return hit, missing, c.gen
+}
+
+// store caches lists read at generation gen, unless a write ended since.
+func store[T any](c *indexCache, m map[string][]T, read map[string][]T, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if len(m)+len(read) > maxCachedSubjects {
+		clear(m)
+	}
+	for s, l := range read {
+		m[s] = l
+	}
+}
+
+// ForgetCache drops the in-memory index cache, so that the next decisions
+// read Badger as after a restart or a grant change. Benchmarks use it to
+// measure that path.
+func (db *DB) ForgetCache() { db.cache.invalidate() }
