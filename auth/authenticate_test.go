@@ -38,7 +38,7 @@ func TestAuthenticate(t *testing.T) {
 		{"empty user", "", secret},
 		{"token of another user", "alice", secret},
 		{"malformed token", "pat", "jg_short"},
-		{"token with a byte changed", "pat", secret[:len(secret)-1] + "A"},
+		{"token with a byte changed", "pat", flipLast(secret)},
 		{"user without a password", "alice", "anything at all"},
 		{"odd user name", "../pat", "correct horse battery"},
 	} {
@@ -103,4 +103,12 @@ func TestParseDuration(t *testing.T) {
 	if got := auth.FormatDuration(36*time.Hour + 90*time.Second); got != "1d12h1m30s" {
 		t.Errorf("FormatDuration = %q", got)
 	}
+}
+
+// flipLast changes the last character of s to a different one.
+func flipLast(s string) string {
+	if s[len(s)-1] == 'A' {
+		return s[:len(s)-1] + "B"
+	}
+	return s[:len(s)-1] + "A"
 }
