@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -223,7 +225,8 @@ func (m *Mirrors) Fetch(ctx context.Context, name, upstream string) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("fetch %s: %w", name, err)
 	}
-	if _, err := m.runGit(ctx, dir, "fetch", "--prune", "--no-write-fetch-head", "--quiet", "--no-recurse-submodules",
+	upstream, creds := splitCredentials(upstream)
+	if _, err := m.runGitEnv(ctx, dir, creds, "fetch", "--prune", "--no-write-fetch-head", "--quiet", "--no-recurse-submodules",
 		"--", upstream, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"); err != nil {
 		return 0, err // names the command; SyncMirror adds the mirror and upstream
 	}
@@ -242,15 +245,15 @@ func (m *Mirrors) Fetch(ctx context.Context, name, upstream string) (int, error)
 			updated++
 		}
 	}
-	m.updateHead(ctx, name, dir, upstream, after)
+	m.updateHead(ctx, name, dir, upstream, creds, after)
 	m.log.Info("mirror fetched", "repo", name, "upstream", auth.RedactURL(upstream), "updated", updated, "duration", time.Since(start))
 	return updated, nil
 }
 
 // updateHead points HEAD at the upstream's default branch if the upstream
 // names one that the mirror has. Failing that, HEAD is left alone.
-func (m *Mirrors) updateHead(ctx context.Context, name, dir, upstream string, refs map[string]string) {
-	out, err := m.runGit(ctx, dir, "ls-remote", "--symref", "--", upstream, "HEAD")
+func (m *Mirrors) updateHead(ctx context.Context, name, dir, upstream string, creds []string, refs map[string]string) {
+	out, err := m.runGitEnv(ctx, dir, creds, "ls-remote", "--symref", "--", upstream, "HEAD")
 	if err != nil {
 		m.log.Debug("mirror: upstream HEAD unknown", "repo", name, "err", err)
 		return
@@ -292,6 +295,30 @@ func (m *Mirrors) refs(ctx context.Context, dir string) (map[string]string, erro
 // when local upstreams are allowed), and the server's hooks directory. It
 // returns stdout; the error carries the end of stderr.
 func (m *Mirrors) runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	return m.runGitEnv(ctx, dir, nil, args...)
+}
+
+// splitCredentials takes the user name and password out of an http(s)
+// upstream and returns them as git configuration in the environment (an
+// Authorization header for that host only), so they never appear on a
+// command line that every local user can read.
+func splitCredentials(upstream string) (string, []string) {
+	u, err := url.Parse(upstream)
+	if err != nil || u.User == nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return upstream, nil
+	}
+	pw, _ := u.User.Password()
+	basic := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pw))
+	u.User = nil
+	return u.String(), []string{
+		"GIT_CONFIG_COUNT=1",
+		"GIT_CONFIG_KEY_0=http." + u.Scheme + "://" + u.Host + "/.extraHeader",
+		"GIT_CONFIG_VALUE_0=Authorization: Basic " + basic,
+	}
+}
+
+// runGitEnv is runGit with extra environment variables.
+func (m *Mirrors) runGitEnv(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
 	fileAllow := "never"
 	if m.local {
 		fileAllow = "always"
@@ -314,7 +341,7 @@ func (m *Mirrors) runGit(ctx context.Context, dir string, args ...string) ([]byt
 		"-c", "fetch.fsckObjects=true",
 	}
 	cmd := exec.CommandContext(ctx, m.git, append(argv, args...)...)
-	cmd.Env = baseEnv(m.path)
+	cmd.Env = append(baseEnv(m.path), env...)
 	cmd.Dir = dir
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{max: 4 << 10}

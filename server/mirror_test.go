@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -236,5 +237,25 @@ func TestMirrorSchedulerSyncsDue(t *testing.T) {
 	case <-done:
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after its context ended")
+	}
+}
+
+func TestMirrorCredentialsStayOffTheCommandLine(t *testing.T) {
+	clean, env := splitCredentials("https://bot:s3cret@git.example.com/acme/infra.git")
+	if strings.Contains(clean, "s3cret") || clean != "https://git.example.com/acme/infra.git" {
+		t.Fatalf("URL for argv: %q", clean)
+	}
+	want := []string{
+		"GIT_CONFIG_COUNT=1",
+		"GIT_CONFIG_KEY_0=http.https://git.example.com/.extraHeader",
+		"GIT_CONFIG_VALUE_0=Authorization: Basic Ym90OnMzY3JldA==",
+	}
+	if !slices.Equal(env, want) {
+		t.Fatalf("env %q, want %q", env, want)
+	}
+	for _, u := range []string{"https://git.example.com/x.git", "ssh://git@example.com/x.git", "git://example.com/x.git"} {
+		if clean, env := splitCredentials(u); clean != u || env != nil {
+			t.Errorf("%s: %q %q", u, clean, env)
+		}
 	}
 }
