@@ -62,7 +62,7 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 	allow, deny := evaluate(ctx, rules, principals, name, action, now)
 	switch {
 	case deny != nil:
-		d.Policy = deny.id
+		d.Policy, d.Final = deny.id, true
 		d.Reason = fmt.Sprintf("policy %s forbids %s access to %s for %s", deny.id, action, name, who.Name())
 		if deny.policy != nil && deny.policy.Description != "" {
 			d.Reason += ": " + deny.policy.Description
@@ -75,6 +75,7 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 	if action >= LevelWrite {
 		if r, err := a.store.GetRepo(ctx, name); err == nil && r.Mirror != "" {
 			d.Reason = fmt.Sprintf("%s is a read-only mirror of %s; push to the upstream instead", name, RedactURL(r.Mirror))
+			d.Final = true
 			return d
 		}
 	}

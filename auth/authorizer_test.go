@@ -123,6 +123,12 @@ func TestDecisionTable(t *testing.T) {
 		{"alice", "ACME/payments", auth.ActionRead, false, "not a repository name"},
 		{"alice", "acme/payments", auth.LevelNone, false, "not an access level"},
 	}
+	if d := f.decide(t, "bob", "acme/web", auth.ActionWrite); !d.Final {
+		t.Error("a deny policy's answer is not final: the deny message would send bob to ask for a grant that cannot help")
+	}
+	if d := f.decide(t, "alice", "acme/payments", auth.ActionWrite); d.Final {
+		t.Error("a missing grant is final: alice would not be told where to ask")
+	}
 	for _, c := range cases {
 		d := f.decide(t, c.user, c.repo, c.action)
 		if d.Allowed != c.allowed || !strings.Contains(d.Reason, c.why) {
@@ -193,7 +199,7 @@ func TestMirrorIsReadOnly(t *testing.T) {
 	if !f.decide(t, "alice", "mirrors/upstream", auth.ActionRead).Allowed {
 		t.Fatal("mirror not readable with a grant")
 	}
-	if d := f.decide(t, "alice", "mirrors/upstream", auth.ActionWrite); d.Allowed || !strings.Contains(d.Reason, "read-only mirror") {
+	if d := f.decide(t, "alice", "mirrors/upstream", auth.ActionWrite); d.Allowed || !d.Final || !strings.Contains(d.Reason, "read-only mirror") {
 		t.Fatalf("push to a mirror: %+v", d)
 	}
 }

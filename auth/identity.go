@@ -66,6 +66,9 @@ type Decision struct {
 	Grant   string    // the grant that allowed it, if any
 	Policy  string    // the policy that allowed or denied it, if any
 	Expires time.Time // when the deciding grant ends; zero for policies
+	// Final means no grant can change the answer (a deny policy, a
+	// read-only mirror), so a deny message should not suggest asking.
+	Final bool
 	// Reason says in plain words what decided, e.g. "grant g_abc (write,
 	// ends in 1h59m)" or "alice has no active grant to write acme/payments".
 	Reason string

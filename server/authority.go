@@ -24,6 +24,9 @@ func denyMessage(d auth.Decision, publicURL, repo string, action auth.Action) st
 	if reason == "" {
 		reason = "access denied"
 	}
+	if d.Final {
+		return reason + "\n"
+	}
 	// repo is canonical (a-z, 0-9, '-', '_', '.', '/'), so it needs no
 	// escaping in the query.
 	query := "repo=" + url.QueryEscape(repo) + "&access=" + action.String()
