@@ -75,9 +75,9 @@ func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
 	id = id[:strings.IndexByte(id, '"')]
 	s.run(work, false, "", "jitgit", "grant", "revoke", id)
 
-	// 1 MiB that does not compress, through a proxy passing 128 KiB/s:
-	// about eight seconds of upload for a grant with four seconds left.
-	blob := make([]byte, 1<<20)
+	// 1.25 MiB that does not compress, through a proxy passing 128 KiB/s:
+	// about ten seconds of upload for a grant with six seconds left.
+	blob := make([]byte, 5<<18)
 	if _, err := rand.Read(blob); err != nil {
 		t.Fatal(err)
 	}
@@ -89,10 +89,10 @@ func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
 	pushed, _ := s.run(repo, false, "", "git", "rev-parse", "HEAD")
 	proxy := slowProxy(t, strings.TrimPrefix(s.url, "http://"), 128<<10)
 	slow := "http://alice:" + token + "@" + proxy + "/acme/payments.git"
-	s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "write", "--for", "4s")
+	s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "write", "--for", "6s")
 	start := time.Now()
 	_, stderr := s.run(repo, true, "", "git", "-c", "http.postBuffer=65536", "push", slow, "HEAD:main")
-	if time.Since(start) < 4*time.Second {
+	if time.Since(start) < 6*time.Second {
 		t.Fatalf("the upload took %s, less than the grant had left; the test proves nothing", time.Since(start))
 	}
 	if !strings.Contains(stderr, "pre-receive hook declined") || !strings.Contains(stderr, "no active grant to write acme/payments") {
