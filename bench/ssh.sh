@@ -9,6 +9,11 @@
 # (target < 0.3 s). Each git command opens its own SSH connection (no
 # ControlMaster), as a default client does. SSH_OPTS adds ssh options, e.g.
 # SSH_OPTS='-c aes128-gcm@openssh.com' to compare ciphers.
+#
+# When run as root with OpenSSH's sshd installed (apt-get install
+# openssh-server), it also clones the same repository through a private
+# sshd (its own config, host key and authorized_keys in the temporary
+# directory) running git-upload-pack: the cost of SSH itself on this machine.
 set -euo pipefail
 rounds=${1:-7}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,13 +49,30 @@ secs() { # command... → seconds
   s=$(date +%s.%N); "$@"; e=$(date +%s.%N)
   echo "$e - $s" | bc
 }
-clone() { rm -rf c; secs git clone -q --bare "$1" c; }
-h=(); s=()
+clone() { rm -rf c; secs git clone -q --bare "$1" c; [ -f c/packed-refs ] || [ -n "$(ls c/refs/heads)" ] || { echo "clone of $1 failed" >&2; exit 1; }; }
+sshd_url=
+if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ]; then
+  dport=$(port)
+  ssh-keygen -q -t ed25519 -N '' -f "$work/sshd_host"
+  cp "$work/id.pub" "$work/authorized_keys"
+  mkdir -p /run/sshd
+  printf '%s\n' "Port $dport" "ListenAddress 127.0.0.1" "HostKey $work/sshd_host" \
+    "PermitRootLogin prohibit-password" "PasswordAuthentication no" \
+    "AuthorizedKeysFile $work/authorized_keys" "StrictModes no" "UsePAM no" \
+    "PidFile $work/sshd.pid" >"$work/sshd_config"
+  /usr/sbin/sshd -f "$work/sshd_config"
+  trap 'kill $(cat "$work/sshd.pid" 2>/dev/null) $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+  sshd_url="ssh://root@127.0.0.1:$dport$JITGIT_DATA/repos/bench/repo.git"
+  echo "[127.0.0.1]:$dport $(cut -d' ' -f1,2 "$work/sshd_host.pub")" >>"$work/known_hosts"
+fi
+
+h=(); s=(); d=()
 clone "$http" >/dev/null # warm the page cache
 clone "$ssh" >/dev/null
 for _ in $(seq "$rounds"); do
   s+=("$(clone "$ssh")")
   h+=("$(clone "$http")")
+  if [ -n "$sshd_url" ]; then d+=("$(clone "$sshd_url")"); fi
 done
 
 git clone -q "$ssh" w
@@ -68,4 +90,8 @@ printf 'repository: %d KiB on disk, %d rounds\n' "$packed" "$rounds"
 printf 'clone over HTTP (jitgit): median %.3f s  (%s)\n' "$mh" "${h[*]}"
 printf 'clone over SSH (jitgit):  median %.3f s  (%s)\n' "$ms" "${s[*]}"
 printf 'ratio SSH/HTTP:           %.3f  (target <= 1.10)\n' "$(echo "$ms / $mh" | bc -l)"
+if [ -n "$sshd_url" ]; then
+  md=$(median "${d[@]}")
+  printf 'clone via OpenSSH sshd:   median %.3f s  (%s)  (git-upload-pack under sshd, for scale)\n' "$md" "${d[*]}"
+fi
 printf 'one-file push over SSH:   median %.3f s  (%s)  (target < 0.3 s)\n' "$mp" "${p[*]}"
