@@ -112,3 +112,47 @@ func flipLast(s string) string {
 	}
 	return s[:len(s)-1] + "A"
 }
+
+func TestDisabledUserLosesEverything(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.CreateUser(ctx, f.admin, auth.NewUser{Name: "quinn", Password: "quinn-password", Groups: []string{"sre"}}); err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := f.svc.CreateToken(ctx, f.admin, "quinn", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.grant(t, "user:quinn", "acme/payments", auth.LevelWrite, time.Hour)
+	yes := true
+	if _, err := f.svc.UpdateUser(ctx, f.admin, "quinn", auth.UserChange{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, "quinn", secret); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("token of a disabled user: %v", err)
+	}
+	if _, err := f.svc.Authenticate(ctx, "quinn", "quinn-password"); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("password of a disabled user: %v", err)
+	}
+	if _, err := f.svc.IdentityOf(ctx, "quinn", "ssh-key"); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("SSH key or session of a disabled user: %v", err)
+	}
+	no := false
+	if _, err := f.svc.UpdateUser(ctx, f.admin, "quinn", auth.UserChange{Disabled: &no}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, "quinn", secret); err != nil {
+		t.Errorf("token after enabling again: %v", err)
+	}
+	self := auth.Identity{User: "root", Admin: true}
+	if _, err := f.svc.UpdateUser(ctx, self, "root", auth.UserChange{Disabled: &yes}); !errors.Is(err, auth.ErrForbidden) {
+		t.Errorf("an admin disabled herself: %v", err)
+	}
+	if _, err := f.svc.UpdateUser(ctx, f.who(t, "alice"), "quinn", auth.UserChange{Disabled: &yes}); !errors.Is(err, auth.ErrForbidden) {
+		t.Errorf("a non-admin disabled a user: %v", err)
+	}
+	evs, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "user.update"})
+	if len(evs) != 2 || evs[0].Detail != "disabled=true" {
+		t.Fatalf("user.update events: %+v", evs)
+	}
+}

@@ -254,15 +254,22 @@ func (s *Service) Check(ctx context.Context, actor Identity, user, repo string, 
 	}
 	var who Identity
 	if user != "" && user != "anonymous" {
-		var err error
-		if who, err = s.IdentityOf(ctx, user, "check"); err != nil {
+		u, err := s.store.GetUser(ctx, user)
+		if err != nil {
 			return Decision{}, fmt.Errorf("%w: no user %q", ErrNotFound, user)
+		}
+		who = Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Method: "check"}
+		if u.Disabled {
+			who.Method = "disabled"
 		}
 	}
 	if _, err := CanonicalRepo(repo); err != nil {
 		return Decision{}, err
 	}
 	d := s.authz.Decide(ctx, who, repo, level)
+	if who.Method == "disabled" {
+		d = Decision{Level: level, Reason: fmt.Sprintf("%s is disabled: nothing they hold works until an administrator enables them", user)}
+	}
 	res := "deny"
 	if d.Allowed {
 		res = "allow"

@@ -45,6 +45,23 @@ func (h *Handler) apiCreateUser(r *http.Request, who auth.Identity) (int, any, e
 	return http.StatusCreated, viewUser(u), nil
 }
 
+func (h *Handler) apiUpdateUser(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		Disabled *bool     `json:"disabled"`
+		Admin    *bool     `json:"admin"`
+		Approver *bool     `json:"approver"`
+		Groups   *[]string `json:"groups"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	u, err := h.svc.UpdateUser(r.Context(), who, r.PathValue("name"), auth.UserChange{Disabled: in.Disabled, Admin: in.Admin, Approver: in.Approver, Groups: in.Groups})
+	if err != nil {
+		return 0, nil, err
+	}
+	return 0, viewUser(u), nil
+}
+
 func (h *Handler) apiListTokens(r *http.Request, who auth.Identity) (int, any, error) {
 	ts, err := h.svc.ListTokens(r.Context(), who, r.PathValue("name"))
 	if ts == nil {

@@ -34,6 +34,18 @@ func userCommand() *cli.Command {
 				Action: userAdd,
 			},
 			{
+				Name:      "disable",
+				Usage:     "stop a user's tokens, keys and sessions from working (grants stay on record)",
+				ArgsUsage: "NAME",
+				Action:    userSet(map[string]any{"disabled": true}),
+			},
+			{
+				Name:      "enable",
+				Usage:     "let a disabled user in again",
+				ArgsUsage: "NAME",
+				Action:    userSet(map[string]any{"disabled": false}),
+			},
+			{
 				Name:   "list",
 				Usage:  "list users",
 				Flags:  []cli.Flag{jsonFlag},
@@ -101,6 +113,20 @@ func userAdd(c *cli.Context) error {
 	return api.call(c.Context, "POST", "/api/v1/users", nil, in, nil)
 }
 
+// userSet returns the action of a command that changes one user.
+func userSet(change map[string]any) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if err := args(c, 1, 1); err != nil {
+			return err
+		}
+		api, err := newClient(c)
+		if err != nil {
+			return err
+		}
+		return api.call(c.Context, "POST", "/api/v1/users/"+url.PathEscape(c.Args().First()), nil, change, nil)
+	}
+}
+
 func userList(c *cli.Context) error {
 	api, err := newClient(c)
 	if err != nil {
@@ -118,6 +144,7 @@ func userList(c *cli.Context) error {
 		Groups   []string `json:"groups"`
 		Admin    bool     `json:"admin"`
 		Approver bool     `json:"approver"`
+		Disabled bool     `json:"disabled"`
 	}
 	if err := json.Unmarshal(raw, &us); err != nil {
 		return err
@@ -130,6 +157,9 @@ func userList(c *cli.Context) error {
 		}
 		if u.Approver {
 			flags = append(flags, "approver")
+		}
+		if u.Disabled {
+			flags = append(flags, "disabled")
 		}
 		rows = append(rows, []string{u.Name, dash(strings.Join(u.Groups, ",")), dash(strings.Join(flags, ","))})
 	}
