@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -69,6 +70,9 @@ type Store interface {
 	// ListEvents returns events with Seq > after in order, at most limit
 	// (0: all).
 	ListEvents(ctx context.Context, after uint64, limit int) ([]Event, error)
+
+	// Backup writes a consistent snapshot of everything to w.
+	Backup(w io.Writer) error
 
 	CreateSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, hash string) (Session, error)

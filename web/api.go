@@ -55,6 +55,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	handle("POST /api/v1/requests/{id}/approve", h.apiApprove)
 	handle("POST /api/v1/requests/{id}/deny", h.apiDeny)
 	handle("POST /api/v1/requests/{id}/cancel", h.apiCancel)
+	mux.Handle("GET /api/v1/backup", h.apiBackup(identify))
 	mux.Handle("/api/", h.api(identify, func(*http.Request, auth.Identity) (int, any, error) {
 		return 0, nil, fmt.Errorf("%w: no such API endpoint; see /api/v1", auth.ErrNotFound)
 	}))
@@ -176,4 +177,29 @@ func optDuration(s string, max time.Duration) (time.Duration, error) {
 func parseBool(s string) bool {
 	b, _ := strconv.ParseBool(s)
 	return b
+}
+
+// apiBackup streams a database backup to an administrator. It is not JSON,
+// so it has its own handler; errors before the first byte are JSON.
+func (h *Handler) apiBackup(identify identifyFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		who, err := identify(r)
+		if err == nil && !who.Admin {
+			err = fmt.Errorf("%w: a backup needs an administrator", auth.ErrForbidden)
+		}
+		if err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(apiStatus(err))
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="jitgit.backup"`)
+		w.Header().Set("Cache-Control", "no-store")
+		if err := h.svc.Backup(r.Context(), who, w); err != nil {
+			// The status is sent; cutting the stream tells the client.
+			h.log.Error("backup", "err", err)
+			panic(http.ErrAbortHandler)
+		}
+	})
 }

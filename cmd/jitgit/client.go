@@ -102,6 +102,36 @@ func (a *apiClient) call(ctx context.Context, method, path string, query url.Val
 	return nil
 }
 
+// download streams the answer of GET path into w; an error answer becomes
+// an error carrying the server's message.
+func (a *apiClient) download(ctx context.Context, path string, w io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", a.base+path, nil)
+	if err != nil {
+		return err
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	client := *a.http
+	client.Timeout = 0 // a large backup takes as long as it takes
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the server at %s: %w", a.where, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
+		return &apiError{status: resp.StatusCode, msg: e.Error}
+	}
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("the download from %s broke off: %w", a.where, err)
+	}
+	return nil
+}
+
 // apiError is an error answer of the API.
 type apiError struct {
 	status int

@@ -38,7 +38,8 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "token", Usage: "an administrator's `TOKEN` for --server", EnvVars: []string{"JITGIT_TOKEN"}},
 		},
 		Commands: []*cli.Command{
-			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(), hookCommand(),
+			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(),
+			backupCommand(), restoreCommand(), hookCommand(),
 		},
 	}
 }
