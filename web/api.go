@@ -47,6 +47,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	handle("POST /api/v1/grants/{id}/revoke", h.apiRevokeGrant)
 	handle("POST /api/v1/grants/{id}/relinquish", h.apiRelinquishGrant)
 	handle("GET /api/v1/access/check", h.apiCheck)
+	handle("GET /api/v1/policies", h.apiPolicies)
 	handle("GET /api/v1/audit", h.apiAudit)
 	handle("GET /api/v1/audit/verify", h.apiVerifyAudit)
 	handle("GET /api/v1/requests", h.apiListRequests)

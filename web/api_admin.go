@@ -352,3 +352,38 @@ func (h *Handler) apiVerifyAudit(r *http.Request, who auth.Identity) (int, any, 
 	head, err := h.svc.VerifyAudit(r.Context(), who)
 	return 0, head, err
 }
+
+// policyView is a standing policy as the API shows it: durations as "1h".
+type policyView struct {
+	ID          string     `json:"id"`
+	Description string     `json:"description,omitempty"`
+	Subjects    []string   `json:"subjects"`
+	Repos       []string   `json:"repos"`
+	Effect      string     `json:"effect"`
+	Access      auth.Level `json:"access,omitempty"`
+	Approve     bool       `json:"approve,omitempty"`
+	AutoMax     string     `json:"auto_max,omitempty"`
+	AutoAccess  auth.Level `json:"auto_access,omitempty"`
+	Approvals   int        `json:"approvals,omitempty"`
+	Source      string     `json:"source"`
+}
+
+func (h *Handler) apiPolicies(r *http.Request, who auth.Identity) (int, any, error) {
+	if !who.Admin && !who.Approver {
+		return 0, nil, fmt.Errorf("%w: listing policies needs an administrator or approver", auth.ErrForbidden)
+	}
+	ps, err := h.svc.Policies(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]policyView, 0, len(ps))
+	for _, p := range ps {
+		v := policyView{ID: p.ID, Description: p.Description, Subjects: p.Subjects, Repos: p.Repos, Effect: string(p.Effect),
+			Access: p.Level, Approve: p.Approve, AutoAccess: p.AutoLevel, Approvals: p.Approvals, Source: p.Source}
+		if p.AutoMax > 0 {
+			v.AutoMax = auth.FormatDuration(p.AutoMax)
+		}
+		out = append(out, v)
+	}
+	return 0, out, nil
+}

@@ -39,7 +39,7 @@ func newApp() *cli.App {
 		},
 		Commands: []*cli.Command{
 			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(),
-			backupCommand(), restoreCommand(), hookCommand(),
+			policyCommand(), backupCommand(), restoreCommand(), hookCommand(),
 		},
 	}
 }
