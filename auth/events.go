@@ -1,10 +1,10 @@
 package auth
 
 import (
-	"io"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
