@@ -73,7 +73,12 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 		return d
 	}
 	if action >= LevelWrite {
-		if r, err := a.store.GetRepo(ctx, name); err == nil && r.Mirror != "" {
+		r, err := a.store.GetRepo(ctx, name)
+		switch {
+		case err != nil && !errors.Is(err, ErrNotFound):
+			d.Reason = "access cannot be checked right now; try again or tell an administrator"
+			return d
+		case err == nil && r.Mirror != "":
 			d.Reason = fmt.Sprintf("%s is a read-only mirror of %s; push to the upstream instead", name, RedactURL(r.Mirror))
 			d.Final = true
 			return d

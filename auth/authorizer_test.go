@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +202,31 @@ func TestMirrorIsReadOnly(t *testing.T) {
 	}
 	if d := f.decide(t, "alice", "mirrors/upstream", auth.ActionWrite); d.Allowed || !d.Final || !strings.Contains(d.Reason, "read-only mirror") {
 		t.Fatalf("push to a mirror: %+v", d)
+	}
+}
+
+// repoLookupFails is a store that cannot read repository records.
+type repoLookupFails struct{ *storage.DB }
+
+func (repoLookupFails) GetRepo(context.Context, string) (auth.Repo, error) {
+	return auth.Repo{}, errors.New("disk on fire")
+}
+
+// Whether a repository is a read-only mirror is part of a write decision:
+// when it cannot be read, the push is refused, not let through.
+func TestMirrorCheckFailsClosed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.db.CreateRepo(ctx, auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.clock.t}); err != nil {
+		t.Fatal(err)
+	}
+	f.grant(t, "user:alice", "mirrors/*", auth.LevelWrite, time.Hour)
+	authz := auth.NewAuthorizer(repoLookupFails{f.db}, nil, f.clock.now)
+	if d := authz.Decide(ctx, f.who(t, "alice"), "mirrors/upstream", auth.ActionWrite); d.Allowed {
+		t.Fatalf("write allowed although the repository record could not be read: %+v", d)
+	}
+	if d := authz.Decide(ctx, f.who(t, "alice"), "mirrors/upstream", auth.ActionRead); !d.Allowed {
+		t.Fatalf("read needs no repository record: %+v", d)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 const (
 	DefaultMaxUploadPackBody  = 64 << 20
 	DefaultMaxReceivePackBody = 1 << 30
+	DefaultHTTPWriteTimeout   = 10 * time.Minute
 )
 
 // HTTPConfig configures the smart HTTP transport.
@@ -38,6 +39,10 @@ type HTTPConfig struct {
 	// MaxReceivePackBody bounds a push request body, compressed and
 	// decompressed. Default DefaultMaxReceivePackBody.
 	MaxReceivePackBody int64
+	// WriteTimeout bounds each write of git's answer to the client: a
+	// client that stops reading for this long is cut off and its git
+	// stopped. Default DefaultHTTPWriteTimeout.
+	WriteTimeout time.Duration
 	// Throttle, when set, refuses a client address with 429 after too many
 	// failed authentications, so passwords cannot be guessed through git.
 	Throttle *auth.Throttle
@@ -66,6 +71,9 @@ func NewHTTP(cfg HTTPConfig, a Authority, repos *Repos, run *Runner, log *slog.L
 	}
 	if cfg.MaxReceivePackBody <= 0 {
 		cfg.MaxReceivePackBody = DefaultMaxReceivePackBody
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultHTTPWriteTimeout
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -222,7 +230,7 @@ func (h *HTTP) publicURL(r *http.Request) string {
 // "# service=" packet only when the client did not ask for protocol v2.
 func (h *HTTP) advertise(w http.ResponseWriter, r *http.Request, job Job) {
 	job.AdvertiseRefs = true
-	out := newGitOutput(w, "application/x-git-"+string(job.Service)+"-advertisement")
+	out := newGitOutput(w, "application/x-git-"+string(job.Service)+"-advertisement", h.cfg.WriteTimeout)
 	if job.Protocol != "version=2" {
 		out.prefix = append(pktLine("# service=git-"+string(job.Service)+"\n"), "0000"...)
 	}
@@ -278,7 +286,7 @@ func (h *HTTP) rpc(w http.ResponseWriter, r *http.Request, job Job) {
 	http.NewResponseController(w).EnableFullDuplex()
 
 	job.Stdin = body
-	out := newGitOutput(w, "application/x-git-"+string(job.Service)+"-result")
+	out := newGitOutput(w, "application/x-git-"+string(job.Service)+"-result", h.cfg.WriteTimeout)
 	out.refuse = &exceeded
 	job.Stdout = out
 	start := time.Now()
@@ -316,6 +324,7 @@ func (h *HTTP) finish(w http.ResponseWriter, r *http.Request, job Job, out *gitO
 		}
 		return
 	}
+	out.arm() // the rest of the answer, written after the handler returns
 	if !out.started {
 		out.start() // an empty but successful answer
 	}
@@ -324,18 +333,29 @@ func (h *HTTP) finish(w http.ResponseWriter, r *http.Request, job Job, out *gitO
 
 // gitOutput is git's stdout as the response: the status and headers are
 // sent with the first byte, so a git that fails before writing anything can
-// still get an error status. Every write is flushed.
+// still get an error status. Every write is flushed, and fails when the
+// client takes no part of it within timeout, which stops git.
 type gitOutput struct {
 	w           http.ResponseWriter
 	rc          *http.ResponseController
+	timeout     time.Duration
 	contentType string
 	prefix      []byte
 	refuse      *atomic.Bool // set: drop git's output (the body was cut)
 	started     bool
 }
 
-func newGitOutput(w http.ResponseWriter, contentType string) *gitOutput {
-	return &gitOutput{w: w, rc: http.NewResponseController(w), contentType: contentType}
+func newGitOutput(w http.ResponseWriter, contentType string, timeout time.Duration) *gitOutput {
+	return &gitOutput{w: w, rc: http.NewResponseController(w), timeout: timeout, contentType: contentType}
+}
+
+// arm gives the next write timeout to complete. A deadline set for an
+// earlier write would otherwise fail a later one that follows a long
+// silence of git.
+func (o *gitOutput) arm() {
+	if o.timeout > 0 {
+		_ = o.rc.SetWriteDeadline(time.Now().Add(o.timeout))
+	}
 }
 
 var errBodyTooLarge = errors.New("request body too large")
@@ -344,6 +364,7 @@ func (o *gitOutput) Write(p []byte) (int, error) {
 	if o.refuse != nil && o.refuse.Load() {
 		return 0, errBodyTooLarge
 	}
+	o.arm()
 	if !o.started {
 		if err := o.start(); err != nil {
 			return 0, err

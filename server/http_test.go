@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,8 +17,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -657,4 +660,54 @@ func TestRepoHooksNeverRun(t *testing.T) {
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("a hook inside the repository ran")
 	}
+}
+
+// A client that asks for a fetch and then stops reading must not hold the
+// git process for ever: the server gives up on a write that makes no
+// progress within WriteTimeout and git is stopped.
+func TestStalledReaderIsCutOff(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	fake := filepath.Join(dir, "git")
+	// Like git, but with an endless answer.
+	script := "#!/bin/sh\necho $$ > " + pidFile + "\nexec yes jitgit-stalled-reader-test\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, HTTPConfig{WriteTimeout: 300 * time.Millisecond}, fake)
+	s.auth.grant("alice", "acme/payments", auth.LevelRead)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetReadBuffer(4 << 10)
+	}
+	var req strings.Builder
+	req.WriteString("GET /acme/payments.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: x\r\n")
+	basic("alice", "alice-pw").Write(&req)
+	req.WriteString("\r\n")
+	io.WriteString(conn, req.String())
+	// Never read. The fake git must be gone soon after the timeout.
+	var pid int
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, _ = strconv.Atoi(strings.TrimSpace(string(b))); pid > 0 {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pid == 0 {
+		t.Fatal("git never started")
+	}
+	for time.Now().Before(deadline) {
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("git still runs for a client that stopped reading")
 }

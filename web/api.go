@@ -16,6 +16,15 @@ import (
 // maxAPIBody bounds every JSON request body.
 const maxAPIBody = 1 << 20
 
+// apiAuthFailures is how many failed authentications one client address
+// may make in five minutes before the API refuses it for a while, as the
+// Git transport does.
+const apiAuthFailures = 30
+
+// errTooManyFailures refuses a client address that failed to authenticate
+// too often.
+var errTooManyFailures = errors.New("too many failed sign-ins from your address; try again later")
+
 // identifyFunc says who sent an API request.
 type identifyFunc func(*http.Request) (auth.Identity, error)
 
@@ -67,6 +76,9 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		who, err := identify(r)
+		if errors.Is(err, errTooManyFailures) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(h.apiThrottle.Wait("addr:"+remoteHost(r)).Seconds())+1))
+		}
 		status, v := 0, any(nil)
 		if err == nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
@@ -96,6 +108,8 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 func apiStatus(err error) int {
 	var mbe *http.MaxBytesError
 	switch {
+	case errors.Is(err, errTooManyFailures):
+		return http.StatusTooManyRequests
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, auth.ErrInvalid):
@@ -121,6 +135,10 @@ func (h *Handler) remoteIdentity(r *http.Request) (auth.Identity, error) {
 	var who auth.Identity
 	var err error
 	authz := r.Header.Get("Authorization")
+	addr := "addr:" + remoteHost(r)
+	if authz != "" && h.apiThrottle.Wait(addr) > 0 {
+		return who, errTooManyFailures
+	}
 	switch {
 	case authz == "":
 	case strings.HasPrefix(authz, "Bearer "):
@@ -128,11 +146,13 @@ func (h *Handler) remoteIdentity(r *http.Request) (auth.Identity, error) {
 	default:
 		user, secret, ok := r.BasicAuth()
 		if !ok {
+			h.apiThrottle.Fail(addr)
 			return who, fmt.Errorf("%w: use Authorization: Bearer jg_… or Basic", auth.ErrUnauthenticated)
 		}
 		who, err = h.svc.Authenticate(r.Context(), user, secret)
 	}
 	if err != nil {
+		h.apiThrottle.Fail(addr)
 		return who, fmt.Errorf("%w: the token or password was not accepted", auth.ErrUnauthenticated)
 	}
 	who.Remote, who.Transport = r.RemoteAddr, "api"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -194,5 +195,31 @@ func TestAPIConcurrentApprovals(t *testing.T) {
 	evs, _ := s.svc.Events(context.Background(), overseer, auth.EventFilter{Action: "request.approve"})
 	if len(gs) != 1 || len(evs) != 1 {
 		t.Fatalf("%d grants, %d approval events; want 1 and 1", len(gs), len(evs))
+	}
+}
+
+// The API takes passwords over Basic; guessing them there must be as
+// hopeless as on the sign-in page or over git.
+func TestAPIAuthThrottled(t *testing.T) {
+	s := newStack(t, Options{})
+	s.user("alice", false, false)
+	call := func(password string) *http.Response {
+		req, _ := http.NewRequest("GET", s.srv.URL+"/api/v1/whoami", nil)
+		req.SetBasicAuth("alice", password)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	for i := range apiAuthFailures {
+		if res := call("wrong-guess"); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i, res.StatusCode)
+		}
+	}
+	res := call("alice-password")
+	if secs, _ := strconv.Atoi(res.Header.Get("Retry-After")); res.StatusCode != http.StatusTooManyRequests || secs < 1 {
+		t.Fatalf("after %d failures the right password got %d (Retry-After %q), want 429", apiAuthFailures, res.StatusCode, res.Header.Get("Retry-After"))
 	}
 }

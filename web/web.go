@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/jitgit/jitgit/auth"
 )
@@ -30,6 +31,9 @@ type Handler struct {
 	mux  *http.ServeMux
 	csrf *http.CrossOriginProtection
 	pg   *pages
+	// apiThrottle refuses a client address after too many failed API
+	// authentications, so passwords cannot be guessed through Basic.
+	apiThrottle *auth.Throttle
 }
 
 // New returns the web handler.
@@ -38,7 +42,8 @@ func New(o Options) *Handler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{svc: o.Service, opts: o, log: o.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection()}
+	h := &Handler{svc: o.Service, opts: o, log: o.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection(),
+		apiThrottle: auth.NewThrottle(apiAuthFailures, 5*time.Minute, time.Now)}
 	h.routeAPI(h.mux, h.remoteIdentity)
 	h.routePages(h.mux)
 	return h
