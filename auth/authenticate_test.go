@@ -156,3 +156,12 @@ func TestDisabledUserLosesEverything(t *testing.T) {
 		t.Fatalf("user.update events: %+v", evs)
 	}
 }
+
+func TestReservedUserNames(t *testing.T) {
+	f := newFixture(t)
+	for _, name := range []string{"anonymous", "system", "policy", "local-admin", "users", "anyone"} {
+		if _, err := f.svc.CreateUser(context.Background(), f.admin, auth.NewUser{Name: name}); !errors.Is(err, auth.ErrInvalid) {
+			t.Errorf("user %q: err = %v, want it refused: the audit trail would confuse it with the built-in actor", name, err)
+		}
+	}
+}

@@ -112,8 +112,9 @@ func ValidateUpstream(raw string, allowLocal bool) error {
 	return nil
 }
 
-// RedactURL hides the password of a URL's user information: user:secret@
-// becomes user:***@. Everything else is left as written.
+// RedactURL hides the secrets of a URL's user information: user:secret@
+// becomes user:***@, and an http(s) user name alone (often a token, as in
+// https://TOKEN@host/) becomes ***@. Everything else is left as written.
 func RedactURL(s string) string {
 	i := strings.Index(s, "://")
 	if i < 0 {
@@ -130,6 +131,9 @@ func RedactURL(s string) string {
 	}
 	user, _, hasPass := strings.Cut(rest[:at], ":")
 	if !hasPass {
+		if scheme := strings.ToLower(s[:i]); scheme == "http" || scheme == "https" {
+			return s[:i+3] + "***" + rest[at:]
+		}
 		return s
 	}
 	return s[:i+3] + user + ":***" + rest[at:]
@@ -143,11 +147,14 @@ func redactIn(text, upstream string) string {
 	if err != nil || u.User == nil {
 		return text
 	}
-	pass, ok := u.User.Password()
-	if !ok || pass == "" {
+	secret, ok := u.User.Password()
+	if !ok && (u.Scheme == "http" || u.Scheme == "https") {
+		secret = u.User.Username() // a token given as the user name
+	}
+	if secret == "" {
 		return text
 	}
-	for _, p := range []string{pass, url.QueryEscape(pass), url.PathEscape(pass)} {
+	for _, p := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
 		text = strings.ReplaceAll(text, p, "***")
 	}
 	return text

@@ -75,7 +75,7 @@ func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://bot:s3cret@example.com/x.git":      "https://bot:***@example.com/x.git",
 		"https://bot:s3:cr@t@example.com/x.git":     "https://bot:***@example.com/x.git",
-		"https://bot@example.com/x.git":             "https://bot@example.com/x.git",
+		"https://ghp_token123@example.com/x.git":    "https://***@example.com/x.git",
 		"https://example.com/x@y.git":               "https://example.com/x@y.git",
 		"https://example.com/a?u=b:c@d":             "https://example.com/a?u=b:c@d",
 		"ssh://git@example.com:22/x.git":            "ssh://git@example.com:22/x.git",

@@ -25,6 +25,11 @@ func (s *Service) CreateUser(ctx context.Context, actor Identity, nu NewUser) (U
 	if err := ValidateUserName(nu.Name); err != nil {
 		return User{}, err
 	}
+	switch nu.Name {
+	case "anonymous", "system", "policy", "local-admin", PrincipalUsers, PrincipalAnyone:
+		// The audit trail and the principals use these for who is not a user.
+		return User{}, fmt.Errorf("%w: %q is reserved; choose another name", ErrInvalid, nu.Name)
+	}
 	groups, err := cleanGroups(nu.Groups)
 	if err != nil {
 		return User{}, err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,5 +111,44 @@ func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
 	evs, _ := s.run(work, false, "", "jitgit", "audit", "list", "--action", "access.write")
 	if !strings.Contains(evs, "deny") {
 		t.Fatalf("the refused re-check is not in the audit trail:\n%s", evs)
+	}
+}
+
+// TestPushLandsNothingWhenUserDisabledDuringUpload: the re-check loads the
+// pusher again, so disabling them while the pack uploads refuses the push
+// although their grant still runs.
+func TestPushLandsNothingWhenUserDisabledDuringUpload(t *testing.T) {
+	s := startServer(t, "")
+	work := t.TempDir()
+	s.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
+	s.run(work, false, "", "jitgit", "user", "add", "alice")
+	token, _ := s.run(work, false, "", "jitgit", "user", "token", "create", "alice")
+	s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "write", "--for", "1h")
+	s.run(work, false, "", "git", "clone", strings.Replace(s.url, "http://", "http://alice:"+token+"@", 1)+"/acme/payments.git", "payments")
+	repo := filepath.Join(work, "payments")
+	blob := make([]byte, 5<<18)
+	if _, err := rand.Read(blob); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "big.bin"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.run(repo, false, "", "git", "add", "big.bin")
+	s.run(repo, false, "", "git", "commit", "-m", "big")
+	proxy := slowProxy(t, strings.TrimPrefix(s.url, "http://"), 128<<10)
+	disabled := make(chan struct{})
+	go func() {
+		defer close(disabled)
+		time.Sleep(4 * time.Second)
+		cmd := exec.Command(filepath.Join(binDir, "jitgit"), "user", "disable", "alice")
+		cmd.Env = s.env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("disable alice: %v: %s", err, out) // not Fatal: this is not the test's goroutine
+		}
+	}()
+	_, stderr := s.run(repo, true, "", "git", "-c", "http.postBuffer=65536", "push", "http://alice:"+token+"@"+proxy+"/acme/payments.git", "HEAD:main")
+	<-disabled
+	if !strings.Contains(stderr, "pre-receive hook declined") || !strings.Contains(stderr, "alice can no longer sign in") {
+		t.Fatalf("push not refused at ref update:\n%s", stderr)
 	}
 }

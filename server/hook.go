@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
@@ -171,7 +172,11 @@ func ListenHooks(cfg HookServerConfig, a Authority, pushes *Pushes, log *slog.Lo
 			return nil, fmt.Errorf("hook socket: remove stale: %w", err)
 		}
 	}
+	// Created under a strict umask, so there is no moment when others may
+	// connect; the chmod below only makes sure.
+	old := syscall.Umask(0o177)
 	ln, err := net.Listen("unix", cfg.Socket)
+	syscall.Umask(old)
 	if err != nil {
 		return nil, fmt.Errorf("hook socket: %w", err)
 	}
@@ -241,13 +246,31 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 		h.log.Warn("push re-check: unknown push id")
 		return hookReply{Message: "push refused: this push is not known to the server"}
 	}
-	d := h.a.Authorize(ctx, p.who, p.repo, auth.ActionWrite)
-	h.log.Info("push re-check", "user", p.who.Name(), "repo", p.repo, "allowed", d.Allowed,
+	who := p.who
+	if r, ok := h.a.(identityReloader); ok && !who.Anonymous() {
+		// The user may have been disabled or left a group during the upload.
+		fresh, err := r.IdentityOf(ctx, who.User, who.Method)
+		if err != nil {
+			h.log.Info("push re-check: user no longer signs in", "user", who.User, "repo", p.repo)
+			return hookReply{Message: "push refused: " + who.User + " can no longer sign in\n"}
+		}
+		fresh.Remote, fresh.Transport = who.Remote, who.Transport
+		who = fresh
+	}
+	d := h.a.Authorize(ctx, who, p.repo, auth.ActionWrite)
+	h.log.Info("push re-check", "user", who.Name(), "repo", p.repo, "allowed", d.Allowed,
 		"updates", len(req.Updates), "grant", d.Grant, "policy", d.Policy)
 	if !d.Allowed {
 		return hookReply{Message: "push refused: " + denyMessage(d, h.publicURL, p.repo, auth.ActionWrite)}
 	}
 	return hookReply{Allow: true}
+}
+
+// identityReloader is implemented by an Authority that can load a user's
+// identity again (auth.Service does), so the re-check sees the user as they
+// are when the refs are applied, not as they were when the push began.
+type identityReloader interface {
+	IdentityOf(ctx context.Context, name, method string) (auth.Identity, error)
 }
 
 // RunPreReceiveHook is the pre-receive hook: it reads the ref updates from

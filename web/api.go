@@ -89,10 +89,13 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 			if status == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="jitgit"`)
 			}
+			msg := err.Error()
 			if status == http.StatusInternalServerError {
+				// The details are for the server's log, not the caller.
 				h.log.Error("api", "path", r.URL.Path, "err", err)
+				msg = "internal error; the server log has the details"
 			}
-			v = map[string]string{"error": err.Error()}
+			v = map[string]string{"error": msg}
 		}
 		if status == 0 {
 			status = http.StatusOK
