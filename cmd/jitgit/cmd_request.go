@@ -24,6 +24,7 @@ func requestCommand() *cli.Command {
 					&cli.StringFlag{Name: "for", Usage: "how long: `DURATION`; default: the server's (1h)"},
 					&cli.StringFlag{Name: "reason", Usage: "why you need it", Required: true},
 					&cli.StringFlag{Name: "ticket", Usage: "a ticket reference"},
+					&cli.StringFlag{Name: "extends", Usage: "extend your running grant `ID` (same repo and access) instead of asking anew"},
 					jsonFlag,
 				},
 				Action: requestCreate,
@@ -75,7 +76,7 @@ func requestCreate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	in := map[string]string{"repo": c.String("repo"), "access": c.String("access"), "duration": c.String("for"), "reason": c.String("reason"), "ticket": c.String("ticket")}
+	in := map[string]string{"repo": c.String("repo"), "access": c.String("access"), "duration": c.String("for"), "reason": c.String("reason"), "ticket": c.String("ticket"), "extends": c.String("extends")}
 	var raw json.RawMessage
 	if err := api.call(c.Context, "POST", "/api/v1/requests", nil, in, &raw); err != nil {
 		return err
