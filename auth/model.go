@@ -11,6 +11,9 @@ type User struct {
 	Approver     bool      `json:"approver,omitempty"` // may approve requests for any repository
 	Disabled     bool      `json:"disabled,omitempty"`
 	Created      time.Time `json:"created"`
+	// SessionsAfter ends every web session made before it; a password
+	// change sets it, so a stolen session dies with the old password.
+	SessionsAfter time.Time `json:"sessions_after,omitzero"`
 }
 
 // Token is a personal access token. The secret is never stored: Hash is the

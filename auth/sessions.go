@@ -60,11 +60,11 @@ func (s *Service) SessionIdentity(ctx context.Context, secret string) (Identity,
 	if err != nil || !SameHash(sess.Hash, h) || !s.now().Before(sess.Expires) {
 		return Identity{}, Session{}, ErrUnauthenticated
 	}
-	who, err := s.IdentityOf(ctx, sess.User, "session")
-	if err != nil {
+	u, err := s.store.GetUser(ctx, sess.User)
+	if err != nil || u.Disabled || sess.Created.Before(u.SessionsAfter) {
 		return Identity{}, Session{}, ErrUnauthenticated
 	}
-	return who, sess, nil
+	return Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Method: "session"}, sess, nil
 }
 
 // SignOut ends the session with the secret on the server. Signing out of a

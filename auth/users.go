@@ -64,14 +64,33 @@ func cleanGroups(in []string) ([]string, error) {
 	return out, nil
 }
 
-// SetPassword changes a user's password. Users may change their own;
-// administrators anyone's.
+// SetPassword sets a user's password. Administrators set anyone's; users
+// change their own with ChangePassword. Every web session of the user made
+// before now ends.
 func (s *Service) SetPassword(ctx context.Context, actor Identity, name, password string) error {
-	if actor.User != name {
-		if err := requireAdmin(actor, "setting another user's password"); err != nil {
-			return err
-		}
+	if err := requireAdmin(actor, "setting a user's password"); err != nil {
+		return err
 	}
+	return s.setPassword(ctx, actor, name, password)
+}
+
+// ChangePassword lets signed-in users change their own password, proving
+// the current one first.
+func (s *Service) ChangePassword(ctx context.Context, actor Identity, current, password string) error {
+	if actor.Anonymous() {
+		return fmt.Errorf("%w: sign in to change your password", ErrUnauthenticated)
+	}
+	u, err := s.store.GetUser(ctx, actor.User)
+	if err != nil {
+		return fmt.Errorf("user %s: %w", actor.User, err)
+	}
+	if u.PasswordHash == "" || !CheckPassword(u.PasswordHash, current) {
+		return fmt.Errorf("%w: the current password is not right", ErrForbidden)
+	}
+	return s.setPassword(ctx, actor, actor.User, password)
+}
+
+func (s *Service) setPassword(ctx context.Context, actor Identity, name, password string) error {
 	if len(password) < 8 || len(password) > 1024 {
 		return fmt.Errorf("%w: password must be 8–1024 bytes", ErrInvalid)
 	}
@@ -79,7 +98,11 @@ func (s *Service) SetPassword(ctx context.Context, actor Identity, name, passwor
 	if err != nil {
 		return err
 	}
-	if err := s.store.UpdateUser(ctx, name, func(u *User) error { u.PasswordHash = hash; return nil }); err != nil {
+	now := s.now().UTC()
+	if err := s.store.UpdateUser(ctx, name, func(u *User) error {
+		u.PasswordHash, u.SessionsAfter = hash, now
+		return nil
+	}); err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
 	}
 	return s.record(ctx, actor, Event{Action: "user.password", Target: name})

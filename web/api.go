@@ -40,6 +40,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	handle("GET /api/v1/users", h.apiListUsers)
 	handle("POST /api/v1/users", h.apiCreateUser)
 	handle("POST /api/v1/users/{name}", h.apiUpdateUser)
+	handle("POST /api/v1/users/{name}/password", h.apiSetPassword)
 	handle("GET /api/v1/users/{name}/tokens", h.apiListTokens)
 	handle("POST /api/v1/users/{name}/tokens", h.apiCreateToken)
 	handle("POST /api/v1/users/{name}/tokens/{id}/revoke", h.apiRevokeToken)

@@ -62,6 +62,27 @@ func (h *Handler) apiUpdateUser(r *http.Request, who auth.Identity) (int, any, e
 	return 0, viewUser(u), nil
 }
 
+func (h *Handler) apiSetPassword(r *http.Request, who auth.Identity) (int, any, error) {
+	var in struct {
+		Password string `json:"password"`
+		Current  string `json:"current"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	name := r.PathValue("name")
+	var err error
+	if !who.Anonymous() && who.User == name {
+		err = h.svc.ChangePassword(r.Context(), who, in.Current, in.Password)
+	} else {
+		err = h.svc.SetPassword(r.Context(), who, name, in.Password)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return 0, map[string]string{"user": name}, nil
+}
+
 func (h *Handler) apiListTokens(r *http.Request, who auth.Identity) (int, any, error) {
 	ts, err := h.svc.ListTokens(r.Context(), who, r.PathValue("name"))
 	if ts == nil {

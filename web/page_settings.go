@@ -121,3 +121,15 @@ func (h *Handler) removeKey(w http.ResponseWriter, r *http.Request, v *visit) er
 	seeOther(w, r, "/settings", "keyremoved")
 	return nil
 }
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, v *visit) error {
+	f := r.PostForm
+	if f.Get("password") != f.Get("confirm") {
+		return h.settingsFailed(w, r, v, settingsData{}, fmt.Errorf("%w: the new password and its confirmation differ", auth.ErrInvalid))
+	}
+	if err := h.svc.ChangePassword(r.Context(), v.who, f.Get("current"), f.Get("password")); err != nil {
+		return h.settingsFailed(w, r, v, settingsData{}, err)
+	}
+	seeOther(w, r, "/signin", "password")
+	return nil
+}

@@ -59,6 +59,7 @@ func (h *Handler) routePages(mux *http.ServeMux) {
 	mux.Handle("POST /settings/tokens/{id}/revoke", h.page(h.revokeToken))
 	mux.Handle("POST /settings/keys", h.page(h.addKey))
 	mux.Handle("POST /settings/keys/remove", h.page(h.removeKey))
+	mux.Handle("POST /settings/password", h.page(h.changePassword))
 
 	mux.Handle("GET /admin/users", h.page(h.adminUsers))
 	mux.Handle("POST /admin/users", h.page(h.adminCreateUser))
@@ -194,6 +195,7 @@ var notices = map[string]string{
 	"keyremoved":   "SSH key removed.",
 	"user":         "User added.",
 	"signedout":    "You are signed out.",
+	"password":     "Your password is changed and your sessions have ended; sign in with the new one.",
 }
 
 func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }

@@ -34,6 +34,12 @@ func userCommand() *cli.Command {
 				Action: userAdd,
 			},
 			{
+				Name:      "password",
+				Usage:     "set a user's password for web sign-in from the first line of stdin; their web sessions end",
+				ArgsUsage: "NAME",
+				Action:    userPassword,
+			},
+			{
 				Name:      "disable",
 				Usage:     "stop a user's tokens, keys and sessions from working (grants stay on record)",
 				ArgsUsage: "NAME",
@@ -100,17 +106,41 @@ func userAdd(c *cli.Context) error {
 		"name": c.Args().First(), "admin": c.Bool("admin"), "approver": c.Bool("approver"), "groups": c.StringSlice("group"),
 	}
 	if c.Bool("password-stdin") {
-		line, err := bufio.NewReader(io.LimitReader(os.Stdin, 4096)).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("reading the password from stdin: %w", err)
+		pw, err := readPassword()
+		if err != nil {
+			return err
 		}
-		in["password"] = strings.TrimRight(line, "\r\n")
+		in["password"] = pw
 	}
 	api, err := newClient(c)
 	if err != nil {
 		return err
 	}
 	return api.call(c.Context, "POST", "/api/v1/users", nil, in, nil)
+}
+
+// readPassword reads a password from the first line of stdin.
+func readPassword() (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(os.Stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func userPassword(c *cli.Context) error {
+	if err := args(c, 1, 1); err != nil {
+		return err
+	}
+	pw, err := readPassword()
+	if err != nil {
+		return err
+	}
+	api, err := newClient(c)
+	if err != nil {
+		return err
+	}
+	return api.call(c.Context, "POST", "/api/v1/users/"+url.PathEscape(c.Args().First())+"/password", nil, map[string]string{"password": pw}, nil)
 }
 
 // userSet returns the action of a command that changes one user.
