@@ -88,7 +88,9 @@ func (s *Service) CreateRequest(ctx context.Context, actor Identity, nr NewReque
 		Detail: fmt.Sprintf("%s for %s: %s", r.Level, FormatDuration(r.Duration), reason)}); err != nil {
 		return r, err
 	}
-	if rule := autoRule(rules, actor.Principals(), r); rule != nil {
+	// A repository that needs more than one approver is never approved by
+	// a rule alone: the stricter policy wins.
+	if rule := autoRule(rules, actor.Principals(), r); rule != nil && r.Needed <= 1 {
 		return s.approve(ctx, Identity{User: "", Method: "policy", Transport: actor.Transport}, r.ID, 0, "auto-approved by policy "+rule.ID, rule.ID)
 	}
 	return r, nil

@@ -163,6 +163,15 @@ func TestAutoApproval(t *testing.T) {
 	if !f.decide(t, "bob", "mirrors/linux", auth.ActionRead).Allowed {
 		t.Fatal("auto-approved request does not allow")
 	}
+	// A repository needing two approvers is never auto-approved.
+	if err := f.svc.SyncPolicies(context.Background(), "extra", []auth.Policy{
+		{ID: "sre-web-auto", Subjects: []string{"group:sre"}, Repos: []string{"acme/web"}, Effect: auth.Allow, AutoMax: time.Hour, AutoLevel: auth.LevelRead},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.ask(t, "bob", "acme/web", auth.LevelRead, time.Minute); r.Status != auth.StatusPending {
+		t.Errorf("a request for a two-approver repository was auto-approved: %+v", r)
+	}
 	// Beyond the rule's limits the request waits for a person.
 	for _, c := range []struct {
 		user  string
