@@ -10,8 +10,9 @@ import (
 // in memory, so that the decision of a Git request reads no Badger table.
 //
 // It is only correct because this process is the database's only writer:
-// every method that writes a grant or a policy calls invalidate after its
-// transaction ends, which empties the cache and bumps the generation. A
+// every method that writes a grant calls invalidateGrants with every
+// subject it touched, and every other index write calls invalidate, after
+// its transaction ends. Both bump the generation. A
 // reader remembers the generation before it reads Badger and stores what it
 // read only if no write ended meanwhile, so a revoked grant is never cached
 // after its revocation returns. Entries are whole index lists, ended grants
@@ -31,12 +32,24 @@ func newIndexCache() *indexCache {
 	return &indexCache{grants: make(map[string][]auth.Grant), policies: make(map[string][]auth.Policy)}
 }
 
-// invalidate forgets everything; call it after every grant or policy write.
+// invalidate forgets everything; call it after every policy write and restore.
 func (c *indexCache) invalidate() {
 	c.mu.Lock()
 	c.gen++
 	clear(c.grants)
 	clear(c.policies)
+	c.mu.Unlock()
+}
+
+// invalidateGrants forgets the grant lists of the subjects a write touched;
+// other subjects' lists stay valid, so one grant change does not make every
+// other user's next decision read Badger.
+func (c *indexCache) invalidateGrants(subjects ...string) {
+	c.mu.Lock()
+	c.gen++
+	for _, s := range subjects {
+		delete(c.grants, s)
+	}
 	c.mu.Unlock()
 }
 

@@ -109,3 +109,48 @@ func TestCacheSeesNewGrantsAndPolicies(t *testing.T) {
 		t.Fatalf("expired grant returned: %v", gs)
 	}
 }
+
+// TestGrantWriteKeepsOtherSubjectsCached: a grant change forgets only the
+// lists of the subjects it touched.
+func TestGrantWriteKeepsOtherSubjectsCached(t *testing.T) {
+	db, err := OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	now := time.Now()
+	mk := func(id, subject string) auth.Grant {
+		return auth.Grant{ID: id, Subject: subject, Repo: "acme/x", Level: auth.LevelRead, Starts: now, Expires: now.Add(time.Hour), Created: now}
+	}
+	for _, g := range []auth.Grant{mk("g1", "user:alice"), mk("g2", "user:bob")} {
+		if err := db.CreateGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.GrantsFor(ctx, []string{"user:alice", "user:bob"}, now) // fills the cache
+	cached := func(s string) bool {
+		db.cache.mu.Lock()
+		defer db.cache.mu.Unlock()
+		_, ok := db.cache.grants[s]
+		return ok
+	}
+	if !cached("user:alice") || !cached("user:bob") {
+		t.Fatal("the cache did not fill")
+	}
+	if err := db.UpdateGrant(ctx, "g1", func(g *auth.Grant) error { g.Subject = "user:carol"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if cached("user:alice") || cached("user:carol") {
+		t.Error("a subject the write touched is still cached")
+	}
+	if !cached("user:bob") {
+		t.Error("an untouched subject was dropped")
+	}
+	if gs, _ := db.GrantsFor(ctx, []string{"user:alice"}, now); len(gs) != 0 {
+		t.Errorf("alice still has the moved grant: %v", gs)
+	}
+	if gs, _ := db.GrantsFor(ctx, []string{"user:carol"}, now); len(gs) != 1 {
+		t.Errorf("carol lacks the moved grant: %v", gs)
+	}
+}

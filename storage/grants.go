@@ -73,7 +73,7 @@ func (db *DB) CreateGrant(ctx context.Context, g auth.Grant) error {
 	if err := checkGrant(g); err != nil {
 		return err
 	}
-	defer db.cache.invalidate()
+	defer db.cache.invalidateGrants(g.Subject)
 	return db.update(func(txn *badger.Txn) error { return createGrant(txn, g) })
 }
 
@@ -98,13 +98,15 @@ func (db *DB) UpdateGrant(ctx context.Context, id string, fn func(*auth.Grant) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	defer db.cache.invalidate()
+	var touched []string // the subjects whose index this write changes
+	defer func() { db.cache.invalidateGrants(touched...) }()
 	return db.update(func(txn *badger.Txn) error {
 		g, err := get[auth.Grant](txn, grantKey(id), fmt.Sprintf("grant %q", id))
 		if err != nil {
 			return err
 		}
 		oldSubject := g.Subject
+		touched = append(touched[:0], oldSubject)
 		if err := fn(&g); err != nil {
 			return err
 		}
@@ -115,6 +117,7 @@ func (db *DB) UpdateGrant(ctx context.Context, id string, fn func(*auth.Grant) e
 			return err
 		}
 		if g.Subject != oldSubject {
+			touched = append(touched, g.Subject)
 			if err := txn.Delete(grantSubjectKey(oldSubject, id)); err != nil {
 				return fmt.Errorf("grant %q: %w", id, err)
 			}
@@ -226,7 +229,11 @@ func (db *DB) CreateGrants(ctx context.Context, gs []auth.Grant) error {
 	if err != nil {
 		return err
 	}
-	defer db.cache.invalidate()
+	subjects := make([]string, len(gs))
+	for i, g := range gs {
+		subjects[i] = g.Subject
+	}
+	defer db.cache.invalidateGrants(subjects...)
 	for len(gs) > 0 {
 		n := grantBatch(gs)
 		if err := db.update(func(txn *badger.Txn) error {

@@ -55,7 +55,8 @@ func (db *DB) UpdateRequest(ctx context.Context, id string, fn func(*auth.Reques
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	defer db.cache.invalidate()
+	var touched []string // the subject of a grant this write stores
+	defer func() { db.cache.invalidateGrants(touched...) }()
 	return db.update(func(txn *badger.Txn) error {
 		r, err := get[auth.Request](txn, requestKey(id), fmt.Sprintf("request %q", id))
 		if err != nil {
@@ -71,9 +72,11 @@ func (db *DB) UpdateRequest(ctx context.Context, id string, fn func(*auth.Reques
 		if err := set(txn, requestKey(id), r); err != nil {
 			return err
 		}
+		touched = touched[:0]
 		if g == nil {
 			return nil
 		}
+		touched = append(touched, g.Subject)
 		return putRequestGrant(txn, *g)
 	})
 }
