@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -25,6 +26,8 @@ func requestCommand() *cli.Command {
 					&cli.StringFlag{Name: "reason", Usage: "why you need it", Required: true},
 					&cli.StringFlag{Name: "ticket", Usage: "a ticket reference"},
 					&cli.StringFlag{Name: "extends", Usage: "extend your running grant `ID` (same repo and access) instead of asking anew"},
+					&cli.BoolFlag{Name: "wait", Usage: "wait for the decision: exit 0 once approved (printing the grant id), 1 if denied, cancelled or expired"},
+					&cli.DurationFlag{Name: "timeout", Usage: "with --wait, give up after `DURATION` (exit 1)", Value: time.Hour},
 					jsonFlag,
 				},
 				Action: requestCreate,
@@ -66,6 +69,7 @@ type requestJSON struct {
 	Needed    int       `json:"approvals_needed"`
 	Approvals int       `json:"approvals"`
 	Grant     string    `json:"grant"`
+	DenyNote  string    `json:"deny_reason"`
 }
 
 func requestCreate(c *cli.Context) error {
@@ -81,14 +85,49 @@ func requestCreate(c *cli.Context) error {
 	if err := api.call(c.Context, "POST", "/api/v1/requests", nil, in, &raw); err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
 	var r requestJSON
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return err
 	}
+	if c.Bool("wait") {
+		return waitForDecision(c, api, r)
+	}
+	if c.Bool("json") {
+		return printJSON(c.App.Writer, raw)
+	}
 	_, err = fmt.Fprintf(c.App.Writer, "%s %s\n", r.ID, r.Status)
+	return err
+}
+
+// waitForDecision polls the request until someone (or a rule, or time)
+// decides it, for a CI job that needs access before its next step.
+func waitForDecision(c *cli.Context, api *apiClient, r requestJSON) error {
+	fmt.Fprintf(c.App.ErrWriter, "jitgit: request %s is %s; waiting for a decision\n", r.ID, r.Status)
+	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+	defer cancel()
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for r.Status == "pending" {
+		select {
+		case <-ctx.Done():
+			return cli.Exit(fmt.Sprintf("jitgit: request %s is still pending after %s", r.ID, c.Duration("timeout")), 1)
+		case <-tick.C:
+		}
+		if err := api.call(ctx, "GET", "/api/v1/requests/"+url.PathEscape(r.ID), nil, nil, &r); err != nil {
+			if ctx.Err() != nil {
+				continue
+			}
+			return err
+		}
+	}
+	if r.Status != "approved" {
+		why := ""
+		if r.DenyNote != "" {
+			why = ": " + r.DenyNote
+		}
+		return cli.Exit(fmt.Sprintf("jitgit: request %s was %s%s", r.ID, r.Status, why), 1)
+	}
+	_, err := fmt.Fprintln(c.App.Writer, r.Grant)
 	return err
 }
 
