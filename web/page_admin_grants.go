@@ -12,23 +12,40 @@ type grantsData struct {
 	User, Repo string
 	All        bool
 	Grants     []grantRow
+	Form       grantForm
+	Levels     []string
+	Choices    []durationChoice
+}
+
+// grantForm is what an administrator typed into the grant form.
+type grantForm struct {
+	Open                                    bool
+	Subject, Repo, Access, Duration, Reason string
 }
 
 // maxListedGrants bounds one page of the grant list.
 const maxListedGrants = 500
 
 func (h *Handler) adminGrants(w http.ResponseWriter, r *http.Request, v *visit) error {
+	return h.showGrants(w, r, v, http.StatusOK, grantForm{Access: "read", Duration: "1h"}, "")
+}
+
+// showGrants renders the grant list, the filter and the grant form; a
+// form error comes back with what was typed.
+func (h *Handler) showGrants(w http.ResponseWriter, r *http.Request, v *visit, status int, form grantForm, formErr string) error {
 	if err := requireAdminPage(v); err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	d := grantsData{User: strings.TrimSpace(q.Get("user")), Repo: strings.TrimSpace(q.Get("repo")), All: q.Get("all") != ""}
+	d := grantsData{User: strings.TrimSpace(q.Get("user")), Repo: strings.TrimSpace(q.Get("repo")), All: q.Get("all") != "",
+		Form: form, Levels: []string{"read", "write", "admin"}, Choices: durationChoices(h.svc.Config().MaxGrant, form.Duration)}
 	gs, err := h.svc.ListGrants(r.Context(), v.who, auth.GrantFilter{User: d.User, Repo: d.Repo, All: d.All})
-	msg, status := "", http.StatusOK
+	msg := formErr
 	if err != nil {
 		if status = pageStatus(err); status == http.StatusInternalServerError {
 			return err
 		}
+		d.Form.Open = false
 		msg = friendly(err)
 		if status == http.StatusNotFound {
 			msg = "No user " + d.User + "."
@@ -52,5 +69,34 @@ func (h *Handler) adminRevokeGrant(w http.ResponseWriter, r *http.Request, v *vi
 		return err
 	}
 	seeOther(w, r, "/admin/grants", "revoked")
+	return nil
+}
+
+func (h *Handler) adminCreateGrant(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if err := requireAdminPage(v); err != nil {
+		return err
+	}
+	f := r.PostForm
+	form := grantForm{Open: true, Subject: strings.TrimSpace(f.Get("subject")), Repo: strings.TrimSpace(f.Get("repo")),
+		Access: f.Get("access"), Duration: f.Get("duration"), Reason: f.Get("reason")}
+	fail := func(err error) error {
+		status := pageStatus(err)
+		if status == http.StatusInternalServerError {
+			return err
+		}
+		return h.showGrants(w, r, v, status, form, friendly(err))
+	}
+	level, err := auth.ParseLevel(form.Access)
+	if err != nil {
+		return fail(err)
+	}
+	d, err := auth.ParseDuration(form.Duration, h.svc.Config().MaxGrant)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := h.svc.AddGrant(r.Context(), v.who, auth.NewGrant{Subject: form.Subject, Repo: form.Repo, Level: level, Duration: d, Reason: form.Reason}); err != nil {
+		return fail(err)
+	}
+	seeOther(w, r, "/admin/grants", "granted")
 	return nil
 }

@@ -61,3 +61,21 @@ func requireAdminPage(v *visit) error {
 	}
 	return nil
 }
+
+// adminDisableUser disables or enables the user named in the path.
+func (h *Handler) adminDisableUser(disable bool) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, v *visit) error {
+		if err := requireAdminPage(v); err != nil {
+			return err
+		}
+		if _, err := h.svc.UpdateUser(r.Context(), v.who, r.PathValue("name"), auth.UserChange{Disabled: &disable}); err != nil {
+			return err
+		}
+		done := "enabled"
+		if disable {
+			done = "disabled"
+		}
+		seeOther(w, r, "/admin/users", done)
+		return nil
+	}
+}

@@ -64,7 +64,10 @@ func (h *Handler) routePages(mux *http.ServeMux) {
 	mux.Handle("GET /admin/users", h.page(h.adminUsers))
 	mux.Handle("POST /admin/users", h.page(h.adminCreateUser))
 	mux.Handle("GET /admin/grants", h.page(h.adminGrants))
+	mux.Handle("POST /admin/grants", h.page(h.adminCreateGrant))
 	mux.Handle("POST /admin/grants/{id}/revoke", h.page(h.adminRevokeGrant))
+	mux.Handle("POST /admin/users/{name}/disable", h.page(h.adminDisableUser(true)))
+	mux.Handle("POST /admin/users/{name}/enable", h.page(h.adminDisableUser(false)))
 	mux.Handle("GET /admin/audit", h.page(h.adminAudit))
 }
 
@@ -194,6 +197,9 @@ var notices = map[string]string{
 	"key":          "SSH key added.",
 	"keyremoved":   "SSH key removed.",
 	"user":         "User added.",
+	"granted":      "Granted. It ends on its own.",
+	"disabled":     "User disabled: their tokens, keys and sessions no longer work.",
+	"enabled":      "User enabled.",
 	"signedout":    "You are signed out.",
 	"password":     "Your password is changed and your sessions have ended; sign in with the new one.",
 }
