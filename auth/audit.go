@@ -16,6 +16,10 @@ type AuditLog struct {
 	now   func() time.Time
 	in    chan pending
 	done  chan struct{}
+	// watchers see every event once it is durable, in order. They run on
+	// the writer's goroutine, so they must only hand the event on.
+	watchMu  sync.Mutex
+	watchers []func(Event)
 	// mu is held shared while queueing and exclusively by Close, so nothing
 	// is queued after the writer's last drain.
 	mu     sync.RWMutex
@@ -106,13 +110,32 @@ func (l *AuditLog) write(batch []pending) {
 	for i, p := range batch {
 		evs[i] = p.ev
 	}
-	_, err := l.store.AppendEvents(context.Background(), evs)
+	stored, err := l.store.AppendEvents(context.Background(), evs)
 	if err != nil {
 		err = fmt.Errorf("audit: %w", err)
 	}
 	for _, p := range batch {
 		p.err <- err
 	}
+	if err == nil {
+		l.watchMu.Lock()
+		ws := l.watchers
+		l.watchMu.Unlock()
+		for _, e := range stored {
+			for _, w := range ws {
+				w(e)
+			}
+		}
+	}
+}
+
+// Watch registers f to see every event after it is stored, in order. Call
+// it before the log is in use; f runs on the writer's goroutine and must
+// not block (hand the event to a queue).
+func (l *AuditLog) Watch(f func(Event)) {
+	l.watchMu.Lock()
+	l.watchers = append(l.watchers, f)
+	l.watchMu.Unlock()
 }
 
 // Close writes what is queued and stops the writer.

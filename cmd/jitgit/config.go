@@ -10,6 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/server"
 )
 
 // Config is everything `jitgit serve` can be told. Every key is documented
@@ -26,6 +27,7 @@ type Config struct {
 	MaxPushBody  int64
 	SSHLimits    sshLimits
 	Mirrors      mirrorsConfig
+	Webhooks     []server.WebhookConfig
 	Policies     []auth.Policy
 }
 
@@ -84,6 +86,11 @@ type fileConfig struct {
 		MaxParallel  int    `toml:"max_parallel"`
 		FetchTimeout string `toml:"fetch_timeout"`
 	} `toml:"mirrors"`
+	Webhook []struct {
+		URL    string   `toml:"url"`
+		Secret string   `toml:"secret"`
+		Events []string `toml:"events"`
+	} `toml:"webhook"`
 	Policy []struct {
 		ID          string   `toml:"id"`
 		Description string   `toml:"description"`
@@ -200,6 +207,13 @@ func (f *fileConfig) apply(cfg *Config) error {
 	}
 	cfg.Mirrors.AllowLocal = f.Mirrors.AllowLocal
 	cfg.Auth.AllowLocalMirrors = f.Mirrors.AllowLocal
+	for _, w := range f.Webhook {
+		wc := server.WebhookConfig{URL: w.URL, Secret: w.Secret, Events: w.Events}
+		if err := server.ValidateWebhook(wc); err != nil {
+			return err
+		}
+		cfg.Webhooks = append(cfg.Webhooks, wc)
+	}
 	for i, p := range f.Policy {
 		pol := auth.Policy{ID: p.ID, Description: p.Description, Subjects: p.Subjects, Repos: p.Repos, Effect: auth.Effect(p.Effect), Approve: p.Approve, Approvals: p.Approvals}
 		if pol.Effect == "" {

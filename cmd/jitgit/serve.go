@@ -107,6 +107,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err := svc.SyncPolicies(ctx, "config", cfg.Policies); err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
+	if len(cfg.Webhooks) > 0 {
+		hooks := server.NewWebhooks(cfg.Webhooks, cfg.PublicURL, nil, log)
+		audit.Watch(hooks.Notify)
+		go hooks.Run(ctx)
+	}
 	if err := bootstrapAdmin(ctx, svc, out); err != nil {
 		return err
 	}

@@ -1,0 +1,210 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// WebhookConfig is one receiver of event notifications, e.g. a chat
+// integration that tells approvers about new requests.
+type WebhookConfig struct {
+	URL string
+	// Secret signs each body: X-Jitgit-Signature: sha256=<hex HMAC-SHA256>.
+	Secret string
+	// Events are audit actions ("request.create") or prefixes ending in
+	// "." ("request."). Empty: every request event and grant change.
+	Events []string
+}
+
+// DefaultWebhookEvents are sent when a webhook names none.
+var DefaultWebhookEvents = []string{"request.", "grant."}
+
+// ValidateWebhook checks a receiver's configuration.
+func ValidateWebhook(c WebhookConfig) error {
+	u, err := url.Parse(c.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("webhook url %q: use http(s)://host/path, without credentials (sign with secret instead)", auth.RedactURL(c.URL))
+	}
+	for _, e := range c.Events {
+		if e == "" || strings.ContainsAny(e, " \t\n") {
+			return fmt.Errorf("webhook %s: event %q: use an action like request.create or a prefix like request.", u.Host, e)
+		}
+	}
+	return nil
+}
+
+// WebhookPayload is the JSON body a receiver gets.
+type WebhookPayload struct {
+	Event auth.Event `json:"event"`
+	Text  string     `json:"text"`          // one line for a chat message
+	URL   string     `json:"url,omitempty"` // where to act on it
+}
+
+// Webhooks delivers audit events to HTTP receivers from a bounded queue,
+// so that a slow or dead receiver never slows an access decision. A
+// delivery is tried three times; what still fails is logged and dropped.
+type Webhooks struct {
+	hooks     []WebhookConfig
+	publicURL string
+	client    *http.Client
+	log       *slog.Logger
+	queue     chan auth.Event
+	backoff   []time.Duration
+	wg        sync.WaitGroup
+}
+
+// NewWebhooks returns a deliverer; call Run to start it and Notify (as an
+// auth.AuditLog watcher) to feed it.
+func NewWebhooks(hooks []WebhookConfig, publicURL string, client *http.Client, log *slog.Logger) *Webhooks {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Webhooks{hooks: hooks, publicURL: strings.TrimRight(publicURL, "/"), client: client, log: log,
+		queue: make(chan auth.Event, 1000), backoff: []time.Duration{time.Second, 5 * time.Second}}
+}
+
+// Notify queues an event for the receivers that want it. It never blocks:
+// when the queue is full the event is dropped and logged (the audit trail
+// has it regardless).
+func (w *Webhooks) Notify(e auth.Event) {
+	if !w.wanted(e) {
+		return
+	}
+	select {
+	case w.queue <- e:
+	default:
+		w.log.Warn("webhook queue full; event not sent", "seq", e.Seq, "action", e.Action)
+	}
+}
+
+func (w *Webhooks) wanted(e auth.Event) bool {
+	for _, h := range w.hooks {
+		if wants(h, e.Action) {
+			return true
+		}
+	}
+	return false
+}
+
+func wants(h WebhookConfig, action string) bool {
+	events := h.Events
+	if len(events) == 0 {
+		events = DefaultWebhookEvents
+	}
+	for _, ev := range events {
+		if ev == action || (strings.HasSuffix(ev, ".") && strings.HasPrefix(action, ev)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Run delivers queued events until ctx ends.
+func (w *Webhooks) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-w.queue:
+			for _, h := range w.hooks {
+				if wants(h, e.Action) {
+					w.deliver(ctx, h, e)
+				}
+			}
+		}
+	}
+}
+
+func (w *Webhooks) deliver(ctx context.Context, h WebhookConfig, e auth.Event) {
+	body, err := json.Marshal(WebhookPayload{Event: e, Text: eventText(e), URL: w.eventURL(e)})
+	if err != nil {
+		w.log.Error("webhook: encode", "err", err)
+		return
+	}
+	host := h.URL
+	if u, err := url.Parse(h.URL); err == nil {
+		host = u.Host
+	}
+	for attempt := 0; ; attempt++ {
+		err = w.post(ctx, h, body)
+		if err == nil {
+			return
+		}
+		if attempt == len(w.backoff) || ctx.Err() != nil {
+			w.log.Warn("webhook: not delivered", "to", host, "seq", e.Seq, "action", e.Action, "err", err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(w.backoff[attempt]):
+		}
+	}
+}
+
+func (w *Webhooks) post(ctx context.Context, h WebhookConfig, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "jitgit-webhook")
+	if h.Secret != "" {
+		mac := hmac.New(sha256.New, []byte(h.Secret))
+		mac.Write(body)
+		req.Header.Set("X-Jitgit-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	}
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("receiver answered %s", resp.Status)
+	}
+	return nil
+}
+
+// eventText says in one line what happened, for a chat message.
+func eventText(e auth.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", e.Action, e.Actor)
+	if e.Target != "" && e.Target != e.Actor && e.Target != auth.UserPrincipal(e.Actor) {
+		fmt.Fprintf(&b, " → %s", e.Target)
+	}
+	if e.Repo != "" {
+		fmt.Fprintf(&b, " on %s", e.Repo)
+	}
+	if e.Detail != "" {
+		fmt.Fprintf(&b, " (%s)", e.Detail)
+	}
+	if e.Result != "" && e.Result != "ok" {
+		fmt.Fprintf(&b, " [%s]", e.Result)
+	}
+	return b.String()
+}
+
+// eventURL is the page to act on: the request, for request events.
+func (w *Webhooks) eventURL(e auth.Event) string {
+	if e.Request != "" && w.publicURL != "" {
+		return w.publicURL + "/requests/" + url.PathEscape(e.Request)
+	}
+	return ""
+}

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// receiver is a webhook endpoint that records what it got and fails the
+// first failFirst deliveries.
+type receiver struct {
+	mu        sync.Mutex
+	bodies    [][]byte
+	sigs      []string
+	failFirst int
+	got       chan struct{}
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failFirst > 0 {
+		r.failFirst--
+		http.Error(w, "try later", http.StatusServiceUnavailable)
+		return
+	}
+	r.bodies = append(r.bodies, b)
+	r.sigs = append(r.sigs, req.Header.Get("X-Jitgit-Signature"))
+	r.got <- struct{}{}
+}
+
+func TestWebhookDeliversSignedRequestEvents(t *testing.T) {
+	rcv := &receiver{got: make(chan struct{}, 10), failFirst: 1}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	w := NewWebhooks([]WebhookConfig{{URL: srv.URL, Secret: "s3cret"}}, "https://git.example.com", nil, nil)
+	w.backoff = []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.Run(ctx)
+
+	w.Notify(auth.Event{Seq: 1, Action: "access.read", Actor: "alice", Repo: "acme/payments", Result: "allow"}) // not wanted
+	w.Notify(auth.Event{Seq: 2, Action: "request.create", Actor: "alice", Repo: "acme/payments", Request: "r_abc", Detail: "write for 2h: INC-42"})
+	select {
+	case <-rcv.got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no delivery after a retry")
+	}
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	if len(rcv.bodies) != 1 {
+		t.Fatalf("%d deliveries, want 1 (access events are not sent by default)", len(rcv.bodies))
+	}
+	mac := hmac.New(sha256.New, []byte("s3cret"))
+	mac.Write(rcv.bodies[0])
+	if want := "sha256=" + hex.EncodeToString(mac.Sum(nil)); rcv.sigs[0] != want {
+		t.Errorf("signature %q, want %q", rcv.sigs[0], want)
+	}
+	var p WebhookPayload
+	if err := json.Unmarshal(rcv.bodies[0], &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Event.Seq != 2 || p.URL != "https://git.example.com/requests/r_abc" || !strings.Contains(p.Text, "alice on acme/payments (write for 2h: INC-42)") {
+		t.Errorf("payload %+v", p)
+	}
+}
+
+func TestWebhookNeverBlocksTheCaller(t *testing.T) {
+	w := NewWebhooks([]WebhookConfig{{URL: "http://127.0.0.1:1/never"}}, "", nil, nil) // not running: the queue fills
+	done := make(chan struct{})
+	go func() {
+		for i := range 5000 {
+			w.Notify(auth.Event{Seq: uint64(i), Action: "grant.create"})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Notify blocked on a full queue")
+	}
+}
+
+func TestValidateWebhook(t *testing.T) {
+	for _, c := range []WebhookConfig{
+		{URL: "ftp://example.com/x"}, {URL: "https://"}, {URL: "https://user:pw@example.com/x"}, {URL: "not a url"},
+		{URL: "https://example.com/x", Events: []string{""}},
+	} {
+		if err := ValidateWebhook(c); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+	if err := ValidateWebhook(WebhookConfig{URL: "https://chat.example.com/hooks/1", Events: []string{"request.", "grant.revoke"}}); err != nil {
+		t.Error(err)
+	}
+}
