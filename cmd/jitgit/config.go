@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -28,7 +29,11 @@ type Config struct {
 	SSHLimits    sshLimits
 	Mirrors      mirrorsConfig
 	Webhooks     []server.WebhookConfig
-	Policies     []auth.Policy
+	// TLSCert and TLSKey, when set, make the HTTP side serve HTTPS.
+	TLSCert, TLSKey string
+	// TrustedProxies may report the client address in X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	Policies       []auth.Policy
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -60,12 +65,15 @@ func defaultConfig() Config {
 // fileConfig is the TOML shape. Durations are strings ("7d") so that the
 // file reads like the CLI.
 type fileConfig struct {
-	Data         string `toml:"data"`
-	HTTP         string `toml:"http"`
-	SSH          string `toml:"ssh"`
-	PublicURL    string `toml:"public_url"`
-	SSHPublicURL string `toml:"ssh_public_url"`
-	LogLevel     string `toml:"log_level"`
+	Data         string   `toml:"data"`
+	HTTP         string   `toml:"http"`
+	SSH          string   `toml:"ssh"`
+	PublicURL    string   `toml:"public_url"`
+	SSHPublicURL string   `toml:"ssh_public_url"`
+	LogLevel     string   `toml:"log_level"`
+	TLSCert      string   `toml:"tls_cert"`
+	TLSKey       string   `toml:"tls_key"`
+	Proxies      []string `toml:"trusted_proxies"`
 	Limits       struct {
 		MaxGrant        string `toml:"max_grant"`
 		DefaultRequest  string `toml:"default_request"`
@@ -207,6 +215,21 @@ func (f *fileConfig) apply(cfg *Config) error {
 	}
 	cfg.Mirrors.AllowLocal = f.Mirrors.AllowLocal
 	cfg.Auth.AllowLocalMirrors = f.Mirrors.AllowLocal
+	if (f.TLSCert == "") != (f.TLSKey == "") {
+		return errors.New("tls_cert and tls_key go together: set both, or neither to serve plain HTTP")
+	}
+	cfg.TLSCert, cfg.TLSKey = f.TLSCert, f.TLSKey
+	for _, p := range f.Proxies {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return fmt.Errorf("trusted_proxies: %q: use an address (10.0.0.5) or a network (10.0.0.0/8)", p)
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx.Masked())
+	}
 	for _, w := range f.Webhook {
 		wc := server.WebhookConfig{URL: w.URL, Secret: w.Secret, Events: w.Events}
 		if err := server.ValidateWebhook(wc); err != nil {

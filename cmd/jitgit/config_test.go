@@ -53,6 +53,8 @@ func TestBadConfigRefused(t *testing.T) {
 		"auto admin":          "[[policy]]\nid = \"p\"\nsubjects = [\"anyone\"]\nrepos = [\"a/*\"]\nauto_max = \"1h\"\nauto_access = \"admin\"\n",
 		"auto beyond max":     "[[policy]]\nid = \"p\"\nsubjects = [\"anyone\"]\nrepos = [\"a/*\"]\nauto_max = \"8d\"\nauto_access = \"read\"\n",
 		"not toml":            "this is not toml",
+		"tls cert alone":      "tls_cert = \"/x.pem\"\n",
+		"bad proxy":           "trusted_proxies = [\"10.0.0.0/33\"]\n",
 		"webhook ftp":         "[[webhook]]\nurl = \"ftp://x/y\"\n",
 		"webhook credentials": "[[webhook]]\nurl = \"https://u:p@x/y\"\n",
 		"webhook unknown key": "[[webhook]]\nurl = \"https://x/y\"\nsecrets = \"s\"\n",

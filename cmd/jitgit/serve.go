@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,9 @@ func serve(c *cli.Context) error {
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + cfg.HTTP
+		if cfg.TLSCert != "" {
+			cfg.PublicURL = "https://" + cfg.HTTP
+		}
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
@@ -159,13 +163,21 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return fmt.Errorf("HTTP listen on %s: %w (set --http or JITGIT_HTTP to another address)", cfg.HTTP, err)
 	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			httpLn.Close()
+			return fmt.Errorf("TLS: %w (check tls_cert and tls_key in the config)", err)
+		}
+		httpLn = tls.NewListener(httpLn, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
 	sockLn, err := listenSocket(filepath.Join(cfg.Data, socketName))
 	if err != nil {
 		httpLn.Close()
 		return err
 	}
 	public := &http.Server{
-		Handler:           gitHTTP,
+		Handler:           server.TrustProxies(gitHTTP, cfg.TrustedProxies),
 		ReadHeaderTimeout: 10 * time.Second,
 		// A push of a large pack may legitimately take long; a client that
 		// sends nothing for this long is gone.
