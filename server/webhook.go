@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
@@ -41,7 +40,7 @@ func ValidateWebhook(c WebhookConfig) error {
 	}
 	for _, e := range c.Events {
 		if e == "" || strings.ContainsAny(e, " \t\n") {
-			return fmt.Errorf("webhook %s: event %q: use an action like request.create or a prefix like request.", u.Host, e)
+			return fmt.Errorf("webhook %s: event %q: use an action (request.create) or a prefix (request.)", u.Host, e)
 		}
 	}
 	return nil
@@ -64,7 +63,6 @@ type Webhooks struct {
 	log       *slog.Logger
 	queue     chan auth.Event
 	backoff   []time.Duration
-	wg        sync.WaitGroup
 }
 
 // NewWebhooks returns a deliverer; call Run to start it and Notify (as an
