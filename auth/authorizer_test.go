@@ -298,3 +298,45 @@ func TestGrantInputRefused(t *testing.T) {
 		t.Fatal("a non-admin granted herself access")
 	}
 }
+
+func TestEventsWindowsAndPages(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	start := f.clock.t
+	base, err := f.svc.Events(ctx, f.admin, auth.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := f.who(t, "alice")
+	for i := range 30 {
+		f.clock.t = start.Add(time.Duration(i+1) * time.Hour)
+		f.svc.Authorize(ctx, who, "acme/payments", auth.ActionRead)
+	}
+	all, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{})
+	if len(all) != len(base)+30 {
+		t.Fatalf("%d events, want %d", len(all), len(base)+30)
+	}
+	newest, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "access.", Limit: 5})
+	if len(newest) != 5 || newest[4].Seq != all[len(all)-1].Seq || newest[0].Seq >= newest[4].Seq {
+		t.Fatalf("newest 5, oldest first: %+v", newest)
+	}
+	window, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{Since: start.Add(25*time.Hour + time.Minute*30)})
+	if len(window) != 5 {
+		t.Fatalf("events in the last hours: %d, want 5", len(window))
+	}
+	var paged []auth.Event
+	for after := uint64(0); ; {
+		page, err := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "access.", After: after, Page: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paged = append(paged, page...)
+		if len(page) < 7 {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	if len(paged) != 30 {
+		t.Fatalf("pages held %d access events, want 30", len(paged))
+	}
+}

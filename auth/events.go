@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -14,32 +16,75 @@ type EventFilter struct {
 	User   string // actor or target
 	Repo   string
 	Action string // exact, or a prefix ending in "." ("grant.")
-	Limit  int    // newest N after filtering; 0: all
+	// Limit asks for the newest Limit matching events. 0: all.
+	Limit int
+	// Page, when set, asks instead for at most Page matching events after
+	// sequence number After, oldest first: one page of the whole trail.
+	Page  int
+	After uint64
 }
 
-// Events returns audit events in order, oldest first. Only administrators
-// may read the audit trail.
+// matches reports whether e passes the filter's conditions.
+func (f EventFilter) matches(e Event) bool {
+	switch {
+	case !f.Since.IsZero() && e.Time.Before(f.Since):
+	case f.User != "" && e.Actor != f.User && e.Target != f.User && e.Target != UserPrincipal(f.User):
+	case f.Repo != "" && e.Repo != f.Repo:
+	case f.Action != "" && e.Action != f.Action && !(strings.HasSuffix(f.Action, ".") && strings.HasPrefix(e.Action, f.Action)):
+	default:
+		return true
+	}
+	return false
+}
+
+// clockSlack covers events recorded slightly out of time order (their time
+// is taken before they queue for the writer).
+const clockSlack = time.Minute
+
+// Events returns audit events oldest first. It reads the trail as a stream:
+// the newest Limit events come from a backwards scan that stops at Since,
+// so a recent window costs what is in it, not the whole trail. Only
+// administrators may read the audit trail.
 func (s *Service) Events(ctx context.Context, actor Identity, f EventFilter) ([]Event, error) {
 	if err := requireAdmin(actor, "reading the audit trail"); err != nil {
 		return nil, err
 	}
-	all, err := s.store.ListEvents(ctx, 0, 0)
-	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	out := all[:0]
-	for _, e := range all {
-		switch {
-		case !f.Since.IsZero() && e.Time.Before(f.Since):
-		case f.User != "" && e.Actor != f.User && e.Target != f.User && e.Target != UserPrincipal(f.User):
-		case f.Repo != "" && e.Repo != f.Repo:
-		case f.Action != "" && e.Action != f.Action && !(f.Action[len(f.Action)-1] == '.' && len(e.Action) > len(f.Action) && e.Action[:len(f.Action)] == f.Action):
-		default:
-			out = append(out, e)
+	var out []Event
+	var err error
+	if f.Limit > 0 && f.Page == 0 {
+		err = s.store.ScanEvents(ctx, 0, true, func(e Event) bool {
+			if !f.Since.IsZero() && e.Time.Before(f.Since.Add(-clockSlack)) {
+				return false
+			}
+			if f.matches(e) {
+				out = append(out, e)
+			}
+			return len(out) < f.Limit
+		})
+		slices.Reverse(out)
+	} else {
+		after := f.After
+		if after == 0 && !f.Since.IsZero() {
+			// Find where Since begins by walking back from the newest.
+			err = s.store.ScanEvents(ctx, 0, true, func(e Event) bool {
+				if e.Time.Before(f.Since.Add(-clockSlack)) {
+					after = e.Seq
+					return false
+				}
+				return true
+			})
+		}
+		if err == nil {
+			err = s.store.ScanEvents(ctx, after, false, func(e Event) bool {
+				if f.matches(e) {
+					out = append(out, e)
+				}
+				return f.Page == 0 || len(out) < f.Page
+			})
 		}
 	}
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[len(out)-f.Limit:]
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 	return out, nil
 }

@@ -67,6 +67,10 @@ type Store interface {
 	// VerifyAudit walks the whole hash chain and returns an error naming the
 	// first event that is missing, reordered or altered.
 	VerifyAudit(ctx context.Context) error
+	// ScanEvents calls fn with the events after seq after, oldest first,
+	// or with newestFirst the events before after (all when 0), newest
+	// first, until fn returns false.
+	ScanEvents(ctx context.Context, after uint64, newestFirst bool, fn func(Event) bool) error
 	// ListEvents returns events with Seq > after in order, at most limit
 	// (0: all).
 	ListEvents(ctx context.Context, after uint64, limit int) ([]Event, error)

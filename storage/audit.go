@@ -175,3 +175,44 @@ func (db *DB) VerifyAudit(ctx context.Context) error {
 		return nil
 	})
 }
+
+// ScanEvents calls fn with the events after seq after, oldest first, or,
+// with newestFirst, with the events before seq after (all when after is 0),
+// newest first; it stops when fn returns false. It holds one event at a
+// time, so a trail of any length can be read in constant memory.
+func (db *DB) ScanEvents(ctx context.Context, after uint64, newestFirst bool, fn func(auth.Event) bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := db.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), Reverse: newestFirst, PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		start := eventKey(after + 1)
+		if newestFirst {
+			start = eventKey(^uint64(0))
+			if after > 0 {
+				start = eventKey(after - 1)
+			}
+		}
+		n := 0
+		for it.Seek(start); it.Valid(); it.Next() {
+			if n++; n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			var e auth.Event
+			if err := it.Item().Value(func(b []byte) error { return decode(b, &e) }); err != nil {
+				return fmt.Errorf("audit event %d: %w", eventSeq(it.Item().Key()), err)
+			}
+			if !fn(e) {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("scan audit events: %w", err)
+	}
+	return nil
+}

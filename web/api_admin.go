@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
@@ -361,6 +362,20 @@ func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, any, error)
 			return 0, nil, err
 		}
 		f.Limit = n
+	}
+	if s := q.Get("page"); s != "" {
+		n, err := parseLimit(s)
+		if err != nil {
+			return 0, nil, err
+		}
+		f.Page = n
+	}
+	if s := q.Get("after"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, nil, fmtInvalid("after %q: use the seq of the last event you have", s)
+		}
+		f.After = n
 	}
 	evs, err := h.svc.Events(r.Context(), who, f)
 	if evs == nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -221,5 +222,42 @@ func TestAPIAuthThrottled(t *testing.T) {
 	res := call("alice-password")
 	if secs, _ := strconv.Atoi(res.Header.Get("Retry-After")); res.StatusCode != http.StatusTooManyRequests || secs < 1 {
 		t.Fatalf("after %d failures the right password got %d (Retry-After %q), want 429", apiAuthFailures, res.StatusCode, res.Header.Get("Retry-After"))
+	}
+}
+
+func TestAPIAuditPages(t *testing.T) {
+	s := newStack(t, Options{})
+	s.user("root", false, true)
+	for i := range 12 {
+		s.user(fmt.Sprintf("u%02d", i), false, false)
+	}
+	root := s.token("root")
+	var all []auth.Event
+	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create", "", &all); st != 200 || len(all) != 13 {
+		t.Fatalf("all: %d, %d events", st, len(all))
+	}
+	var got []auth.Event
+	after := uint64(0)
+	for {
+		var page []auth.Event
+		if st := s.apiCall(root, "GET", fmt.Sprintf("/api/v1/audit?action=user.create&page=5&after=%d", after), "", &page); st != 200 {
+			t.Fatalf("page after %d: %d", after, st)
+		}
+		got = append(got, page...)
+		if len(page) < 5 {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	if len(got) != len(all) || got[0].Seq != all[0].Seq || got[len(got)-1].Seq != all[len(all)-1].Seq {
+		t.Fatalf("pages gave %d events, want the %d of one call in the same order", len(got), len(all))
+	}
+	var newest []auth.Event
+	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create&limit=3", "", &newest); st != 200 || len(newest) != 3 || newest[2].Seq != all[12].Seq {
+		t.Fatalf("newest 3: %d %+v", st, newest)
+	}
+	var e struct{ Error string }
+	if st := s.apiCall(root, "GET", "/api/v1/audit?after=-1", "", &e); st != http.StatusBadRequest {
+		t.Errorf("after=-1: %d", st)
 	}
 }

@@ -73,16 +73,59 @@ func auditList(c *cli.Context) error {
 	if n := c.Int("limit"); n != 0 {
 		q.Set("limit", strconv.Itoa(n))
 	}
-	var raw json.RawMessage
-	if err := api.call(c.Context, "GET", "/api/v1/audit", q, nil, &raw); err != nil {
-		return err
+	// Without --limit the trail is read in pages, so neither side holds
+	// all of it at once; --json streams one array.
+	const page = 5000
+	var evs []auth.Event
+	var each func(auth.Event) error
+	if c.Bool("json") {
+		first := true
+		fmt.Fprint(c.App.Writer, "[")
+		each = func(e auth.Event) error {
+			b, err := json.MarshalIndent(e, "  ", "  ")
+			if err != nil {
+				return err
+			}
+			sep := ",\n  "
+			if first {
+				sep, first = "\n  ", false
+			}
+			_, err = fmt.Fprint(c.App.Writer, sep+string(b))
+			return err
+		}
+		defer func() {
+			if first {
+				fmt.Fprintln(c.App.Writer, "]")
+			} else {
+				fmt.Fprintln(c.App.Writer, "\n]")
+			}
+		}()
+	} else {
+		each = func(e auth.Event) error { evs = append(evs, e); return nil }
+	}
+	if c.Int("limit") == 0 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	for after := uint64(0); ; {
+		if after > 0 {
+			q.Set("after", strconv.FormatUint(after, 10))
+		}
+		var got []auth.Event
+		if err := api.call(c.Context, "GET", "/api/v1/audit", q, nil, &got); err != nil {
+			return err
+		}
+		for _, e := range got {
+			if err := each(e); err != nil {
+				return err
+			}
+		}
+		if c.Int("limit") != 0 || len(got) < page {
+			break
+		}
+		after = got[len(got)-1].Seq
 	}
 	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
-	var evs []auth.Event
-	if err := json.Unmarshal(raw, &evs); err != nil {
-		return err
+		return nil
 	}
 	rows := [][]string{{"SEQ", "TIME", "ACTOR", "FROM", "VIA", "ACTION", "REPO", "RESULT", "BY", "DETAIL"}}
 	for _, e := range evs {
