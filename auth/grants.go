@@ -170,11 +170,20 @@ func (s *Service) ListGrants(ctx context.Context, actor Identity, f GrantFilter)
 			subjects = append(subjects, GroupPrincipal(g))
 		}
 	}
-	all, err := s.store.ListGrants(ctx)
+	now := s.now()
+	var all []Grant
+	var err error
+	if subjects != nil && !f.All {
+		// One user's running grants come from the subject index, not from
+		// every grant ever made.
+		all, err = s.store.GrantsFor(ctx, subjects, now)
+		slices.SortFunc(all, func(a, b Grant) int { return b.Created.Compare(a.Created) })
+	} else {
+		all, err = s.store.ListGrants(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
 	var out []Grant
 	for _, g := range all {
 		switch {
