@@ -165,3 +165,29 @@ func TestReservedUserNames(t *testing.T) {
 		}
 	}
 }
+
+// TestChangePasswordIsNotAGuessingOracle: whoever holds a session or token
+// of a user may not try current passwords without limit, as sign-in may not.
+func TestChangePasswordIsNotAGuessingOracle(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.CreateUser(ctx, f.admin, auth.NewUser{Name: "pat", Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	who := f.who(t, "pat")
+	for i := range 5 {
+		if err := f.svc.ChangePassword(ctx, who, "guess-"+string(rune('a'+i)), "a-new-password"); !errors.Is(err, auth.ErrForbidden) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	if err := f.svc.ChangePassword(ctx, who, "correct horse battery", "a-new-password"); err == nil {
+		t.Fatal("the right guess after five wrong ones went through at once")
+	}
+	if _, err := f.svc.Authenticate(ctx, "pat", "correct horse battery"); err != nil {
+		t.Fatalf("the password changed while throttled: %v", err)
+	}
+	f.clock.t = f.clock.t.Add(5*time.Minute + time.Second)
+	if err := f.svc.ChangePassword(ctx, who, "correct horse battery", "a-new-password"); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}

@@ -61,12 +61,16 @@ type Service struct {
 	authz *Authorizer
 	cfg   Config
 	now   func() time.Time
+	// pwFails throttles wrong current passwords in ChangePassword, so a
+	// stolen session or token cannot guess the password without limit.
+	pwFails *Throttle
 }
 
 // NewService wires the domain together. now is the clock (time.Now in
 // production).
 func NewService(store Store, files RepoFiles, audit *AuditLog, cfg Config, now func() time.Time) *Service {
-	return &Service{store: store, files: files, audit: audit, authz: NewAuthorizer(store, audit, now), cfg: cfg.withDefaults(), now: now}
+	return &Service{store: store, files: files, audit: audit, authz: NewAuthorizer(store, audit, now), cfg: cfg.withDefaults(), now: now,
+		pwFails: NewThrottle(5, 5*time.Minute, now)}
 }
 
 // Config returns the limits in force.

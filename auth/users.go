@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // NewUser describes a user to create.
@@ -80,13 +81,19 @@ func (s *Service) ChangePassword(ctx context.Context, actor Identity, current, p
 	if actor.Anonymous() {
 		return fmt.Errorf("%w: sign in to change your password", ErrUnauthenticated)
 	}
+	key := "user:" + actor.User
+	if wait := s.pwFails.Wait(key); wait > 0 {
+		return fmt.Errorf("%w: too many wrong current passwords; try again in %s", ErrForbidden, FormatDuration(wait.Truncate(time.Second)+time.Second))
+	}
 	u, err := s.store.GetUser(ctx, actor.User)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", actor.User, err)
 	}
 	if u.PasswordHash == "" || !CheckPassword(u.PasswordHash, current) {
+		s.pwFails.Fail(key)
 		return fmt.Errorf("%w: the current password is not right", ErrForbidden)
 	}
+	s.pwFails.Forget(key)
 	return s.setPassword(ctx, actor, actor.User, password)
 }
 
