@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 func TestAuthenticate(t *testing.T) {
@@ -189,5 +191,58 @@ func TestChangePasswordIsNotAGuessingOracle(t *testing.T) {
 	f.clock.t = f.clock.t.Add(5*time.Minute + time.Second)
 	if err := f.svc.ChangePassword(ctx, who, "correct horse battery", "a-new-password"); err != nil {
 		t.Fatalf("after the window: %v", err)
+	}
+}
+
+// racyStore runs hook once, the next time a user record is read, after the
+// read: a change that lands while a sign-in checks the old password.
+type racyStore struct {
+	*storage.DB
+	hook func()
+}
+
+func (s *racyStore) GetUser(ctx context.Context, name string) (auth.User, error) {
+	u, err := s.DB.GetUser(ctx, name)
+	if h := s.hook; h != nil {
+		s.hook = nil
+		h()
+	}
+	return u, err
+}
+
+// TestSignInRacingAPasswordChangeMakesNoLiveSession: a sign-in that checked
+// the old password while the password changed gets no session that
+// outlives the change.
+func TestSignInRacingAPasswordChangeMakesNoLiveSession(t *testing.T) {
+	db, err := storage.OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now().UTC()
+	var ticks atomic.Int64 // every reading of the clock is a millisecond later
+	now := func() time.Time { return t0.Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
+	store := &racyStore{DB: db}
+	audit := auth.NewAuditLog(store, now)
+	t.Cleanup(func() { audit.Close(); db.Close() })
+	svc := auth.NewService(store, dirs{}, audit, auth.DefaultConfig(), now)
+	ctx := context.Background()
+	admin := auth.Identity{Method: "socket", Admin: true}
+	if _, err := svc.CreateUser(ctx, admin, auth.NewUser{Name: "pat", Password: "the-old-password"}); err != nil {
+		t.Fatal(err)
+	}
+	store.hook = func() {
+		if err := svc.SetPassword(ctx, admin, "pat", "the-new-password"); err != nil {
+			t.Error(err)
+		}
+	}
+	secret, _, err := svc.SignIn(ctx, "pat", "the-old-password", "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store.hook != nil {
+		t.Fatal("the password change did not run during the sign-in")
+	}
+	if who, _, err := svc.SessionIdentity(ctx, secret); err == nil {
+		t.Fatalf("a session signed in with the old password outlives the change: %+v", who)
 	}
 }

@@ -27,6 +27,10 @@ func (s *Service) SignIn(ctx context.Context, name, password, remote string) (st
 		}
 		return "", Session{}, err
 	}
+	// The session is made as of before the password is read, so that a
+	// password change landing during the check (which sets SessionsAfter)
+	// ends it too.
+	now := s.now().UTC()
 	who, err := s.Authenticate(ctx, name, password)
 	if err != nil {
 		return fail(err)
@@ -35,7 +39,6 @@ func (s *Service) SignIn(ctx context.Context, name, password, remote string) (st
 		return fail(fmt.Errorf("%w: sign in with a password, not a token", ErrUnauthenticated))
 	}
 	secret := NewSecret(32)
-	now := s.now().UTC()
 	sess := Session{Hash: HashSecret(secret), User: who.User, CSRF: NewSecret(32), Created: now, Expires: now.Add(SessionLifetime)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", Session{}, fmt.Errorf("session: %w", err)

@@ -105,9 +105,10 @@ func (s *Service) setPassword(ctx context.Context, actor Identity, name, passwor
 	if err != nil {
 		return err
 	}
-	now := s.now().UTC()
 	if err := s.store.UpdateUser(ctx, name, func(u *User) error {
-		u.PasswordHash, u.SessionsAfter = hash, now
+		// Taken after the slow hash, as close to the write as can be: a
+		// sign-in that read the old hash made its session before this.
+		u.PasswordHash, u.SessionsAfter = hash, s.now().UTC()
 		return nil
 	}); err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
