@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -170,6 +171,12 @@ func (w *Webhooks) post(ctx context.Context, h WebhookConfig, body []byte) error
 	}
 	resp, err := w.client.Do(req)
 	if err != nil {
+		// A *url.Error quotes the whole URL, whose path or query is often
+		// the receiver's credential; the caller logs the host instead.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return ue.Err
+		}
 		return err
 	}
 	defer resp.Body.Close()

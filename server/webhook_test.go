@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -106,3 +107,37 @@ func TestValidateWebhook(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestWebhookFailureLogsNoURLSecret: receivers such as chat integrations
+// carry their credential in the URL's path or query; a failed delivery's
+// log line names the host only.
+func TestWebhookFailureLogsNoURLSecret(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.Listener.Addr().String()
+	srv.Close() // nothing listens there now: the POST fails to connect
+	var logs strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	url := "http://" + addr + "/services/T0/B0/xoxb-secret-path?token=query-secret"
+	w := NewWebhooks([]WebhookConfig{{URL: url}}, "", nil, log)
+	w.backoff = nil
+	w.deliver(context.Background(), w.hooks[0], auth.Event{Seq: 1, Action: "request.create"})
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "not delivered") {
+		t.Fatalf("no failure logged: %s", logs.String())
+	}
+	for _, secret := range []string{"xoxb-secret-path", "query-secret"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log shows the webhook URL's %s: %s", secret, logs.String())
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
