@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -115,6 +116,12 @@ func auditList(c *cli.Context) error {
 			return err
 		}
 		for _, e := range got {
+			// Each page starts after the last: a server that ignores
+			// page and after would send the same events forever.
+			if e.Seq <= after {
+				return errors.New("the server sent audit events out of order; it may be too old to page the trail: use --limit N")
+			}
+			after = e.Seq
 			if err := each(e); err != nil {
 				return err
 			}
@@ -122,7 +129,6 @@ func auditList(c *cli.Context) error {
 		if c.Int("limit") != 0 || len(got) < page {
 			break
 		}
-		after = got[len(got)-1].Seq
 	}
 	if c.Bool("json") {
 		return nil
