@@ -184,6 +184,9 @@ func (db *DB) ScanEvents(ctx context.Context, after uint64, newestFirst bool, fn
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if after == ^uint64(0) && !newestFirst {
+		return nil // nothing comes after the last possible event
+	}
 	err := db.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), Reverse: newestFirst, PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()

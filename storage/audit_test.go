@@ -108,3 +108,21 @@ func TestAuditTamper(t *testing.T) {
 		t.Fatalf("VerifyAudit after truncation = %v, want a break at 3", err)
 	}
 }
+
+func TestScanEventsAfterTheLastPossibleSeq(t *testing.T) {
+	db, err := OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.AppendEvents(context.Background(), []auth.Event{{Action: "x", Result: "ok"}}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := db.ScanEvents(context.Background(), ^uint64(0), false, func(auth.Event) bool { n++; return true }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d events after the largest seq; the start wrapped around", n)
+	}
+}

@@ -66,7 +66,12 @@ func backup(c *cli.Context) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), dst)
+	// A hard link never replaces an existing file, so a file that appeared
+	// at dst meanwhile is left alone.
+	if err := os.Link(tmp.Name(), dst); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
 }
 
 // restore loads a backup straight into Badger. Only one process may open
