@@ -63,6 +63,9 @@ func (s *Service) CreateRequest(ctx context.Context, actor Identity, nr NewReque
 			return Request{}, fmt.Errorf("%w: an extension asks for the same repository and access as grant %s (%s on %s)", ErrInvalid, g.ID, g.Level, g.Repo)
 		}
 	}
+	if err := s.checkPending(ctx, actor.User, repo, nr.Level, nr.Extends); err != nil {
+		return Request{}, err
+	}
 	rules, err := s.store.PoliciesFor(ctx, actor.Principals())
 	if err != nil {
 		return Request{}, err
@@ -94,6 +97,34 @@ func (s *Service) CreateRequest(ctx context.Context, actor Identity, nr NewReque
 		return s.approve(ctx, Identity{User: "", Method: "policy", Transport: actor.Transport}, r.ID, 0, "auto-approved by policy "+rule.ID, rule.ID)
 	}
 	return r, nil
+}
+
+// maxPendingPerUser bounds one user's open requests, so nobody can flood
+// the approvers' queue.
+const maxPendingPerUser = 10
+
+// checkPending refuses a second pending request for the same thing, which
+// would only split the approvers' attention, and more than
+// maxPendingPerUser open requests.
+func (s *Service) checkPending(ctx context.Context, user, repo string, level Level, extends string) error {
+	all, err := s.store.ListRequests(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	n := 0
+	for _, r := range all {
+		if r.Requester != user || r.Status != StatusPending || !now.Before(r.Expires) {
+			continue
+		}
+		if r.Repo == repo && r.Level == level && r.Extends == extends {
+			return fmt.Errorf("%w: you already asked for %s on %s (request %s, still pending); cancel it to ask differently", ErrConflict, level, repo, r.ID)
+		}
+		if n++; n >= maxPendingPerUser {
+			return fmt.Errorf("%w: you have %d pending requests; wait for decisions or cancel some first", ErrConflict, n)
+		}
+	}
+	return nil
 }
 
 // approvalsNeeded is the largest approval count a policy sets for repo, or

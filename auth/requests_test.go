@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -285,4 +286,28 @@ func TestRelinquish(t *testing.T) {
 	if f.decide(t, "alice", "acme/payments", auth.ActionRead).Allowed {
 		t.Fatal("relinquished grant still allows")
 	}
+}
+
+func TestNoDuplicateOrFloodOfPendingRequests(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	first := f.ask(t, "alice", "acme/payments", auth.LevelWrite, time.Hour)
+	_, err := f.svc.CreateRequest(ctx, f.who(t, "alice"), auth.NewRequest{Repo: "acme/payments", Level: auth.LevelWrite, Reason: "again"})
+	if !errors.Is(err, auth.ErrConflict) || !strings.Contains(err.Error(), first.ID) {
+		t.Fatalf("a duplicate pending request: %v", err)
+	}
+	// Asking for a different level, or another user asking, is fine.
+	f.ask(t, "alice", "acme/payments", auth.LevelRead, time.Hour)
+	f.ask(t, "bob", "acme/payments", auth.LevelWrite, time.Hour)
+	for i := 2; i < 10; i++ {
+		f.ask(t, "alice", fmt.Sprintf("acme/r%d", i), auth.LevelRead, time.Hour)
+	}
+	if _, err := f.svc.CreateRequest(ctx, f.who(t, "alice"), auth.NewRequest{Repo: "acme/one-more", Level: auth.LevelRead, Reason: "x"}); !errors.Is(err, auth.ErrConflict) {
+		t.Fatalf("an eleventh pending request: %v", err)
+	}
+	// A cancelled request frees its place.
+	if _, err := f.svc.CancelRequest(ctx, f.who(t, "alice"), first.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.ask(t, "alice", "acme/payments", auth.LevelWrite, time.Hour)
 }
