@@ -126,3 +126,11 @@ func cleanText(field, s string, required bool, limit int) (string, error) {
 	}
 	return s, nil
 }
+
+// Ping reports whether the store answers, for health checks.
+func (s *Service) Ping(ctx context.Context) error {
+	if _, err := s.store.ListPolicies(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -99,6 +100,7 @@ func TestHTTPS(t *testing.T) {
 func TestTrustedProxyAddressInAudit(t *testing.T) {
 	s := startServer(t, "trusted_proxies = [\"127.0.0.1\"]\n")
 	work := t.TempDir()
+
 	s.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
 	req, _ := http.NewRequest("GET", s.url+"/acme/payments.git/info/refs?service=git-upload-pack", nil)
 	req.Header.Set("X-Forwarded-For", "203.0.113.77")
@@ -110,5 +112,19 @@ func TestTrustedProxyAddressInAudit(t *testing.T) {
 	out, _ := s.run(work, false, "", "jitgit", "audit", "list", "--action", "access.read")
 	if !strings.Contains(out, "203.0.113.77") {
 		t.Fatalf("the audit trail does not show the forwarded client address:\n%s", out)
+	}
+}
+
+// TestHealthz: load balancers get 200 "ok" without signing in.
+func TestHealthz(t *testing.T) {
+	s := startServer(t, "")
+	resp, err := http.Get(s.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || string(b) != "ok\n" {
+		t.Fatalf("health check: %d %q", resp.StatusCode, b)
 	}
 }

@@ -46,6 +46,7 @@ func New(o Options) *Handler {
 		apiThrottle: auth.NewThrottle(apiAuthFailures, 5*time.Minute, time.Now)}
 	h.routeAPI(h.mux, h.remoteIdentity)
 	h.routePages(h.mux)
+	h.mux.HandleFunc("GET /healthz", h.healthz)
 	return h
 }
 
@@ -67,4 +68,17 @@ func (h *Handler) AdminSocket() http.Handler {
 		return auth.Identity{Method: "socket", Admin: true, Transport: "cli", Remote: "unix"}, nil
 	})
 	return mux
+}
+
+// healthz answers load balancers: 200 "ok" while the store answers, 503
+// otherwise. It says nothing else, so it needs no sign-in.
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := h.svc.Ping(r.Context()); err != nil {
+		h.log.Error("health check", "err", err)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
 }
