@@ -47,6 +47,9 @@ func newStack(t *testing.T, opts Options) *stack {
 	}
 	audit := auth.NewAuditLog(db, time.Now)
 	svc := auth.NewService(db, dirRepos{t.TempDir()}, audit, auth.DefaultConfig(), time.Now)
+	if opts.Metrics != nil {
+		audit.Watch(opts.Metrics.Record)
+	}
 	s := &stack{t: t, svc: svc}
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()

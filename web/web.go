@@ -18,6 +18,8 @@ type Options struct {
 	Logger    *slog.Logger
 	// SecureCookies marks session cookies Secure; set when served over TLS.
 	SecureCookies bool
+	// Metrics, when set, is served at /metrics to administrators.
+	Metrics *Metrics
 	// Mirrors fetches mirrors for the API; nil: creating and syncing
 	// mirrors is refused.
 	Mirrors auth.MirrorFetcher
@@ -47,6 +49,7 @@ func New(o Options) *Handler {
 	h.routeAPI(h.mux, h.remoteIdentity)
 	h.routePages(h.mux)
 	h.mux.HandleFunc("GET /healthz", h.healthz)
+	h.mux.Handle("GET /metrics", h.metrics(h.remoteIdentity))
 	return h
 }
 
@@ -64,9 +67,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // is trusted.
 func (h *Handler) AdminSocket() http.Handler {
 	mux := http.NewServeMux()
-	h.routeAPI(mux, func(*http.Request) (auth.Identity, error) {
+	socket := func(*http.Request) (auth.Identity, error) {
 		return auth.Identity{Method: "socket", Admin: true, Transport: "cli", Remote: "unix"}, nil
-	})
+	}
+	h.routeAPI(mux, socket)
+	mux.Handle("GET /metrics", h.metrics(socket))
 	return mux
 }
 

@@ -151,7 +151,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if sshURL == "" && cfg.SSH != "off" {
 		sshURL = "ssh://git@" + cfg.SSH
 	}
-	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log,
+	metrics := web.NewMetrics(time.Now())
+	audit.Watch(metrics.Record)
+	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
 		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
