@@ -228,3 +228,8 @@ func (h *Handler) apiBackup(identify identifyFunc) http.Handler {
 		}
 	})
 }
+
+// fmtInvalid is an ErrInvalid error with a message for the caller.
+func fmtInvalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{auth.ErrInvalid}, args...)...)
+}

@@ -31,7 +31,3 @@ func parseLimit(s string) (int, error) {
 	}
 	return n, nil
 }
-
-func fmtInvalid(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{auth.ErrInvalid}, args...)...)
-}
