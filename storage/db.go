@@ -146,8 +146,11 @@ func (db *DB) update(fn func(txn *badger.Txn) error) error {
 		if fnErr != nil {
 			return fnErr
 		}
+		if err == nil {
+			return nil
+		}
 		if !errors.Is(err, badger.ErrConflict) {
-			return err
+			return fmt.Errorf("commit: %w", err)
 		}
 	}
 	return fmt.Errorf("%w: gave up after %d attempts: %w", auth.ErrConflict, maxAttempts, err)
