@@ -69,7 +69,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		WithSyncWrites(true).
 		WithLogger(nil)
 	if opts.Logger != nil {
-		bo = bo.WithLogger(slogAdapter{opts.Logger}).WithLoggingLevel(badger.WARNING)
+		bo = bo.WithLogger(slogAdapter{opts.Logger}) // warnings and errors only
 	}
 	bdb, err := badger.Open(bo)
 	if err != nil {
