@@ -71,7 +71,7 @@ func (db *DB) AppendEvents(ctx context.Context, evs []auth.Event) ([]auth.Event,
 			if e.Time.IsZero() {
 				e.Time = now
 			}
-			e.Time = e.Time.UTC()
+			e.Time = e.Time.UTC().Round(0) // as it reads back: no monotonic clock
 			if y := e.Time.Year(); y < 0 || y > 9999 {
 				return fmt.Errorf("%w: audit event time %v", auth.ErrInvalid, e.Time)
 			}

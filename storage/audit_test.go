@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -65,6 +66,21 @@ func TestAuditChain(t *testing.T) {
 	}
 	if got, _ := db.ListEvents(ctx, 5, 0); len(got) != 0 {
 		t.Fatalf("ListEvents(5, 0) = %+v", got)
+	}
+
+	// Events come back exactly as AppendEvents returned them, whatever
+	// clock reading or zone their time had.
+	local := time.FixedZone("X", 3600)
+	out, err := db.AppendEvents(ctx, []auth.Event{{Time: time.Now().In(local), Action: "a"}, {Action: "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.ListEvents(ctx, 5, 0)
+	if len(got) != 2 || got[0] != out[0] || got[1] != out[1] || out[1].Time.IsZero() {
+		t.Fatalf("stored %+v, returned %+v", got, out)
+	}
+	if err := db.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 

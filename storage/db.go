@@ -72,7 +72,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		WithSyncWrites(true).
 		WithLogger(nil)
 	if opts.Logger != nil {
-		bo = bo.WithLogger(slogAdapter{opts.Logger}).WithLoggingLevel(badger.WARNING)
+		bo = bo.WithLogger(slogAdapter{opts.Logger}) // warnings and errors only
 	}
 	bdb, err := badger.Open(bo)
 	if err != nil {
@@ -149,8 +149,11 @@ func (db *DB) update(fn func(txn *badger.Txn) error) error {
 		if fnErr != nil {
 			return fnErr
 		}
+		if err == nil {
+			return nil
+		}
 		if !errors.Is(err, badger.ErrConflict) {
-			return err
+			return fmt.Errorf("commit: %w", err)
 		}
 	}
 	return fmt.Errorf("%w: gave up after %d attempts: %w", auth.ErrConflict, maxAttempts, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,6 +78,12 @@ func TestDurableAcrossReopen(t *testing.T) {
 	if err := db.VerifyAudit(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := db.bdb.Opts().Logger.(slogAdapter); !ok {
+		t.Errorf("Badger logs to %T, not the given slog.Logger", db.bdb.Opts().Logger)
+	}
+	if strings.Contains(logs.String(), "level=INFO") {
+		t.Errorf("Badger logged below warning level:\n%s", logs.String())
+	}
 	// The chain continues across restarts.
 	more, err := db.AppendEvents(ctx, []auth.Event{{Actor: "system", Action: "x", Result: "ok"}})
 	if err != nil || more[0].Seq != 2 || more[0].Prev != evs[0].Hash {
@@ -96,5 +103,19 @@ func TestContextCancelled(t *testing.T) {
 	}
 	if err := db.VerifyAudit(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("VerifyAudit = %v", err)
+	}
+}
+
+func TestSlogAdapter(t *testing.T) {
+	var logs bytes.Buffer
+	a := slogAdapter{slog.New(slog.NewTextHandler(&logs, nil))}
+	a.Infof("chatter %d\n", 1)
+	a.Debugf("chatter %d\n", 2)
+	a.Warningf("disk %s\n", "slow")
+	a.Errorf("disk %s\n", "gone")
+	got := logs.String()
+	if strings.Contains(got, "chatter") || !strings.Contains(got, `level=WARN msg="disk slow"`) ||
+		!strings.Contains(got, `level=ERROR msg="disk gone"`) {
+		t.Fatalf("logged:\n%s", got)
 	}
 }
