@@ -22,9 +22,12 @@ type Identity struct {
 	Approver bool
 	// Method says how the identity was proven: "password", "token",
 	// "ssh-key", "session", "socket" or "" for anonymous.
-	Method    string
-	Remote    string // client address, for the audit trail
-	Transport string // "http", "ssh", "web", "api", "cli"
+	Method string
+	// Credential names what proved it, so it can be checked again later:
+	// "token:<id>", "key:<fingerprint>", or empty.
+	Credential string
+	Remote     string // client address, for the audit trail
+	Transport  string // "http", "ssh", "web", "api", "cli"
 }
 
 // Anonymous reports whether nobody signed in.

@@ -73,5 +73,7 @@ func (s *Service) IdentityForKey(ctx context.Context, pk ssh.PublicKey) (Identit
 	if err != nil {
 		return Identity{}, ErrUnauthenticated
 	}
-	return s.IdentityOf(ctx, k.User, "ssh-key")
+	id, err := s.IdentityOf(ctx, k.User, "ssh-key")
+	id.Credential = "key:" + k.Fingerprint
+	return id, err
 }

@@ -154,7 +154,9 @@ func (s *Service) Authenticate(ctx context.Context, name, secret string) (Identi
 		if err != nil || t.User != name {
 			return Identity{}, ErrUnauthenticated
 		}
-		return s.IdentityOf(ctx, name, "token")
+		id, err := s.IdentityOf(ctx, name, "token")
+		id.Credential = "token:" + t.ID
+		return id, err
 	}
 	u, err := s.store.GetUser(ctx, name)
 	if err != nil {
@@ -176,7 +178,40 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (Identit
 	if err != nil {
 		return Identity{}, ErrUnauthenticated
 	}
-	return s.IdentityOf(ctx, t.User, "token")
+	id, err := s.IdentityOf(ctx, t.User, "token")
+	id.Credential = "token:" + t.ID
+	return id, err
+}
+
+// Revalidate checks again that an identity's user may still sign in and
+// that the token or SSH key that proved it still works, and returns the
+// user's identity as it is now (groups and flags may have changed). The
+// push re-check uses it: a token revoked or a key removed during a long
+// upload lands nothing.
+func (s *Service) Revalidate(ctx context.Context, who Identity) (Identity, error) {
+	fresh, err := s.IdentityOf(ctx, who.User, who.Method)
+	if err != nil {
+		return Identity{}, err
+	}
+	kind, ref, _ := strings.Cut(who.Credential, ":")
+	switch kind {
+	case "token":
+		ts, err := s.store.ListTokens(ctx, who.User)
+		if err != nil {
+			return Identity{}, err
+		}
+		i := slices.IndexFunc(ts, func(t Token) bool { return t.ID == ref })
+		if i < 0 || ts[i].Revoked || (!ts[i].Expires.IsZero() && !s.now().Before(ts[i].Expires)) {
+			return Identity{}, fmt.Errorf("%w: the token was revoked or expired", ErrUnauthenticated)
+		}
+	case "key":
+		k, err := s.store.GetKey(ctx, ref)
+		if err != nil || k.User != who.User {
+			return Identity{}, fmt.Errorf("%w: the SSH key was removed", ErrUnauthenticated)
+		}
+	}
+	fresh.Credential, fresh.Remote, fresh.Transport = who.Credential, who.Remote, who.Transport
+	return fresh, nil
 }
 
 // UserChange is an administrator's edit of a user. Nil fields stay as they

@@ -114,41 +114,61 @@ func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
 	}
 }
 
-// TestPushLandsNothingWhenUserDisabledDuringUpload: the re-check loads the
-// pusher again, so disabling them while the pack uploads refuses the push
-// although their grant still runs.
-func TestPushLandsNothingWhenUserDisabledDuringUpload(t *testing.T) {
-	s := startServer(t, "")
-	work := t.TempDir()
-	s.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
-	s.run(work, false, "", "jitgit", "user", "add", "alice")
-	token, _ := s.run(work, false, "", "jitgit", "user", "token", "create", "alice")
-	s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "write", "--for", "1h")
-	s.run(work, false, "", "git", "clone", strings.Replace(s.url, "http://", "http://alice:"+token+"@", 1)+"/acme/payments.git", "payments")
-	repo := filepath.Join(work, "payments")
-	blob := make([]byte, 5<<18)
-	if _, err := rand.Read(blob); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(repo, "big.bin"), blob, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s.run(repo, false, "", "git", "add", "big.bin")
-	s.run(repo, false, "", "git", "commit", "-m", "big")
-	proxy := slowProxy(t, strings.TrimPrefix(s.url, "http://"), 128<<10)
-	disabled := make(chan struct{})
-	go func() {
-		defer close(disabled)
-		time.Sleep(4 * time.Second)
-		cmd := exec.Command(filepath.Join(binDir, "jitgit"), "user", "disable", "alice")
-		cmd.Env = s.env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("disable alice: %v: %s", err, out) // not Fatal: this is not the test's goroutine
-		}
-	}()
-	_, stderr := s.run(repo, true, "", "git", "-c", "http.postBuffer=65536", "push", "http://alice:"+token+"@"+proxy+"/acme/payments.git", "HEAD:main")
-	<-disabled
-	if !strings.Contains(stderr, "pre-receive hook declined") || !strings.Contains(stderr, "alice can no longer sign in") {
-		t.Fatalf("push not refused at ref update:\n%s", stderr)
+// TestPushLandsNothingWhenCredentialsEndDuringUpload: the re-check checks
+// the pusher again, user and token, so disabling them or revoking the token
+// while the pack uploads refuses the push although the grant still runs.
+func TestPushLandsNothingWhenCredentialsEndDuringUpload(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		end  func(token string) []string // the jitgit command that ends the credentials
+		want string
+	}{
+		{"user disabled", func(string) []string { return []string{"user", "disable", "alice"} }, "alice can no longer sign in"},
+		{"token revoked", func(token string) []string { return []string{"user", "token", "revoke", "alice", "TOKENID"} }, "the token was revoked"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := startServer(t, "")
+			work := t.TempDir()
+			s.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
+			s.run(work, false, "", "jitgit", "user", "add", "alice")
+			token, _ := s.run(work, false, "", "jitgit", "user", "token", "create", "alice")
+			list, _ := s.run(work, false, "", "jitgit", "user", "token", "list", "alice", "--json")
+			tokenID := list[strings.Index(list, `"t_`)+1:]
+			tokenID = tokenID[:strings.IndexByte(tokenID, '"')]
+			s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "write", "--for", "1h")
+			s.run(work, false, "", "git", "clone", strings.Replace(s.url, "http://", "http://alice:"+token+"@", 1)+"/acme/payments.git", "payments")
+			repo := filepath.Join(work, "payments")
+			blob := make([]byte, 5<<18)
+			if _, err := rand.Read(blob); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(repo, "big.bin"), blob, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s.run(repo, false, "", "git", "add", "big.bin")
+			s.run(repo, false, "", "git", "commit", "-m", "big")
+			proxy := slowProxy(t, strings.TrimPrefix(s.url, "http://"), 128<<10)
+			args := c.end(token)
+			for i, a := range args {
+				if a == "TOKENID" {
+					args[i] = tokenID
+				}
+			}
+			ended := make(chan struct{})
+			go func() {
+				defer close(ended)
+				time.Sleep(4 * time.Second)
+				cmd := exec.Command(filepath.Join(binDir, "jitgit"), args...)
+				cmd.Env = s.env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("%v: %v: %s", args, err, out) // not Fatal: this is not the test's goroutine
+				}
+			}()
+			_, stderr := s.run(repo, true, "", "git", "-c", "http.postBuffer=65536", "push", "http://alice:"+token+"@"+proxy+"/acme/payments.git", "HEAD:main")
+			<-ended
+			if !strings.Contains(stderr, "pre-receive hook declined") || !strings.Contains(stderr, c.want) {
+				t.Fatalf("push not refused at ref update:\n%s", stderr)
+			}
+		})
 	}
 }

@@ -247,14 +247,14 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 		return hookReply{Message: "push refused: this push is not known to the server"}
 	}
 	who := p.who
-	if r, ok := h.a.(identityReloader); ok && !who.Anonymous() {
-		// The user may have been disabled or left a group during the upload.
-		fresh, err := r.IdentityOf(ctx, who.User, who.Method)
+	if r, ok := h.a.(revalidator); ok && !who.Anonymous() {
+		// The user may have been disabled, left a group, or lost the token
+		// or key that signed in during the upload.
+		fresh, err := r.Revalidate(ctx, who)
 		if err != nil {
-			h.log.Info("push re-check: user no longer signs in", "user", who.User, "repo", p.repo)
-			return hookReply{Message: "push refused: " + who.User + " can no longer sign in\n"}
+			h.log.Info("push re-check: credentials no longer valid", "user", who.User, "repo", p.repo, "err", err)
+			return hookReply{Message: "push refused: " + who.User + " can no longer sign in (" + strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ") + ")\n"}
 		}
-		fresh.Remote, fresh.Transport = who.Remote, who.Transport
 		who = fresh
 	}
 	d := h.a.Authorize(ctx, who, p.repo, auth.ActionWrite)
@@ -266,11 +266,12 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 	return hookReply{Allow: true}
 }
 
-// identityReloader is implemented by an Authority that can load a user's
-// identity again (auth.Service does), so the re-check sees the user as they
-// are when the refs are applied, not as they were when the push began.
-type identityReloader interface {
-	IdentityOf(ctx context.Context, name, method string) (auth.Identity, error)
+// revalidator is implemented by an Authority that can check an identity
+// again (auth.Service does), so the re-check sees the user and their
+// credential as they are when the refs are applied, not as they were when
+// the push began.
+type revalidator interface {
+	Revalidate(ctx context.Context, who auth.Identity) (auth.Identity, error)
 }
 
 // RunPreReceiveHook is the pre-receive hook: it reads the ref updates from
