@@ -246,3 +246,33 @@ func TestSignInRacingAPasswordChangeMakesNoLiveSession(t *testing.T) {
 		t.Fatalf("a session signed in with the old password outlives the change: %+v", who)
 	}
 }
+
+func TestRevalidateChecksTheCredentialAgain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	pub := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop"
+	k, err := f.svc.AddKey(ctx, f.admin, "alice", pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := auth.Identity{User: "alice", Method: "ssh-key", Credential: "key:" + k.Fingerprint, Remote: "192.0.2.1:22", Transport: "ssh"}
+	fresh, err := f.svc.Revalidate(ctx, who)
+	if err != nil || fresh.Remote != who.Remote || fresh.Credential != who.Credential {
+		t.Fatalf("a valid key: %+v %v", fresh, err)
+	}
+	if err := f.svc.RemoveKey(ctx, f.admin, "alice", k.Fingerprint); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Revalidate(ctx, who); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Fatalf("a removed key: %v", err)
+	}
+	secret, tok, _ := f.svc.CreateToken(ctx, f.admin, "alice", "", time.Hour)
+	id, err := f.svc.Authenticate(ctx, "alice", secret)
+	if err != nil || id.Credential != "token:"+tok.ID {
+		t.Fatalf("token identity: %+v %v", id, err)
+	}
+	f.clock.t = tok.Expires
+	if _, err := f.svc.Revalidate(ctx, id); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Fatalf("an expired token: %v", err)
+	}
+}
