@@ -134,7 +134,7 @@ func TestBrowserRequestToPush(t *testing.T) {
 		if err := chromedp.Do(ctx, actions...); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("%s: screenshot: %v", name, err)
 		}
