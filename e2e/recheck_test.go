@@ -54,6 +54,21 @@ func slowProxy(t *testing.T, target string, rate int) string {
 	return ln.Addr().String()
 }
 
+// commitBig commits 1.25 MiB that does not compress: through slowProxy at
+// 128 KiB/s its push uploads for about ten seconds.
+func commitBig(t *testing.T, s *server, repo string) {
+	t.Helper()
+	blob := make([]byte, 5<<18)
+	if _, err := rand.Read(blob); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "big.bin"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.run(repo, false, "", "git", "add", "big.bin")
+	s.run(repo, false, "", "git", "commit", "-m", "big")
+}
+
 // TestPushLandsNothingWhenGrantEndsDuringUpload: the push is authorized when
 // it starts, its pack takes longer to upload than the grant has left, and
 // the re-check when the refs are applied refuses it. The branch does not
@@ -76,17 +91,8 @@ func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
 	id = id[:strings.IndexByte(id, '"')]
 	s.run(work, false, "", "jitgit", "grant", "revoke", id)
 
-	// 1.25 MiB that does not compress, through a proxy passing 128 KiB/s:
-	// about ten seconds of upload for a grant with six seconds left.
-	blob := make([]byte, 5<<18)
-	if _, err := rand.Read(blob); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(repo, "big.bin"), blob, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s.run(repo, false, "", "git", "add", "big.bin")
-	s.run(repo, false, "", "git", "commit", "-m", "big")
+	// About ten seconds of upload for a grant with six seconds left.
+	commitBig(t, s, repo)
 	pushed, _ := s.run(repo, false, "", "git", "rev-parse", "HEAD")
 	proxy := slowProxy(t, strings.TrimPrefix(s.url, "http://"), 128<<10)
 	slow := "http://alice:" + token + "@" + proxy + "/acme/payments.git"
@@ -138,15 +144,7 @@ func TestPushLandsNothingWhenCredentialsEndDuringUpload(t *testing.T) {
 			s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "write", "--for", "1h")
 			s.run(work, false, "", "git", "clone", strings.Replace(s.url, "http://", "http://alice:"+token+"@", 1)+"/acme/payments.git", "payments")
 			repo := filepath.Join(work, "payments")
-			blob := make([]byte, 5<<18)
-			if _, err := rand.Read(blob); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(repo, "big.bin"), blob, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			s.run(repo, false, "", "git", "add", "big.bin")
-			s.run(repo, false, "", "git", "commit", "-m", "big")
+			commitBig(t, s, repo)
 			proxy := slowProxy(t, strings.TrimPrefix(s.url, "http://"), 128<<10)
 			args := c.end(token)
 			for i, a := range args {

@@ -208,10 +208,7 @@ func parseBool(s string) bool {
 // so it has its own handler; errors before the first byte are JSON.
 func (h *Handler) apiBackup(identify identifyFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		who, err := identify(r)
-		if err == nil && !who.Admin {
-			err = fmt.Errorf("%w: a backup needs an administrator", auth.ErrForbidden)
-		}
+		who, err := adminOf(identify, r, "a backup")
 		if err != nil {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(apiStatus(err))
@@ -232,4 +229,14 @@ func (h *Handler) apiBackup(identify identifyFunc) http.Handler {
 // fmtInvalid is an ErrInvalid error with a message for the caller.
 func fmtInvalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{auth.ErrInvalid}, args...)...)
+}
+
+// adminOf identifies the caller of an endpoint that only administrators
+// may use; what names the endpoint in the refusal.
+func adminOf(identify identifyFunc, r *http.Request, what string) (auth.Identity, error) {
+	who, err := identify(r)
+	if err == nil && !who.Admin {
+		err = fmt.Errorf("%w: %s needs an administrator", auth.ErrForbidden, what)
+	}
+	return who, err
 }

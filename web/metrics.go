@@ -64,11 +64,7 @@ func (m *Metrics) write(w *strings.Builder) {
 // unix socket).
 func (h *Handler) metrics(identify identifyFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		who, err := identify(r)
-		if err == nil && !who.Admin {
-			err = fmt.Errorf("%w: metrics are for administrators", auth.ErrForbidden)
-		}
-		if err != nil {
+		if _, err := adminOf(identify, r, "reading metrics"); err != nil {
 			http.Error(w, err.Error(), apiStatus(err))
 			return
 		}
