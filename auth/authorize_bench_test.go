@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
 )
@@ -195,7 +196,7 @@ func newPicker(f *benchFixture, seed uint64) *picker {
 func (p *picker) next() question {
 	u := &p.f.users[p.rng.IntN(len(p.f.users))]
 	q := question{
-		who:    auth.Identity{User: u.name, Groups: u.groups, Method: "token", Remote: "192.0.2.10:50000", Transport: "http"},
+		who:    auth.Identity{User: u.name, Groups: u.groups, Method: auth.MethodToken, Remote: "192.0.2.10:50000", Transport: "http"},
 		action: auth.ActionRead,
 	}
 	if p.rng.IntN(10) < 3 {
@@ -323,7 +324,7 @@ func BenchmarkDecideCold(b *testing.B) {
 func BenchmarkAuthorize(b *testing.B) {
 	sizes(b, func(b *testing.B, f *benchFixture) float64 {
 		ctx := context.Background()
-		log := auth.NewAuditLog(f.db, func() time.Time { return f.now })
+		log := audit.NewLog(f.db, func() time.Time { return f.now })
 		defer log.Close()
 		a := auth.NewAuthorizer(f.db, log, func() time.Time { return f.now })
 		p := newPicker(f, 42)
@@ -350,7 +351,7 @@ func BenchmarkAuthorize(b *testing.B) {
 func BenchmarkAuthorizeParallel(b *testing.B) {
 	sizes(b, func(b *testing.B, f *benchFixture) float64 {
 		ctx := context.Background()
-		log := auth.NewAuditLog(f.db, func() time.Time { return f.now })
+		log := audit.NewLog(f.db, func() time.Time { return f.now })
 		defer log.Close()
 		a := auth.NewAuthorizer(f.db, log, func() time.Time { return f.now })
 		var (

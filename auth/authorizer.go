@@ -1,3 +1,7 @@
+// Package auth is the decision core: identities, access levels, repository
+// names, policies and grants as ladon rules, and Authorizer.Authorize, the one
+// function that decides every access. It knows nothing of HTTP, SSH or a
+// database: it reads rules through Rules and keeps its record through Recorder.
 package auth
 
 import (
@@ -7,21 +11,23 @@ import (
 	"time"
 
 	"github.com/ory/ladon"
+
+	"github.com/jitgit/jitgit/redact"
 )
 
 // Authorizer makes every access decision: Git over HTTP and SSH, the web
 // pages, the API and `jitgit access check` all ask it.
 type Authorizer struct {
-	store   Store
-	manager *PolicyManager
-	audit   *AuditLog
-	now     func() time.Time
+	rules    Rules
+	recorder Recorder
+	now      func() time.Time
 }
 
-// NewAuthorizer returns an Authorizer deciding from store's grants and
-// policies and recording decisions in audit. now is the clock.
-func NewAuthorizer(store Store, audit *AuditLog, now func() time.Time) *Authorizer {
-	return &Authorizer{store: store, manager: NewPolicyManager(store, now), audit: audit, now: now}
+// NewAuthorizer returns an Authorizer deciding from the grants and policies
+// in rules and keeping the record of each decision with recorder. now is
+// the clock.
+func NewAuthorizer(rules Rules, recorder Recorder, now func() time.Time) *Authorizer {
+	return &Authorizer{rules: rules, recorder: recorder, now: now}
 }
 
 // Authorize decides whether who may perform action on repo, and records the
@@ -29,15 +35,7 @@ func NewAuthorizer(store Store, audit *AuditLog, now func() time.Time) *Authoriz
 // cannot be written the answer is deny: no access goes unaudited.
 func (a *Authorizer) Authorize(ctx context.Context, who Identity, repo string, action Action) Decision {
 	d := a.Decide(ctx, who, repo, action)
-	ev := Event{
-		Actor: who.Name(), Remote: who.Remote, Transport: who.Transport,
-		Action: "access." + action.String(), Repo: repo, Result: "deny",
-		Grant: d.Grant, Policy: d.Policy, Detail: d.Reason,
-	}
-	if d.Allowed {
-		ev.Result = "allow"
-	}
-	if err := a.audit.Record(ctx, ev); err != nil {
+	if err := a.recorder.RecordDecision(ctx, who, repo, action, d); err != nil {
 		return Decision{Level: action, Reason: "the audit trail cannot be written, so access is refused; tell an administrator"}
 	}
 	return d
@@ -50,11 +48,11 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 	d := Decision{Level: action}
 	name, err := CanonicalRepo(repo)
 	if err != nil || action < LevelRead || action > LevelAdmin {
-		d.Reason = fmt.Sprintf("%q is not a repository name or %q not an access level", printable(repo), action)
+		d.Reason = fmt.Sprintf("%q is not a repository name or %q not an access level", Printable(repo), action)
 		return d
 	}
 	principals := who.Principals()
-	rules, err := a.manager.candidates(ctx, principals, now)
+	rules, err := candidates(ctx, a.rules, principals, now)
 	if err != nil {
 		d.Reason = "access cannot be checked right now; try again or tell an administrator"
 		return d
@@ -73,13 +71,13 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 		return d
 	}
 	if action >= LevelWrite {
-		r, err := a.store.GetRepo(ctx, name)
+		r, err := a.rules.GetRepo(ctx, name)
 		switch {
 		case err != nil && !errors.Is(err, ErrNotFound):
 			d.Reason = "access cannot be checked right now; try again or tell an administrator"
 			return d
 		case err == nil && r.Mirror != "":
-			d.Reason = fmt.Sprintf("%s is a read-only mirror of %s; push to the upstream instead", name, RedactURL(r.Mirror))
+			d.Reason = fmt.Sprintf("%s is a read-only mirror of %s; push to the upstream instead", name, redact.URL(r.Mirror))
 			d.Final = true
 			return d
 		}

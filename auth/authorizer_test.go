@@ -7,90 +7,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/service/servicetest"
 	"github.com/jitgit/jitgit/storage"
 )
 
-// clock is a settable time source for tests.
-type clock struct{ t time.Time }
+// fixture is the real use cases over a real in-memory store.
+type fixture struct{ *servicetest.Fixture }
 
-func (c *clock) now() time.Time { return c.t }
-
-// fixture is a real in-memory store with the domain on top.
-type fixture struct {
-	db    *storage.DB
-	svc   *auth.Service
-	clock *clock
-	admin auth.Identity
-}
-
-// dirs is a RepoFiles that only remembers names; repository files are the
-// server's concern and tested there.
-type dirs map[string]bool
-
-func (d dirs) Init(_ context.Context, name string) error { d[name] = true; return nil }
-
-func newFixture(t *testing.T) *fixture {
-	t.Helper()
-	db, err := storage.OpenInMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Near the real clock: Badger drops index copies a day after a grant ends.
-	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	audit := auth.NewAuditLog(db, c.now)
-	t.Cleanup(func() { audit.Close(); db.Close() })
-	svc := auth.NewService(db, dirs{}, audit, auth.DefaultConfig(), c.now)
-	f := &fixture{db: db, svc: svc, clock: c, admin: auth.Identity{Method: "socket", Admin: true}}
-	for _, u := range []auth.NewUser{
-		{Name: "alice"}, {Name: "bob", Groups: []string{"sre"}}, {Name: "carol", Groups: []string{"payments"}},
-	} {
-		if _, err := svc.CreateUser(context.Background(), f.admin, u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, r := range []string{"acme/payments", "acme/web", "acme-other/x", "public/docs", "mirrors/linux"} {
-		if _, err := svc.CreateRepo(context.Background(), f.admin, r, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return f
-}
-
-func (f *fixture) grant(t *testing.T, subject, repo string, level auth.Level, d time.Duration) auth.Grant {
-	t.Helper()
-	g, err := f.svc.AddGrant(context.Background(), f.admin, auth.NewGrant{Subject: subject, Repo: repo, Level: level, Duration: d, Reason: "test"})
-	if err != nil {
-		t.Fatalf("grant %s %s: %v", subject, repo, err)
-	}
-	return g
-}
-
-func (f *fixture) who(t *testing.T, name string) auth.Identity {
-	t.Helper()
-	if name == "" {
-		return auth.Identity{}
-	}
-	id, err := f.svc.IdentityOf(context.Background(), name, "token")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-func (f *fixture) decide(t *testing.T, user, repo string, a auth.Action) auth.Decision {
-	t.Helper()
-	return f.svc.Authorizer().Decide(context.Background(), f.who(t, user), repo, a)
-}
+func newFixture(t *testing.T) *fixture { return &fixture{servicetest.New(t)} }
 
 func TestDecisionTable(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	aliceRead := f.grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
-	f.grant(t, "user:alice", "acme/web", auth.LevelWrite, time.Hour)
-	f.grant(t, "group:sre", "acme/*", auth.LevelWrite, time.Hour)
-	f.grant(t, "user:carol", "acme/payments", auth.LevelAdmin, time.Hour)
-	if err := f.svc.SyncPolicies(ctx, "config", []auth.Policy{
+	aliceRead := f.Grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
+	f.Grant(t, "user:alice", "acme/web", auth.LevelWrite, time.Hour)
+	f.Grant(t, "group:sre", "acme/*", auth.LevelWrite, time.Hour)
+	f.Grant(t, "user:carol", "acme/payments", auth.LevelAdmin, time.Hour)
+	if err := f.Svc.SyncPolicies(ctx, "config", []auth.Policy{
 		{ID: "public-read", Subjects: []string{"anyone"}, Repos: []string{"public/*"}, Effect: auth.Allow, Level: auth.LevelRead},
 		{ID: "users-read-mirrors", Subjects: []string{"users"}, Repos: []string{"mirrors/*"}, Effect: auth.Allow, Level: auth.LevelRead},
 		{ID: "no-sre-web-write", Subjects: []string{"group:sre"}, Repos: []string{"acme/web"}, Effect: auth.Deny, Level: auth.LevelWrite, Description: "web is frozen for SRE"},
@@ -124,14 +60,14 @@ func TestDecisionTable(t *testing.T) {
 		{"alice", "ACME/payments", auth.ActionRead, false, "not a repository name"},
 		{"alice", "acme/payments", auth.LevelNone, false, "not an access level"},
 	}
-	if d := f.decide(t, "bob", "acme/web", auth.ActionWrite); !d.Final {
+	if d := f.Decide(t, "bob", "acme/web", auth.ActionWrite); !d.Final {
 		t.Error("a deny policy's answer is not final: the deny message would send bob to ask for a grant that cannot help")
 	}
-	if d := f.decide(t, "alice", "acme/payments", auth.ActionWrite); d.Final {
+	if d := f.Decide(t, "alice", "acme/payments", auth.ActionWrite); d.Final {
 		t.Error("a missing grant is final: alice would not be told where to ask")
 	}
 	for _, c := range cases {
-		d := f.decide(t, c.user, c.repo, c.action)
+		d := f.Decide(t, c.user, c.repo, c.action)
 		if d.Allowed != c.allowed || !strings.Contains(d.Reason, c.why) {
 			t.Errorf("%s %s %s: allowed=%v reason=%q; want allowed=%v reason containing %q", c.user, c.action, c.repo, d.Allowed, d.Reason, c.allowed, c.why)
 		}
@@ -140,8 +76,8 @@ func TestDecisionTable(t *testing.T) {
 
 func TestGrantWindowEdges(t *testing.T) {
 	f := newFixture(t)
-	start := f.clock.t
-	g := f.grant(t, "user:alice", "acme/payments", auth.LevelWrite, 2*time.Hour)
+	start := f.Clock.Now()
+	g := f.Grant(t, "user:alice", "acme/payments", auth.LevelWrite, 2*time.Hour)
 	for _, c := range []struct {
 		at      time.Time
 		allowed bool
@@ -152,8 +88,8 @@ func TestGrantWindowEdges(t *testing.T) {
 		{g.Expires, false}, // the window is half-open
 		{g.Expires.Add(time.Hour), false},
 	} {
-		f.clock.t = c.at
-		d := f.decide(t, "alice", "acme/payments", auth.ActionWrite)
+		f.Clock.Set(c.at)
+		d := f.Decide(t, "alice", "acme/payments", auth.ActionWrite)
 		if d.Allowed != c.allowed {
 			t.Errorf("at %s: allowed=%v, want %v (%s)", c.at.Sub(start), d.Allowed, c.allowed, d.Reason)
 		}
@@ -166,26 +102,26 @@ func TestGrantWindowEdges(t *testing.T) {
 func TestRevokeTakesEffectAtOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	g := f.grant(t, "user:alice", "acme/payments", auth.LevelWrite, time.Hour)
-	if !f.decide(t, "alice", "acme/payments", auth.ActionWrite).Allowed {
+	g := f.Grant(t, "user:alice", "acme/payments", auth.LevelWrite, time.Hour)
+	if !f.Decide(t, "alice", "acme/payments", auth.ActionWrite).Allowed {
 		t.Fatal("grant does not allow")
 	}
-	if _, err := f.svc.RevokeGrant(ctx, f.admin, g.ID, "done"); err != nil {
+	if _, err := f.Svc.RevokeGrant(ctx, f.Admin, g.ID, "done"); err != nil {
 		t.Fatal(err)
 	}
-	if d := f.decide(t, "alice", "acme/payments", auth.ActionRead); d.Allowed {
+	if d := f.Decide(t, "alice", "acme/payments", auth.ActionRead); d.Allowed {
 		t.Fatalf("revoked grant still allows: %s", d.Reason)
 	}
-	if _, err := f.svc.RevokeGrant(ctx, f.admin, g.ID, "again"); err == nil {
+	if _, err := f.Svc.RevokeGrant(ctx, f.Admin, g.ID, "again"); err == nil {
 		t.Fatal("revoking an ended grant twice succeeded")
 	}
 }
 
 func TestLongestGrantWins(t *testing.T) {
 	f := newFixture(t)
-	f.grant(t, "user:bob", "acme/payments", auth.LevelRead, time.Hour)
-	long := f.grant(t, "group:sre", "acme/*", auth.LevelRead, 3*time.Hour)
-	if d := f.decide(t, "bob", "acme/payments", auth.ActionRead); d.Grant != long.ID {
+	f.Grant(t, "user:bob", "acme/payments", auth.LevelRead, time.Hour)
+	long := f.Grant(t, "group:sre", "acme/*", auth.LevelRead, 3*time.Hour)
+	if d := f.Decide(t, "bob", "acme/payments", auth.ActionRead); d.Grant != long.ID {
 		t.Fatalf("decided by %s, want the longest grant %s", d.Grant, long.ID)
 	}
 }
@@ -193,14 +129,14 @@ func TestLongestGrantWins(t *testing.T) {
 func TestMirrorIsReadOnly(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.db.CreateRepo(ctx, auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.clock.t}); err != nil {
+	if err := f.DB.CreateRepo(ctx, auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	f.grant(t, "user:alice", "mirrors/*", auth.LevelWrite, time.Hour)
-	if !f.decide(t, "alice", "mirrors/upstream", auth.ActionRead).Allowed {
+	f.Grant(t, "user:alice", "mirrors/*", auth.LevelWrite, time.Hour)
+	if !f.Decide(t, "alice", "mirrors/upstream", auth.ActionRead).Allowed {
 		t.Fatal("mirror not readable with a grant")
 	}
-	if d := f.decide(t, "alice", "mirrors/upstream", auth.ActionWrite); d.Allowed || !d.Final || !strings.Contains(d.Reason, "read-only mirror") {
+	if d := f.Decide(t, "alice", "mirrors/upstream", auth.ActionWrite); d.Allowed || !d.Final || !strings.Contains(d.Reason, "read-only mirror") {
 		t.Fatalf("push to a mirror: %+v", d)
 	}
 }
@@ -217,15 +153,15 @@ func (repoLookupFails) GetRepo(context.Context, string) (auth.Repo, error) {
 func TestMirrorCheckFailsClosed(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.db.CreateRepo(ctx, auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.clock.t}); err != nil {
+	if err := f.DB.CreateRepo(ctx, auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	f.grant(t, "user:alice", "mirrors/*", auth.LevelWrite, time.Hour)
-	authz := auth.NewAuthorizer(repoLookupFails{f.db}, nil, f.clock.now)
-	if d := authz.Decide(ctx, f.who(t, "alice"), "mirrors/upstream", auth.ActionWrite); d.Allowed {
+	f.Grant(t, "user:alice", "mirrors/*", auth.LevelWrite, time.Hour)
+	authz := auth.NewAuthorizer(repoLookupFails{f.DB}, nil, f.Clock.Now)
+	if d := authz.Decide(ctx, f.Who(t, "alice"), "mirrors/upstream", auth.ActionWrite); d.Allowed {
 		t.Fatalf("write allowed although the repository record could not be read: %+v", d)
 	}
-	if d := authz.Decide(ctx, f.who(t, "alice"), "mirrors/upstream", auth.ActionRead); !d.Allowed {
+	if d := authz.Decide(ctx, f.Who(t, "alice"), "mirrors/upstream", auth.ActionRead); !d.Allowed {
 		t.Fatalf("read needs no repository record: %+v", d)
 	}
 }
@@ -233,12 +169,12 @@ func TestMirrorCheckFailsClosed(t *testing.T) {
 func TestAuthorizeAuditsEveryDecision(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	g := f.grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
-	who := f.who(t, "alice")
+	g := f.Grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
+	who := f.Who(t, "alice")
 	who.Remote, who.Transport = "192.0.2.7:5555", "http"
-	f.svc.Authorize(ctx, who, "acme/payments", auth.ActionRead)
-	f.svc.Authorize(ctx, who, "acme/payments", auth.ActionWrite)
-	evs, err := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "access."})
+	f.Svc.Authorize(ctx, who, "acme/payments", auth.ActionRead)
+	f.Svc.Authorize(ctx, who, "acme/payments", auth.ActionWrite)
+	evs, err := f.Svc.Events(ctx, f.Admin, service.EventFilter{Action: "access."})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,18 +187,18 @@ func TestAuthorizeAuditsEveryDecision(t *testing.T) {
 	if e := evs[1]; e.Result != "deny" || e.Action != "access.write" || !strings.Contains(e.Detail, "no active grant to write") {
 		t.Errorf("deny event: %+v", e)
 	}
-	if err := f.db.VerifyAudit(ctx); err != nil {
+	if err := f.DB.VerifyAudit(ctx); err != nil {
 		t.Fatalf("audit chain: %v", err)
 	}
 }
 
 func TestAuthorizeDeniesWhenAuditFails(t *testing.T) {
 	f := newFixture(t)
-	f.grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
-	audit := auth.NewAuditLog(f.db, f.clock.now)
+	f.Grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
+	audit := audit.NewLog(f.DB, f.Clock.Now)
 	audit.Close() // a closed log refuses every record
-	authz := auth.NewAuthorizer(f.db, audit, f.clock.now)
-	if d := authz.Authorize(context.Background(), f.who(t, "alice"), "acme/payments", auth.ActionRead); d.Allowed {
+	authz := auth.NewAuthorizer(f.DB, audit, f.Clock.Now)
+	if d := authz.Authorize(context.Background(), f.Who(t, "alice"), "acme/payments", auth.ActionRead); d.Allowed {
 		t.Fatal("allowed an access that could not be audited")
 	}
 }
@@ -272,29 +208,29 @@ func TestGrantInputRefused(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
 		name string
-		ng   auth.NewGrant
+		ng   service.NewGrant
 		want string
 	}{
-		{"unknown user", auth.NewGrant{Subject: "user:mallory", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour}, "no user"},
-		{"unknown repo", auth.NewGrant{Subject: "user:alice", Repo: "acme/nope", Level: auth.LevelRead, Duration: time.Hour}, "no repository"},
-		{"zero duration", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead}, "duration"},
-		{"negative", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: -time.Hour}, "duration"},
-		{"too long", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: 8 * 24 * time.Hour}, "at most 7d"},
-		{"no level", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Duration: time.Hour}, "access level"},
-		{"bad subject", auth.NewGrant{Subject: "alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour}, "subject"},
-		{"traversal", auth.NewGrant{Subject: "user:alice", Repo: "acme/../x", Level: auth.LevelRead, Duration: time.Hour}, "repository"},
-		{"control bytes in reason", auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour, Reason: "a\x1b[2Jb"}, "control"},
+		{"unknown user", service.NewGrant{Subject: "user:mallory", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour}, "no user"},
+		{"unknown repo", service.NewGrant{Subject: "user:alice", Repo: "acme/nope", Level: auth.LevelRead, Duration: time.Hour}, "no repository"},
+		{"zero duration", service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead}, "duration"},
+		{"negative", service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: -time.Hour}, "duration"},
+		{"too long", service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: 8 * 24 * time.Hour}, "at most 7d"},
+		{"no level", service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Duration: time.Hour}, "access level"},
+		{"bad subject", service.NewGrant{Subject: "alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour}, "subject"},
+		{"traversal", service.NewGrant{Subject: "user:alice", Repo: "acme/../x", Level: auth.LevelRead, Duration: time.Hour}, "repository"},
+		{"control bytes in reason", service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour, Reason: "a\x1b[2Jb"}, "control"},
 	} {
-		_, err := f.svc.AddGrant(ctx, f.admin, c.ng)
+		_, err := f.Svc.AddGrant(ctx, f.Admin, c.ng)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want it to mention %q", c.name, err, c.want)
 		}
 	}
-	gs, err := f.svc.ListGrants(ctx, f.admin, auth.GrantFilter{All: true})
+	gs, err := f.Svc.ListGrants(ctx, f.Admin, service.GrantFilter{All: true})
 	if err != nil || len(gs) != 0 {
 		t.Fatalf("refused grants left %d grants behind (err %v)", len(gs), err)
 	}
-	if _, err := f.svc.AddGrant(ctx, auth.Identity{User: "alice"}, auth.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelAdmin, Duration: time.Hour}); err == nil {
+	if _, err := f.Svc.AddGrant(ctx, auth.Identity{User: "alice"}, service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelAdmin, Duration: time.Hour}); err == nil {
 		t.Fatal("a non-admin granted herself access")
 	}
 }
@@ -302,31 +238,31 @@ func TestGrantInputRefused(t *testing.T) {
 func TestEventsWindowsAndPages(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	start := f.clock.t
-	base, err := f.svc.Events(ctx, f.admin, auth.EventFilter{})
+	start := f.Clock.Now()
+	base, err := f.Svc.Events(ctx, f.Admin, service.EventFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	who := f.who(t, "alice")
+	who := f.Who(t, "alice")
 	for i := range 30 {
-		f.clock.t = start.Add(time.Duration(i+1) * time.Hour)
-		f.svc.Authorize(ctx, who, "acme/payments", auth.ActionRead)
+		f.Clock.Set(start.Add(time.Duration(i+1) * time.Hour))
+		f.Svc.Authorize(ctx, who, "acme/payments", auth.ActionRead)
 	}
-	all, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{})
+	all, _ := f.Svc.Events(ctx, f.Admin, service.EventFilter{})
 	if len(all) != len(base)+30 {
 		t.Fatalf("%d events, want %d", len(all), len(base)+30)
 	}
-	newest, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "access.", Limit: 5})
+	newest, _ := f.Svc.Events(ctx, f.Admin, service.EventFilter{Action: "access.", Limit: 5})
 	if len(newest) != 5 || newest[4].Seq != all[len(all)-1].Seq || newest[0].Seq >= newest[4].Seq {
 		t.Fatalf("newest 5, oldest first: %+v", newest)
 	}
-	window, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{Since: start.Add(25*time.Hour + time.Minute*30)})
+	window, _ := f.Svc.Events(ctx, f.Admin, service.EventFilter{Since: start.Add(25*time.Hour + time.Minute*30)})
 	if len(window) != 5 {
 		t.Fatalf("events in the last hours: %d, want 5", len(window))
 	}
-	var paged []auth.Event
+	var paged []audit.Event
 	for after := uint64(0); ; {
-		page, err := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "access.", After: after, Page: 7})
+		page, err := f.Svc.Events(ctx, f.Admin, service.EventFilter{Action: "access.", After: after, Page: 7})
 		if err != nil {
 			t.Fatal(err)
 		}

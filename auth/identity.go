@@ -20,14 +20,57 @@ type Identity struct {
 	Groups   []string // group names
 	Admin    bool
 	Approver bool
-	// Method says how the identity was proven: "password", "token",
-	// "ssh-key", "session", "socket" or "" for anonymous.
-	Method string
+	// Method says how the identity was proven.
+	Method Method
 	// Credential names what proved it, so it can be checked again later:
 	// "token:<id>", "key:<fingerprint>", or empty.
 	Credential string
 	Remote     string // client address, for the audit trail
 	Transport  string // "http", "ssh", "web", "api", "cli"
+}
+
+// Method says how an identity was proven, or which of the server's own
+// identities it is.
+type Method string
+
+// Methods. The last four are not proven by a credential: they are minted
+// only by System, LocalAdmin, AutoApprover and User.Identity, so every place
+// that makes such an identity is found by searching for those names.
+const (
+	MethodAnonymous Method = ""
+	MethodPassword  Method = "password"
+	MethodToken     Method = "token"
+	MethodSSHKey    Method = "ssh-key"
+	MethodSession   Method = "session"
+	MethodSocket    Method = "socket" // the admin unix socket
+	MethodSystem    Method = "system" // the server acting on its own
+	MethodPolicy    Method = "policy" // an auto-approval rule
+	MethodCheck     Method = "check"  // a what-if question; never acts
+)
+
+// System is the server acting on its own (the request sweeper, the mirror
+// scheduler, first start), with administrator rights. transport names the
+// part acting, for the audit trail.
+func System(transport string) Identity {
+	return Identity{Method: MethodSystem, Admin: true, Transport: transport}
+}
+
+// LocalAdmin is whoever holds the admin unix socket: the file's mode
+// (0600) is the proof, and the identity has administrator rights.
+func LocalAdmin() Identity {
+	return Identity{Method: MethodSocket, Admin: true, Transport: "cli", Remote: "unix"}
+}
+
+// AutoApprover is an auto-approval rule approving a request. It holds no rights
+// of its own: the rule's checks are what let it approve.
+func AutoApprover(transport string) Identity {
+	return Identity{Method: MethodPolicy, Transport: transport}
+}
+
+// Identity is u's identity, proven by m. A disabled user's identity is
+// still made: callers that admit users check Disabled first.
+func (u User) Identity(m Method) Identity {
+	return Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Method: m}
 }
 
 // Anonymous reports whether nobody signed in.
@@ -40,10 +83,10 @@ func (id Identity) Name() string {
 	switch {
 	case id.User != "":
 		return id.User
-	case id.Method == "socket":
+	case id.Method == MethodSocket:
 		return "local-admin"
-	case id.Method == "system", id.Method == "policy":
-		return id.Method
+	case id.Method == MethodSystem, id.Method == MethodPolicy:
+		return string(id.Method)
 	}
 	return "anonymous"
 }

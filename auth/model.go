@@ -57,6 +57,35 @@ type Repo struct {
 	SyncUpdated int       `json:"sync_updated,omitempty"`
 }
 
+// Mirror schedule limits.
+const (
+	DefaultMirrorEvery = time.Hour
+	MinMirrorEvery     = time.Minute
+	MaxMirrorEvery     = 7 * 24 * time.Hour
+	// mirrorRetry bounds the wait after a failed fetch.
+	mirrorRetry = 10 * time.Minute
+)
+
+// SyncDue reports whether a mirror should be fetched at now: never fetched,
+// Every after its last fetch, or sooner (at most ten minutes) after a
+// failed one. A repository that is no mirror is never due.
+func (r Repo) SyncDue(now time.Time) bool {
+	if r.Mirror == "" {
+		return false
+	}
+	if r.LastSync.IsZero() {
+		return true
+	}
+	every := r.Every
+	if every <= 0 {
+		every = DefaultMirrorEvery
+	}
+	if r.SyncResult == "error" {
+		every = min(every, mirrorRetry)
+	}
+	return !now.Before(r.LastSync.Add(every))
+}
+
 // Origin says how a grant came about.
 type Origin string
 
@@ -169,25 +198,6 @@ type Request struct {
 	Grant     string        `json:"grant,omitempty"`   // the grant made or extended
 	Extends   string        `json:"extends,omitempty"` // grant id this request extends
 	AutoRule  string        `json:"auto_rule,omitempty"`
-}
-
-// Event is one audit record: a decision or a change.
-type Event struct {
-	Seq       uint64    `json:"seq"`
-	Time      time.Time `json:"time"`
-	Actor     string    `json:"actor"`            // user name, "anonymous" or "system"
-	Remote    string    `json:"remote,omitempty"` // client address
-	Transport string    `json:"transport,omitempty"`
-	Action    string    `json:"action"` // e.g. "git.read", "grant.create", "request.approve"
-	Repo      string    `json:"repo,omitempty"`
-	Target    string    `json:"target,omitempty"` // user, token id, key fingerprint...
-	Result    string    `json:"result"`           // "allow", "deny", "ok", "error"
-	Grant     string    `json:"grant,omitempty"`
-	Policy    string    `json:"policy,omitempty"`
-	Request   string    `json:"request,omitempty"`
-	Detail    string    `json:"detail,omitempty"`
-	Prev      string    `json:"prev"` // hash of the previous event
-	Hash      string    `json:"hash"` // sha256 over Prev and this event
 }
 
 // Session is a signed-in web session. ID is stored hashed like a token.

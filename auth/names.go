@@ -48,7 +48,7 @@ func ValidateUserName(name string) error {
 // result is safe to join under the repository root and to pass to git.
 func CanonicalRepo(s string) (string, error) {
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("%w: repository %q: %s", ErrInvalid, printable(s), why)
+		return "", fmt.Errorf("%w: repository %q: %s", ErrInvalid, Printable(s), why)
 	}
 	owner, name, ok := strings.Cut(s, "/")
 	if !ok || strings.Contains(name, "/") {
@@ -72,7 +72,7 @@ func CanonicalRepo(s string) (string, error) {
 func CanonicalRepoPattern(s string) (string, error) {
 	if owner, ok := strings.CutSuffix(s, "/*"); ok {
 		if _, err := CanonicalRepo(owner + "/x"); err != nil {
-			return "", fmt.Errorf("%w: repository pattern %q: use owner/name or owner/*", ErrInvalid, printable(s))
+			return "", fmt.Errorf("%w: repository pattern %q: use owner/name or owner/*", ErrInvalid, Printable(s))
 		}
 		return s, nil
 	}
@@ -91,9 +91,9 @@ func RepoMatches(pattern, repo string) bool {
 	return false
 }
 
-// printable quotes control bytes so that an error never carries them to a
+// Printable quotes control bytes so that an error never carries them to a
 // terminal or log.
-func printable(s string) string {
+func Printable(s string) string {
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}

@@ -13,7 +13,7 @@ func ValidatePrincipal(s string) error {
 	}
 	kind, name, ok := strings.Cut(s, ":")
 	if !ok || (kind != "user" && kind != "group") {
-		return fmt.Errorf("%w: subject %q: use user:NAME, group:NAME, users or anyone", ErrInvalid, printable(s))
+		return fmt.Errorf("%w: subject %q: use user:NAME, group:NAME, users or anyone", ErrInvalid, Printable(s))
 	}
 	return ValidateUserName(name)
 }

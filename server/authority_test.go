@@ -40,7 +40,7 @@ func (f *fakeAuthority) Authenticate(ctx context.Context, user, secret string) (
 	if pw, ok := f.passwords[user]; !ok || pw != secret {
 		return auth.Identity{}, fmt.Errorf("user %q: %w", user, auth.ErrUnauthenticated)
 	}
-	return auth.Identity{User: user, Method: "password"}, nil
+	return auth.Identity{User: user, Method: auth.MethodPassword}, nil
 }
 
 func (f *fakeAuthority) Authorize(ctx context.Context, who auth.Identity, repo string, action auth.Action) auth.Decision {

@@ -267,7 +267,7 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 }
 
 // revalidator is implemented by an Authority that can check an identity
-// again (auth.Service does), so the re-check sees the user and their
+// again (service.Service does), so the re-check sees the user and their
 // credential as they are when the refs are applied, not as they were when
 // the push began.
 type revalidator interface {

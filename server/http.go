@@ -1,3 +1,6 @@
+// Package server holds the Git transports: smart HTTP and SSH, the
+// resolution of repository names, and the push re-check (the pre-receive
+// callback). Every operation is decided by one Authority when it happens.
 package server
 
 import (
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/ratelimit"
 )
 
 // Body limits used when HTTPConfig leaves them zero.
@@ -45,7 +49,7 @@ type HTTPConfig struct {
 	WriteTimeout time.Duration
 	// Throttle, when set, refuses a client address with 429 after too many
 	// failed authentications, so passwords cannot be guessed through git.
-	Throttle *auth.Throttle
+	Throttle *ratelimit.Throttle
 }
 
 // HTTP is the smart HTTP Git transport. It serves

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/ratelimit"
 )
 
 // testServer is the smart HTTP transport on an httptest server, with real
@@ -283,7 +284,7 @@ func TestBadCredentialsAreNotAnonymous(t *testing.T) {
 }
 
 func TestPasswordGuessingIsThrottled(t *testing.T) {
-	s := newTestServer(t, HTTPConfig{Throttle: auth.NewThrottle(3, time.Minute, time.Now)}, "")
+	s := newTestServer(t, HTTPConfig{Throttle: ratelimit.NewThrottle(3, time.Minute, time.Now)}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	path := "/acme/payments.git/info/refs?service=git-upload-pack"
 	for i := range 3 {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // Limits used when SSHConfig leaves them zero.
@@ -75,12 +76,12 @@ type SSHAuthority interface {
 	// unknown keys and disabled users.
 	IdentityForKey(ctx context.Context, key ssh.PublicKey) (auth.Identity, error)
 	// ListGrants lists the grants the actor may see.
-	ListGrants(ctx context.Context, actor auth.Identity, f auth.GrantFilter) ([]auth.Grant, error)
+	ListGrants(ctx context.Context, actor auth.Identity, f service.GrantFilter) ([]auth.Grant, error)
 	// ListRequests lists the requests the actor may see.
-	ListRequests(ctx context.Context, actor auth.Identity, f auth.RequestFilter) ([]auth.Request, error)
+	ListRequests(ctx context.Context, actor auth.Identity, f service.RequestFilter) ([]auth.Request, error)
 }
 
-var _ SSHAuthority = (*auth.Service)(nil)
+var _ SSHAuthority = (*service.Service)(nil)
 
 // SSH is the Git transport over SSH. It runs
 //

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // greet answers a session without a command (`ssh git@host`): who the
@@ -47,7 +48,7 @@ func writeGreeting(ctx context.Context, w io.Writer, a SSHAuthority, who auth.Id
 	}
 	b.WriteString(".\njitgit serves Git only: there is no shell here.\n")
 
-	grants, err := a.ListGrants(ctx, who, auth.GrantFilter{User: who.User})
+	grants, err := a.ListGrants(ctx, who, service.GrantFilter{User: who.User})
 	if err != nil {
 		b.WriteString("\nYour grants could not be listed right now.\n")
 	}
@@ -74,7 +75,7 @@ func writeGreeting(ctx context.Context, w io.Writer, a SSHAuthority, who auth.Id
 		b.WriteString("\nYou have no active grant.\n")
 	}
 
-	reqs, err := a.ListRequests(ctx, who, auth.RequestFilter{Status: auth.StatusPending, Mine: true})
+	reqs, err := a.ListRequests(ctx, who, service.RequestFilter{Status: auth.StatusPending, Mine: true})
 	if err == nil && len(reqs) > 0 {
 		b.WriteString("\nPending requests:\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // fakeSSHAuthority adds SSH keys and the greeting's lists to fakeAuthority.
@@ -38,10 +39,10 @@ func (f *fakeSSHAuthority) IdentityForKey(ctx context.Context, key ssh.PublicKey
 	if !ok {
 		return auth.Identity{}, auth.ErrUnauthenticated
 	}
-	return auth.Identity{User: user, Method: "ssh-key"}, nil
+	return auth.Identity{User: user, Method: auth.MethodSSHKey}, nil
 }
 
-func (f *fakeSSHAuthority) ListGrants(ctx context.Context, actor auth.Identity, flt auth.GrantFilter) ([]auth.Grant, error) {
+func (f *fakeSSHAuthority) ListGrants(ctx context.Context, actor auth.Identity, flt service.GrantFilter) ([]auth.Grant, error) {
 	f.fakeAuthority.mu.Lock()
 	defer f.fakeAuthority.mu.Unlock()
 	var out []auth.Grant
@@ -55,7 +56,7 @@ func (f *fakeSSHAuthority) ListGrants(ctx context.Context, actor auth.Identity, 
 	return out, nil
 }
 
-func (f *fakeSSHAuthority) ListRequests(ctx context.Context, actor auth.Identity, flt auth.RequestFilter) ([]auth.Request, error) {
+func (f *fakeSSHAuthority) ListRequests(ctx context.Context, actor auth.Identity, flt service.RequestFilter) ([]auth.Request, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []auth.Request

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -25,7 +26,7 @@ type auditHead struct {
 // followed by the JSON encoding of e with its Hash field empty. Seq, Prev and
 // every other field are covered. It panics if e.Time lies outside years
 // 0–9999, which AppendEvents refuses.
-func EventHash(e auth.Event) string {
+func EventHash(e audit.Event) string {
 	e.Hash = ""
 	b, err := json.Marshal(e)
 	if err != nil {
@@ -50,7 +51,7 @@ func readHead(txn *badger.Txn) (auditHead, error) {
 // its predecessor by hash, and stores them durably in one transaction. A
 // zero Time is set to now; times are kept in UTC. It returns the events as
 // stored. Calls are serialized.
-func (db *DB) AppendEvents(ctx context.Context, evs []auth.Event) ([]auth.Event, error) {
+func (db *DB) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -59,13 +60,13 @@ func (db *DB) AppendEvents(ctx context.Context, evs []auth.Event) ([]auth.Event,
 	}
 	db.appendMu.Lock()
 	defer db.appendMu.Unlock()
-	var out []auth.Event
+	var out []audit.Event
 	err := db.update(func(txn *badger.Txn) error {
 		head, err := readHead(txn)
 		if err != nil {
 			return err
 		}
-		out = make([]auth.Event, len(evs))
+		out = make([]audit.Event, len(evs))
 		now := time.Now().UTC()
 		for i, e := range evs {
 			if e.Time.IsZero() {
@@ -94,11 +95,11 @@ func (db *DB) AppendEvents(ctx context.Context, evs []auth.Event) ([]auth.Event,
 
 // ListEvents returns the events with Seq > after in order, at most limit of
 // them (0: all).
-func (db *DB) ListEvents(ctx context.Context, after uint64, limit int) ([]auth.Event, error) {
+func (db *DB) ListEvents(ctx context.Context, after uint64, limit int) ([]audit.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []auth.Event
+	var out []audit.Event
 	err := db.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
@@ -106,7 +107,7 @@ func (db *DB) ListEvents(ctx context.Context, after uint64, limit int) ([]auth.E
 			if limit > 0 && len(out) >= limit {
 				break
 			}
-			var e auth.Event
+			var e audit.Event
 			if err := it.Item().Value(func(b []byte) error { return decode(b, &e) }); err != nil {
 				return fmt.Errorf("audit event %d: %w", eventSeq(it.Item().Key()), err)
 			}
@@ -153,7 +154,7 @@ func (db *DB) VerifyAudit(ctx context.Context) error {
 					return err
 				}
 			}
-			var e auth.Event
+			var e audit.Event
 			if err := it.Item().Value(func(b []byte) error { return decode(b, &e) }); err != nil {
 				return &ChainError{Seq: seq, Problem: err.Error()}
 			}
@@ -180,7 +181,7 @@ func (db *DB) VerifyAudit(ctx context.Context) error {
 // with newestFirst, with the events before seq after (all when after is 0),
 // newest first; it stops when fn returns false. It holds one event at a
 // time, so a trail of any length can be read in constant memory.
-func (db *DB) ScanEvents(ctx context.Context, after uint64, newestFirst bool, fn func(auth.Event) bool) error {
+func (db *DB) ScanEvents(ctx context.Context, after uint64, newestFirst bool, fn func(audit.Event) bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -204,7 +205,7 @@ func (db *DB) ScanEvents(ctx context.Context, after uint64, newestFirst bool, fn
 					return err
 				}
 			}
-			var e auth.Event
+			var e audit.Event
 			if err := it.Item().Value(func(b []byte) error { return decode(b, &e) }); err != nil {
 				return fmt.Errorf("audit event %d: %w", eventSeq(it.Item().Key()), err)
 			}

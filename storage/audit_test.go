@@ -8,14 +8,14 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/audit"
 )
 
-func appendN(t *testing.T, db *DB, n int) []auth.Event {
+func appendN(t *testing.T, db *DB, n int) []audit.Event {
 	t.Helper()
-	evs := make([]auth.Event, n)
+	evs := make([]audit.Event, n)
 	for i := range evs {
-		evs[i] = auth.Event{Time: t0, Actor: "alice", Action: "git.read", Repo: "acme/app", Result: "allow"}
+		evs[i] = audit.Event{Time: t0, Actor: "alice", Action: "git.read", Repo: "acme/app", Result: "allow"}
 	}
 	out, err := db.AppendEvents(context.Background(), evs)
 	if err != nil {
@@ -71,7 +71,7 @@ func TestAuditChain(t *testing.T) {
 	// Events come back exactly as AppendEvents returned them, whatever
 	// clock reading or zone their time had.
 	local := time.FixedZone("X", 3600)
-	out, err := db.AppendEvents(ctx, []auth.Event{{Time: time.Now().In(local), Action: "a"}, {Action: "b"}})
+	out, err := db.AppendEvents(ctx, []audit.Event{{Time: time.Now().In(local), Action: "a"}, {Action: "b"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,11 +131,11 @@ func TestScanEventsAfterTheLastPossibleSeq(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.AppendEvents(context.Background(), []auth.Event{{Action: "x", Result: "ok"}}); err != nil {
+	if _, err := db.AppendEvents(context.Background(), []audit.Event{{Action: "x", Result: "ok"}}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	if err := db.ScanEvents(context.Background(), ^uint64(0), false, func(auth.Event) bool { n++; return true }); err != nil {
+	if err := db.ScanEvents(context.Background(), ^uint64(0), false, func(audit.Event) bool { n++; return true }); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {

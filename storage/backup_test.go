@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -14,7 +15,7 @@ func TestBackupLoad(t *testing.T) {
 	if err := src.CreateUser(ctx, auth.User{Name: "alice", Created: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := src.AppendEvents(ctx, []auth.Event{{Actor: "alice", Action: "a", Result: "ok"}}); err != nil {
+	if _, err := src.AppendEvents(ctx, []audit.Event{{Actor: "alice", Action: "a", Result: "ok"}}); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -33,7 +34,7 @@ func TestBackupLoad(t *testing.T) {
 	if err := dst.VerifyAudit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := dst.AppendEvents(ctx, []auth.Event{{Actor: "x", Action: "b", Result: "ok"}})
+	evs, err := dst.AppendEvents(ctx, []audit.Event{{Actor: "x", Action: "b", Result: "ok"}})
 	if err != nil || evs[0].Seq != 2 {
 		t.Fatalf("AppendEvents after Load = %+v, %v", evs, err)
 	}

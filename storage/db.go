@@ -1,4 +1,4 @@
-// Package storage keeps jitgit's records in Badger. DB implements auth.Store:
+// Package storage keeps jitgit's records in Badger. DB implements service.Store:
 // users, tokens, SSH keys, repositories, grants, policies, requests, the
 // hash-chained audit trail and web sessions.
 package storage
@@ -13,6 +13,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // DefaultGCInterval is how often Open runs value-log garbage collection when
@@ -49,7 +50,7 @@ type DB struct {
 	closeErr  error
 }
 
-var _ auth.Store = (*DB)(nil)
+var _ service.Store = (*DB)(nil)
 
 // smallMemory applies the options that keep Badger's memory use modest.
 // A 4 MiB memtable allows transactions of about 600 KiB, so ValueThreshold

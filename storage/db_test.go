@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -47,7 +48,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 	if err := db.CreateGrant(ctx, g); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AppendEvents(ctx, []auth.Event{{Actor: "alice", Action: "grant.create", Result: "ok", Grant: "g1"}}); err != nil {
+	if _, err := db.AppendEvents(ctx, []audit.Event{{Actor: "alice", Action: "grant.create", Result: "ok", Grant: "g1"}}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(30 * time.Millisecond) // let value-log GC run at least once
@@ -85,7 +86,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 		t.Errorf("Badger logged below warning level:\n%s", logs.String())
 	}
 	// The chain continues across restarts.
-	more, err := db.AppendEvents(ctx, []auth.Event{{Actor: "system", Action: "x", Result: "ok"}})
+	more, err := db.AppendEvents(ctx, []audit.Event{{Actor: "system", Action: "x", Result: "ok"}})
 	if err != nil || more[0].Seq != 2 || more[0].Prev != evs[0].Hash {
 		t.Fatalf("AppendEvents after reopen = %+v, %v", more, err)
 	}

@@ -185,7 +185,7 @@ func decode(r *http.Request, v any) error {
 
 // needUser refuses anonymous callers.
 func needUser(who auth.Identity) error {
-	if who.Anonymous() && who.Method != "socket" {
+	if who.Anonymous() && who.Method != auth.MethodSocket {
 		return fmt.Errorf("%w: send a token: Authorization: Bearer jg_…", auth.ErrUnauthenticated)
 	}
 	return nil

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 func (h *Handler) apiWhoami(r *http.Request, who auth.Identity) (int, any, error) {
@@ -39,7 +41,7 @@ func (h *Handler) apiCreateUser(r *http.Request, who auth.Identity) (int, any, e
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	u, err := h.svc.CreateUser(r.Context(), who, auth.NewUser{Name: in.Name, Password: in.Password, Groups: in.Groups, Admin: in.Admin, Approver: in.Approver})
+	u, err := h.svc.CreateUser(r.Context(), who, service.NewUser{Name: in.Name, Password: in.Password, Groups: in.Groups, Admin: in.Admin, Approver: in.Approver})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -56,7 +58,7 @@ func (h *Handler) apiUpdateUser(r *http.Request, who auth.Identity) (int, any, e
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	u, err := h.svc.UpdateUser(r.Context(), who, r.PathValue("name"), auth.UserChange{Disabled: in.Disabled, Admin: in.Admin, Approver: in.Approver, Groups: in.Groups})
+	u, err := h.svc.UpdateUser(r.Context(), who, r.PathValue("name"), service.UserChange{Disabled: in.Disabled, Admin: in.Admin, Approver: in.Approver, Groups: in.Groups})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -100,7 +102,7 @@ func (h *Handler) apiCreateToken(r *http.Request, who auth.Identity) (int, any, 
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	ttl, err := optDuration(in.Expires, auth.MaxTokenLifetime)
+	ttl, err := optDuration(in.Expires, service.MaxTokenLifetime)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -188,7 +190,7 @@ func (h *Handler) apiCreateRepo(r *http.Request, who auth.Identity) (int, any, e
 	if h.opts.Mirrors == nil {
 		return 0, nil, fmt.Errorf("%w: this server fetches no mirrors", auth.ErrInvalid)
 	}
-	repo, err := h.svc.CreateMirror(r.Context(), who, auth.NewMirror{Name: in.Name, Description: in.Description, Upstream: in.Mirror, Every: every}, h.opts.Mirrors)
+	repo, err := h.svc.CreateMirror(r.Context(), who, service.NewMirror{Name: in.Name, Description: in.Description, Upstream: in.Mirror, Every: every}, h.opts.Mirrors)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -216,7 +218,7 @@ func (h *Handler) apiListGrants(r *http.Request, who auth.Identity) (int, any, e
 		return 0, nil, err
 	}
 	q := r.URL.Query()
-	gs, err := h.svc.ListGrants(r.Context(), who, auth.GrantFilter{User: q.Get("user"), Repo: q.Get("repo"), All: parseBool(q.Get("all"))})
+	gs, err := h.svc.ListGrants(r.Context(), who, service.GrantFilter{User: q.Get("user"), Repo: q.Get("repo"), All: parseBool(q.Get("all"))})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -246,20 +248,20 @@ type grantInput struct {
 	Reason   string `json:"reason"`
 }
 
-func (h *Handler) newGrant(in grantInput) (auth.NewGrant, error) {
+func (h *Handler) newGrant(in grantInput) (service.NewGrant, error) {
 	subject, err := subjectOf(in.User, in.Group)
 	if err != nil {
-		return auth.NewGrant{}, err
+		return service.NewGrant{}, err
 	}
 	level, err := auth.ParseLevel(in.Access)
 	if err != nil {
-		return auth.NewGrant{}, err
+		return service.NewGrant{}, err
 	}
 	d, err := auth.ParseDuration(in.Duration, h.svc.Config().MaxGrant)
 	if err != nil {
-		return auth.NewGrant{}, err
+		return service.NewGrant{}, err
 	}
-	return auth.NewGrant{Subject: subject, Repo: in.Repo, Level: level, Duration: d, Reason: in.Reason}, nil
+	return service.NewGrant{Subject: subject, Repo: in.Repo, Level: level, Duration: d, Reason: in.Reason}, nil
 }
 
 func (h *Handler) apiCreateGrant(r *http.Request, who auth.Identity) (int, any, error) {
@@ -285,7 +287,7 @@ func (h *Handler) apiCreateGrants(r *http.Request, who auth.Identity) (int, any,
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	ngs := make([]auth.NewGrant, len(in.Grants))
+	ngs := make([]service.NewGrant, len(in.Grants))
 	for i, g := range in.Grants {
 		ng, err := h.newGrant(g)
 		if err != nil {
@@ -348,7 +350,7 @@ func (h *Handler) apiCheck(r *http.Request, who auth.Identity) (int, any, error)
 
 func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, any, error) {
 	q := r.URL.Query()
-	f := auth.EventFilter{User: q.Get("user"), Repo: q.Get("repo"), Action: q.Get("action")}
+	f := service.EventFilter{User: q.Get("user"), Repo: q.Get("repo"), Action: q.Get("action")}
 	if s := q.Get("since"); s != "" {
 		t, err := parseSince(s, time.Now())
 		if err != nil {
@@ -379,7 +381,7 @@ func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, any, error)
 	}
 	evs, err := h.svc.Events(r.Context(), who, f)
 	if evs == nil {
-		evs = []auth.Event{}
+		evs = []audit.Event{}
 	}
 	return 0, evs, err
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 func (h *Handler) apiCreateRequest(r *http.Request, who auth.Identity) (int, any, error) {
@@ -26,7 +27,7 @@ func (h *Handler) apiCreateRequest(r *http.Request, who auth.Identity) (int, any
 	if err != nil {
 		return 0, nil, err
 	}
-	req, err := h.svc.CreateRequest(r.Context(), who, auth.NewRequest{Repo: in.Repo, Level: level, Duration: d, Reason: in.Reason, Ticket: in.Ticket, Extends: in.Extends})
+	req, err := h.svc.CreateRequest(r.Context(), who, service.NewRequest{Repo: in.Repo, Level: level, Duration: d, Reason: in.Reason, Ticket: in.Ticket, Extends: in.Extends})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -35,7 +36,7 @@ func (h *Handler) apiCreateRequest(r *http.Request, who auth.Identity) (int, any
 
 func (h *Handler) apiListRequests(r *http.Request, who auth.Identity) (int, any, error) {
 	q := r.URL.Query()
-	f := auth.RequestFilter{Status: auth.RequestStatus(q.Get("status")), Mine: parseBool(q.Get("mine"))}
+	f := service.RequestFilter{Status: auth.RequestStatus(q.Get("status")), Mine: parseBool(q.Get("mine"))}
 	switch f.Status {
 	case "", auth.StatusPending, auth.StatusApproved, auth.StatusDenied, auth.StatusCancelled, auth.StatusExpired:
 	default:

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/service"
 )
 
 // apiCall sends a JSON API request with a bearer token and decodes the
@@ -158,7 +159,7 @@ func TestAPIBadInput(t *testing.T) {
 		}
 		e.Error = ""
 	}
-	reqs, _ := s.svc.ListRequests(context.Background(), overseer, auth.RequestFilter{})
+	reqs, _ := s.svc.ListRequests(context.Background(), overseer, service.RequestFilter{})
 	if len(reqs) != 0 {
 		t.Fatalf("refused calls filed %d requests", len(reqs))
 	}
@@ -192,8 +193,8 @@ func TestAPIConcurrentApprovals(t *testing.T) {
 	if codes[200] != 1 || codes[409] != 19 {
 		t.Fatalf("status counts %v, want one 200 and nineteen 409", codes)
 	}
-	gs, _ := s.svc.ListGrants(context.Background(), overseer, auth.GrantFilter{All: true})
-	evs, _ := s.svc.Events(context.Background(), overseer, auth.EventFilter{Action: "request.approve"})
+	gs, _ := s.svc.ListGrants(context.Background(), overseer, service.GrantFilter{All: true})
+	evs, _ := s.svc.Events(context.Background(), overseer, service.EventFilter{Action: "request.approve"})
 	if len(gs) != 1 || len(evs) != 1 {
 		t.Fatalf("%d grants, %d approval events; want 1 and 1", len(gs), len(evs))
 	}
@@ -232,14 +233,14 @@ func TestAPIAuditPages(t *testing.T) {
 		s.user(fmt.Sprintf("u%02d", i), false, false)
 	}
 	root := s.token("root")
-	var all []auth.Event
+	var all []audit.Event
 	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create", "", &all); st != 200 || len(all) != 13 {
 		t.Fatalf("all: %d, %d events", st, len(all))
 	}
-	var got []auth.Event
+	var got []audit.Event
 	after := uint64(0)
 	for {
-		var page []auth.Event
+		var page []audit.Event
 		if st := s.apiCall(root, "GET", fmt.Sprintf("/api/v1/audit?action=user.create&page=5&after=%d", after), "", &page); st != 200 {
 			t.Fatalf("page after %d: %d", after, st)
 		}
@@ -252,7 +253,7 @@ func TestAPIAuditPages(t *testing.T) {
 	if len(got) != len(all) || got[0].Seq != all[0].Seq || got[len(got)-1].Seq != all[len(all)-1].Seq {
 		t.Fatalf("pages gave %d events, want the %d of one call in the same order", len(got), len(all))
 	}
-	var newest []auth.Event
+	var newest []audit.Event
 	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create&limit=3", "", &newest); st != 200 || len(newest) != 3 || newest[2].Seq != all[12].Seq {
 		t.Fatalf("newest 3: %d %+v", st, newest)
 	}

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/audit"
 )
 
 // Metrics counts audit events by action, result and transport and serves
@@ -23,13 +23,13 @@ type Metrics struct {
 
 type metricKey struct{ action, result, transport string }
 
-// NewMetrics returns empty counters; pass Record to auth.AuditLog.Watch.
+// NewMetrics returns empty counters; pass Record to audit.Log.Watch.
 func NewMetrics(now time.Time) *Metrics {
 	return &Metrics{started: now, events: make(map[metricKey]uint64)}
 }
 
 // Record counts one stored audit event.
-func (m *Metrics) Record(e auth.Event) {
+func (m *Metrics) Record(e audit.Event) {
 	m.mu.Lock()
 	m.events[metricKey{e.Action, e.Result, e.Transport}]++
 	m.mu.Unlock()

@@ -36,8 +36,8 @@ func TestMetricsForAdministrators(t *testing.T) {
 		t.Fatalf("admin: %d %s", st, body)
 	}
 	for _, want := range []string{
-		`jitgit_audit_events_total{action="user.create",result="ok",transport=""} 2`,
-		`jitgit_audit_events_total{action="token.create",result="ok",transport=""}`,
+		`jitgit_audit_events_total{action="user.create",result="ok",transport="cli"} 2`,
+		`jitgit_audit_events_total{action="token.create",result="ok",transport="cli"}`,
 		"jitgit_start_time_seconds 1700000000",
 	} {
 		if !strings.Contains(body, want) {

@@ -5,13 +5,14 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/service"
 )
 
 // auditData is the audit trail with its filter.
 type auditData struct {
 	User, Repo, Action, Since string
-	Events                    []auth.Event
+	Events                    []audit.Event
 	Limit                     int
 }
 
@@ -25,7 +26,7 @@ func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request, v *visit) e
 	q := r.URL.Query()
 	d := auditData{User: strings.TrimSpace(q.Get("user")), Repo: strings.TrimSpace(q.Get("repo")),
 		Action: strings.TrimSpace(q.Get("action")), Since: strings.TrimSpace(q.Get("since")), Limit: auditPageLimit}
-	f := auth.EventFilter{User: d.User, Repo: d.Repo, Action: d.Action, Limit: auditPageLimit}
+	f := service.EventFilter{User: d.User, Repo: d.Repo, Action: d.Action, Limit: auditPageLimit}
 	msg, status := "", http.StatusOK
 	if d.Since != "" {
 		t, err := parseSince(d.Since, h.pg.now())

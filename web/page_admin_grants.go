@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // grantsData is the administrators' grant list with its filter.
@@ -39,7 +40,7 @@ func (h *Handler) showGrants(w http.ResponseWriter, r *http.Request, v *visit, s
 	q := r.URL.Query()
 	d := grantsData{User: strings.TrimSpace(q.Get("user")), Repo: strings.TrimSpace(q.Get("repo")), All: q.Get("all") != "",
 		Form: form, Levels: []string{"read", "write", "admin"}, Choices: durationChoices(h.svc.Config().MaxGrant, form.Duration)}
-	gs, err := h.svc.ListGrants(r.Context(), v.who, auth.GrantFilter{User: d.User, Repo: d.Repo, All: d.All})
+	gs, err := h.svc.ListGrants(r.Context(), v.who, service.GrantFilter{User: d.User, Repo: d.Repo, All: d.All})
 	msg := formErr
 	if err != nil {
 		if status = pageStatus(err); status == http.StatusInternalServerError {
@@ -94,7 +95,7 @@ func (h *Handler) adminCreateGrant(w http.ResponseWriter, r *http.Request, v *vi
 	if err != nil {
 		return fail(err)
 	}
-	if _, err := h.svc.AddGrant(r.Context(), v.who, auth.NewGrant{Subject: form.Subject, Repo: form.Repo, Level: level, Duration: d, Reason: form.Reason}); err != nil {
+	if _, err := h.svc.AddGrant(r.Context(), v.who, service.NewGrant{Subject: form.Subject, Repo: form.Repo, Level: level, Duration: d, Reason: form.Reason}); err != nil {
 		return fail(err)
 	}
 	seeOther(w, r, "/admin/grants", "granted")

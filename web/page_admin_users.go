@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // usersData is the administrators' user list and the form to add one.
@@ -42,7 +43,7 @@ func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request, v *vis
 	f := r.PostForm
 	form := newUserForm{Name: strings.TrimSpace(f.Get("name")), Groups: f.Get("groups"), Admin: f.Get("admin") != "", Approver: f.Get("approver") != ""}
 	groups := strings.FieldsFunc(form.Groups, func(c rune) bool { return c == ',' || c == ' ' })
-	_, err := h.svc.CreateUser(r.Context(), v.who, auth.NewUser{Name: form.Name, Password: f.Get("password"), Groups: groups, Admin: form.Admin, Approver: form.Approver})
+	_, err := h.svc.CreateUser(r.Context(), v.who, service.NewUser{Name: form.Name, Password: f.Get("password"), Groups: groups, Admin: form.Admin, Approver: form.Approver})
 	if err != nil {
 		status := pageStatus(err)
 		if status == http.StatusInternalServerError {
@@ -68,7 +69,7 @@ func (h *Handler) adminDisableUser(disable bool) pageFunc {
 		if err := requireAdminPage(v); err != nil {
 			return err
 		}
-		if _, err := h.svc.UpdateUser(r.Context(), v.who, r.PathValue("name"), auth.UserChange{Disabled: &disable}); err != nil {
+		if _, err := h.svc.UpdateUser(r.Context(), v.who, r.PathValue("name"), service.UserChange{Disabled: &disable}); err != nil {
 			return err
 		}
 		done := "enabled"

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // historyWindow is how far back the queue looks at a requester's history.
@@ -28,7 +29,7 @@ type history struct {
 
 func (h *Handler) approvals(w http.ResponseWriter, r *http.Request, v *visit) error {
 	now := h.pg.now()
-	all, err := h.svc.ListRequests(r.Context(), v.who, auth.RequestFilter{})
+	all, err := h.svc.ListRequests(r.Context(), v.who, service.RequestFilter{})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // grantRow is a grant as the pages show it.
@@ -66,7 +67,7 @@ const maxDashboardRequests = 25
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v *visit) error {
 	ctx := r.Context()
 	now := h.pg.now()
-	gs, err := h.svc.ListGrants(ctx, v.who, auth.GrantFilter{User: v.who.User})
+	gs, err := h.svc.ListGrants(ctx, v.who, service.GrantFilter{User: v.who.User})
 	if err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v *visit) er
 			d.Grants = append(d.Grants, row)
 		}
 	}
-	rs, err := h.svc.ListRequests(ctx, v.who, auth.RequestFilter{})
+	rs, err := h.svc.ListRequests(ctx, v.who, service.RequestFilter{})
 	if err != nil {
 		return err
 	}

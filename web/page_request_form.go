@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // requestFormData is the request form with what the user typed.
@@ -127,7 +128,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, v *visit
 	if err != nil {
 		return fail(err)
 	}
-	req, err := h.svc.CreateRequest(r.Context(), v.who, auth.NewRequest{
+	req, err := h.svc.CreateRequest(r.Context(), v.who, service.NewRequest{
 		Repo: d.Repo, Level: level, Duration: dur, Reason: d.Reason, Ticket: d.Ticket, Extends: d.Extends,
 	})
 	if err != nil {

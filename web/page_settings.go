@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // settingsData is the user's own tokens and SSH keys.
@@ -27,7 +28,7 @@ type tokenRow struct {
 }
 
 // tokenExpiries are the lifetimes offered for a new token; "never" is 0.
-var tokenExpiries = []time.Duration{7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, auth.MaxTokenLifetime}
+var tokenExpiries = []time.Duration{7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, service.MaxTokenLifetime}
 
 func (h *Handler) showSettings(w http.ResponseWriter, r *http.Request, v *visit, status int, d settingsData, msg string) error {
 	ctx := r.Context()
@@ -83,7 +84,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, v *visit) 
 	var ttl time.Duration
 	if d.Expiry != "never" {
 		var err error
-		if ttl, err = auth.ParseDuration(d.Expiry, auth.MaxTokenLifetime); err != nil {
+		if ttl, err = auth.ParseDuration(d.Expiry, service.MaxTokenLifetime); err != nil {
 			return h.settingsFailed(w, r, v, d, err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/secret"
 )
 
 // signInCookie carries the token of the sign-in form, which has no session
@@ -37,7 +38,7 @@ func (h *Handler) signInToken(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(signInCookie); err == nil && len(c.Value) >= 32 && len(c.Value) <= 100 {
 		return c.Value
 	}
-	tok := auth.NewSecret(32)
+	tok := secret.NewSecret(32)
 	http.SetCookie(w, &http.Cookie{
 		Name: signInCookie, Value: tok, Path: "/signin", MaxAge: 3600,
 		HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteStrictMode,

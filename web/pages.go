@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/ratelimit"
 )
 
 //go:embed templates/*.html
@@ -28,13 +29,13 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // pages holds the HTML side: templates, sessions, sign-in throttling.
 type pages struct {
 	tmpl     map[string]*template.Template
-	throttle *auth.Throttle
+	throttle *ratelimit.Throttle
 	now      func() time.Time
 }
 
 // routePages registers the HTML pages.
 func (h *Handler) routePages(mux *http.ServeMux) {
-	h.pg = &pages{tmpl: mustTemplates(), throttle: auth.NewThrottle(5, 5*time.Minute, time.Now), now: time.Now}
+	h.pg = &pages{tmpl: mustTemplates(), throttle: ratelimit.NewThrottle(5, 5*time.Minute, time.Now), now: time.Now}
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
 

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/storage"
 )
 
@@ -29,12 +31,12 @@ func (d dirRepos) Init(_ context.Context, name string) error {
 // stack is a running web handler over an in-memory store.
 type stack struct {
 	t   *testing.T
-	svc *auth.Service
+	svc *service.Service
 	h   *Handler
 	srv *httptest.Server
 }
 
-var socket = auth.Identity{Method: "socket", Admin: true}
+var socket = auth.LocalAdmin()
 
 // overseer reads everything in checks: a named administrator.
 var overseer = auth.Identity{User: "overseer", Admin: true, Method: "test"}
@@ -45,8 +47,8 @@ func newStack(t *testing.T, opts Options) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit := auth.NewAuditLog(db, time.Now)
-	svc := auth.NewService(db, dirRepos{t.TempDir()}, audit, auth.DefaultConfig(), time.Now)
+	audit := audit.NewLog(db, time.Now)
+	svc := service.New(db, dirRepos{t.TempDir()}, audit, service.DefaultConfig(), time.Now)
 	if opts.Metrics != nil {
 		audit.Watch(opts.Metrics.Record)
 	}
@@ -74,7 +76,7 @@ func newStack(t *testing.T, opts Options) *stack {
 // user adds a user whose password is the name followed by "-password".
 func (s *stack) user(name string, approver, admin bool) {
 	s.t.Helper()
-	if _, err := s.svc.CreateUser(context.Background(), socket, auth.NewUser{Name: name, Password: name + "-password", Approver: approver, Admin: admin}); err != nil {
+	if _, err := s.svc.CreateUser(context.Background(), socket, service.NewUser{Name: name, Password: name + "-password", Approver: approver, Admin: admin}); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -184,8 +186,8 @@ func (c *client) ask(repo, access, duration, reason string) string {
 	return id
 }
 
-var authFilterAll = auth.RequestFilter{}
+var authFilterAll = service.RequestFilter{}
 
-var authGrantsAll = auth.GrantFilter{All: true}
+var authGrantsAll = service.GrantFilter{All: true}
 
-func authEvents(action string) auth.EventFilter { return auth.EventFilter{Action: action} }
+func authEvents(action string) service.EventFilter { return service.EventFilter{Action: action} }

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/ratelimit"
+	"github.com/jitgit/jitgit/service"
 )
 
 // Options configures the web handler.
 type Options struct {
-	Service   *auth.Service
+	Service   *service.Service
 	PublicURL string // e.g. http://127.0.0.1:3000, no trailing slash
 	SSHURL    string // e.g. ssh://git@127.0.0.1:2222, empty when SSH is off
 	Logger    *slog.Logger
@@ -22,12 +24,12 @@ type Options struct {
 	Metrics *Metrics
 	// Mirrors fetches mirrors for the API; nil: creating and syncing
 	// mirrors is refused.
-	Mirrors auth.MirrorFetcher
+	Mirrors service.MirrorFetcher
 }
 
 // Handler serves the pages and the API to browsers and API clients.
 type Handler struct {
-	svc  *auth.Service
+	svc  *service.Service
 	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
@@ -35,7 +37,7 @@ type Handler struct {
 	pg   *pages
 	// apiThrottle refuses a client address after too many failed API
 	// authentications, so passwords cannot be guessed through Basic.
-	apiThrottle *auth.Throttle
+	apiThrottle *ratelimit.Throttle
 }
 
 // New returns the web handler.
@@ -45,7 +47,7 @@ func New(o Options) *Handler {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{svc: o.Service, opts: o, log: o.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection(),
-		apiThrottle: auth.NewThrottle(apiAuthFailures, 5*time.Minute, time.Now)}
+		apiThrottle: ratelimit.NewThrottle(apiAuthFailures, 5*time.Minute, time.Now)}
 	h.routeAPI(h.mux, h.remoteIdentity)
 	h.routePages(h.mux)
 	h.mux.HandleFunc("GET /healthz", h.healthz)
@@ -68,7 +70,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) AdminSocket() http.Handler {
 	mux := http.NewServeMux()
 	socket := func(*http.Request) (auth.Identity, error) {
-		return auth.Identity{Method: "socket", Admin: true, Transport: "cli", Remote: "unix"}, nil
+		return auth.LocalAdmin(), nil
 	}
 	h.routeAPI(mux, socket)
 	mux.Handle("GET /metrics", h.metrics(socket))

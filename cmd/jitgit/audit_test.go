@@ -11,16 +11,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/audit"
 )
 
 // TestAuditListStopsWhenTheServerDoesNotPage: a server that does not know
 // page and after answers every call with the whole trail; the CLI must not
 // print it again and again.
 func TestAuditListStopsWhenTheServerDoesNotPage(t *testing.T) {
-	evs := make([]auth.Event, 6000)
+	evs := make([]audit.Event, 6000)
 	for i := range evs {
-		evs[i] = auth.Event{Seq: uint64(i + 1), Time: time.Unix(int64(i), 0).UTC(), Actor: "alice", Action: "access.read", Result: "allow"}
+		evs[i] = audit.Event{Seq: uint64(i + 1), Time: time.Unix(int64(i), 0).UTC(), Actor: "alice", Action: "access.read", Result: "allow"}
 	}
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,7 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/service"
 )
 
 func auditCommand() *cli.Command {
@@ -46,7 +47,7 @@ func auditVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var head auth.AuditHead
+	var head service.AuditHead
 	if err := api.call(c.Context, "GET", "/api/v1/audit/verify", nil, nil, &head); err != nil {
 		return err
 	}
@@ -77,12 +78,12 @@ func auditList(c *cli.Context) error {
 	// Without --limit the trail is read in pages, so neither side holds
 	// all of it at once; --json streams one array.
 	const page = 5000
-	var evs []auth.Event
-	var each func(auth.Event) error
+	var evs []audit.Event
+	var each func(audit.Event) error
 	if c.Bool("json") {
 		first := true
 		fmt.Fprint(c.App.Writer, "[")
-		each = func(e auth.Event) error {
+		each = func(e audit.Event) error {
 			b, err := json.MarshalIndent(e, "  ", "  ")
 			if err != nil {
 				return err
@@ -102,7 +103,7 @@ func auditList(c *cli.Context) error {
 			}
 		}()
 	} else {
-		each = func(e auth.Event) error { evs = append(evs, e); return nil }
+		each = func(e audit.Event) error { evs = append(evs, e); return nil }
 	}
 	if c.Int("limit") == 0 {
 		q.Set("page", strconv.Itoa(page))
@@ -111,7 +112,7 @@ func auditList(c *cli.Context) error {
 		if after > 0 {
 			q.Set("after", strconv.FormatUint(after, 10))
 		}
-		var got []auth.Event
+		var got []audit.Event
 		if err := api.call(c.Context, "GET", "/api/v1/audit", q, nil, &got); err != nil {
 			return err
 		}
@@ -150,7 +151,7 @@ func auditList(c *cli.Context) error {
 	return table(c.App.Writer, rows)
 }
 
-func detail(e auth.Event) string {
+func detail(e audit.Event) string {
 	if e.Target != "" && e.Detail != "" {
 		return e.Target + ": " + e.Detail
 	}

@@ -11,7 +11,8 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/jitgit/jitgit/auth"
-	"github.com/jitgit/jitgit/server"
+	"github.com/jitgit/jitgit/notify"
+	"github.com/jitgit/jitgit/service"
 )
 
 // Config is everything `jitgit serve` can be told. Every key is documented
@@ -23,12 +24,12 @@ type Config struct {
 	PublicURL    string
 	SSHPublicURL string
 	LogLevel     string
-	Auth         auth.Config
+	Auth         service.Config
 	MaxFetchBody int64
 	MaxPushBody  int64
 	SSHLimits    sshLimits
 	Mirrors      mirrorsConfig
-	Webhooks     []server.WebhookConfig
+	Webhooks     []notify.WebhookConfig
 	// TLSCert and TLSKey, when set, make the HTTP side serve HTTPS.
 	TLSCert, TLSKey string
 	// TrustedProxies may report the client address in X-Forwarded-For.
@@ -56,7 +57,7 @@ type sshLimits struct {
 func defaultConfig() Config {
 	return Config{
 		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info",
-		Auth: auth.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
+		Auth: service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
 		Mirrors:   mirrorsConfig{MaxParallel: 2, FetchTimeout: 10 * time.Minute},
 	}
@@ -231,8 +232,8 @@ func (f *fileConfig) apply(cfg *Config) error {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx.Masked())
 	}
 	for _, w := range f.Webhook {
-		wc := server.WebhookConfig{URL: w.URL, Secret: w.Secret, Events: w.Events}
-		if err := server.ValidateWebhook(wc); err != nil {
+		wc := notify.WebhookConfig{URL: w.URL, Secret: w.Secret, Events: w.Events}
+		if err := notify.ValidateWebhook(wc); err != nil {
 			return err
 		}
 		cfg.Webhooks = append(cfg.Webhooks, wc)

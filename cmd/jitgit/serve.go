@@ -19,8 +19,15 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/forwarded"
+	"github.com/jitgit/jitgit/mirror"
+	"github.com/jitgit/jitgit/notify"
+	"github.com/jitgit/jitgit/ratelimit"
+	"github.com/jitgit/jitgit/secret"
 	"github.com/jitgit/jitgit/server"
+	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/storage"
 	"github.com/jitgit/jitgit/web"
 )
@@ -101,18 +108,18 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return fmt.Errorf("open database in %s: %w (is another jitgit serve running on this data directory?)", cfg.Data, err)
 	}
 	defer db.Close()
-	audit := auth.NewAuditLog(db, time.Now)
+	audit := audit.NewLog(db, time.Now)
 	defer audit.Close()
 	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos")}
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
 		return fmt.Errorf("repository root: %w", err)
 	}
-	svc := auth.NewService(db, repos, audit, cfg.Auth, time.Now)
+	svc := service.New(db, repos, audit, cfg.Auth, time.Now)
 	if err := svc.SyncPolicies(ctx, "config", cfg.Policies); err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
 	if len(cfg.Webhooks) > 0 {
-		hooks := server.NewWebhooks(cfg.Webhooks, cfg.PublicURL, nil, log)
+		hooks := notify.NewWebhooks(cfg.Webhooks, cfg.PublicURL, nil, log)
 		audit.Watch(hooks.Notify)
 		go hooks.Run(ctx)
 	}
@@ -138,7 +145,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 
-	mirrors, err := server.NewMirrors(server.MirrorsConfig{HooksDir: hooksDir, AllowLocal: cfg.Mirrors.AllowLocal,
+	mirrors, err := mirror.NewMirrors(mirror.MirrorsConfig{HooksDir: hooksDir, AllowLocal: cfg.Mirrors.AllowLocal,
 		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout}, svc, repos, log)
 	if err != nil {
 		return err
@@ -159,7 +166,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
 		// an address, hopeless for guessing a password.
-		Throttle: auth.NewThrottle(30, 5*time.Minute, time.Now)}, svc, repos, runner, log)
+		Throttle: ratelimit.NewThrottle(30, 5*time.Minute, time.Now)}, svc, repos, runner, log)
 
 	httpLn, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
@@ -179,7 +186,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	public := &http.Server{
-		Handler:           server.TrustProxies(gitHTTP, cfg.TrustedProxies),
+		Handler:           forwarded.TrustProxies(gitHTTP, cfg.TrustedProxies),
 		ReadHeaderTimeout: 10 * time.Second,
 		// A push of a large pack may legitimately take long; a client that
 		// sends nothing for this long is gone.
@@ -260,15 +267,15 @@ func listenSocket(path string) (net.Listener, error) {
 
 // bootstrapAdmin creates the admin user on first start and prints its
 // password once.
-func bootstrapAdmin(ctx context.Context, svc *auth.Service, out io.Writer) error {
-	system := auth.Identity{Method: "system", Admin: true, Transport: "cli"}
+func bootstrapAdmin(ctx context.Context, svc *service.Service, out io.Writer) error {
+	system := auth.System("cli")
 	if _, err := svc.User(ctx, system, "admin"); err == nil {
 		return nil
 	} else if !errors.Is(err, auth.ErrNotFound) {
 		return fmt.Errorf("look up admin user: %w", err)
 	}
-	password := auth.NewSecret(18)
-	if _, err := svc.CreateUser(ctx, system, auth.NewUser{Name: "admin", Password: password, Admin: true, Approver: true}); err != nil {
+	password := secret.NewSecret(18)
+	if _, err := svc.CreateUser(ctx, system, service.NewUser{Name: "admin", Password: password, Admin: true, Approver: true}); err != nil {
 		return fmt.Errorf("create admin user: %w", err)
 	}
 	fmt.Fprintf(out, "jitgit: created user \"admin\"; its password is shown this once: %s\n", password)
@@ -276,7 +283,7 @@ func bootstrapAdmin(ctx context.Context, svc *auth.Service, out io.Writer) error
 }
 
 // sweepRequests marks lapsed pending requests expired, once a minute.
-func sweepRequests(ctx context.Context, svc *auth.Service, log *slog.Logger) {
+func sweepRequests(ctx context.Context, svc *service.Service, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {

@@ -12,13 +12,13 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/server"
+	"github.com/jitgit/jitgit/service"
 )
 
 // startSSH starts the SSH transport and returns its stop function. With
 // cfg.SSH "off" it starts nothing. The host key is made on first start.
-func startSSH(ctx context.Context, cfg Config, svc *auth.Service, repos *server.Repos, runner *server.Runner, log *slog.Logger, out io.Writer) (func(), error) {
+func startSSH(ctx context.Context, cfg Config, svc *service.Service, repos *server.Repos, runner *server.Runner, log *slog.Logger, out io.Writer) (func(), error) {
 	if cfg.SSH == "off" {
 		return func() {}, nil
 	}

@@ -1,4 +1,6 @@
-package server
+// Package mirror keeps read-only mirrors up to date: it fetches each
+// upstream on its schedule, a bounded number at once, and records the result.
+package mirror
 
 import (
 	"bufio"
@@ -18,13 +20,21 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/redact"
+	"github.com/jitgit/jitgit/service"
 )
 
 // MirrorService is what the mirror scheduler needs of the access domain.
-// auth.Service implements it.
+// service.Service implements it.
 type MirrorService interface {
 	ListRepos(ctx context.Context, actor auth.Identity) ([]auth.Repo, error)
-	SyncMirror(ctx context.Context, actor auth.Identity, name string, f auth.MirrorFetcher) (auth.Repo, error)
+	SyncMirror(ctx context.Context, actor auth.Identity, name string, f service.MirrorFetcher) (auth.Repo, error)
+}
+
+// Repos finds the bare repositories on disk; server.Repos implements it.
+type Repos interface {
+	Path(name string) (string, error)
+	Exists(name string) bool
 }
 
 // MirrorsConfig configures Mirrors.
@@ -50,11 +60,11 @@ type MirrorsConfig struct {
 }
 
 // Mirrors fetches mirrors from their upstreams with the git binary, and
-// schedules the fetches that are due. It implements auth.MirrorFetcher. It
+// schedules the fetches that are due. It implements service.MirrorFetcher. It
 // is safe for concurrent use.
 type Mirrors struct {
 	svc      MirrorService
-	repos    *Repos
+	repos    Repos
 	log      *slog.Logger
 	git      string
 	path     string
@@ -73,7 +83,7 @@ type Mirrors struct {
 
 // NewMirrors checks cfg and returns Mirrors fetching into repos and
 // recording results through svc. Run starts the scheduler.
-func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos *Repos, log *slog.Logger) (*Mirrors, error) {
+func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Logger) (*Mirrors, error) {
 	if cfg.Git == "" {
 		cfg.Git = "git"
 	}
@@ -117,7 +127,7 @@ func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos *Repos, log *slog.Lo
 }
 
 // system is the identity of scheduled fetches in the audit trail.
-var system = auth.Identity{Method: "system", Admin: true, Transport: "mirror"}
+var system = auth.System("mirror")
 
 // Run fetches the mirrors that are due, now and every tick, until ctx ends.
 // It then kills the fetches still running (also those started through the
@@ -177,7 +187,7 @@ func (m *Mirrors) running(name string) bool {
 // wrapping auth.ErrConflict at once. The git process group is killed when
 // ctx ends, the timeout passes or the scheduler stops.
 func (m *Mirrors) Fetch(ctx context.Context, name, upstream string) (int, error) {
-	if err := auth.ValidateUpstream(upstream, m.local); err != nil {
+	if err := service.ValidateUpstream(upstream, m.local); err != nil {
 		return 0, err
 	}
 	dir, err := m.repos.Path(name)
@@ -246,7 +256,7 @@ func (m *Mirrors) Fetch(ctx context.Context, name, upstream string) (int, error)
 		}
 	}
 	m.updateHead(ctx, name, dir, upstream, creds, after)
-	m.log.Info("mirror fetched", "repo", name, "upstream", auth.RedactURL(upstream), "updated", updated, "duration", time.Since(start))
+	m.log.Info("mirror fetched", "repo", name, "upstream", redact.URL(upstream), "updated", updated, "duration", time.Since(start))
 	return updated, nil
 }
 

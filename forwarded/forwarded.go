@@ -1,4 +1,6 @@
-package server
+// Package forwarded finds a client's address behind trusted reverse proxies
+// (X-Forwarded-For), for the audit trail and the rate limits.
+package forwarded
 
 import (
 	"net"

@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/auth"
 )
 
 // EventFilter narrows Events.
@@ -25,10 +28,10 @@ type EventFilter struct {
 }
 
 // matches reports whether e passes the filter's conditions.
-func (f EventFilter) matches(e Event) bool {
+func (f EventFilter) matches(e audit.Event) bool {
 	switch {
 	case !f.Since.IsZero() && e.Time.Before(f.Since):
-	case f.User != "" && e.Actor != f.User && e.Target != f.User && e.Target != UserPrincipal(f.User):
+	case f.User != "" && e.Actor != f.User && e.Target != f.User && e.Target != auth.UserPrincipal(f.User):
 	case f.Repo != "" && e.Repo != f.Repo:
 	case f.Action != "" && e.Action != f.Action && !(strings.HasSuffix(f.Action, ".") && strings.HasPrefix(e.Action, f.Action)):
 	default:
@@ -45,14 +48,14 @@ const clockSlack = time.Minute
 // the newest Limit events come from a backwards scan that stops at Since,
 // so a recent window costs what is in it, not the whole trail. Only
 // administrators may read the audit trail.
-func (s *Service) Events(ctx context.Context, actor Identity, f EventFilter) ([]Event, error) {
+func (s *Service) Events(ctx context.Context, actor auth.Identity, f EventFilter) ([]audit.Event, error) {
 	if err := requireAdmin(actor, "reading the audit trail"); err != nil {
 		return nil, err
 	}
-	var out []Event
+	var out []audit.Event
 	var err error
 	if f.Limit > 0 && f.Page == 0 {
-		err = s.store.ScanEvents(ctx, 0, true, func(e Event) bool {
+		err = s.store.ScanEvents(ctx, 0, true, func(e audit.Event) bool {
 			if !f.Since.IsZero() && e.Time.Before(f.Since.Add(-clockSlack)) {
 				return false
 			}
@@ -66,7 +69,7 @@ func (s *Service) Events(ctx context.Context, actor Identity, f EventFilter) ([]
 		after := f.After
 		if after == 0 && !f.Since.IsZero() {
 			// Find where Since begins by walking back from the newest.
-			err = s.store.ScanEvents(ctx, 0, true, func(e Event) bool {
+			err = s.store.ScanEvents(ctx, 0, true, func(e audit.Event) bool {
 				if e.Time.Before(f.Since.Add(-clockSlack)) {
 					after = e.Seq
 					return false
@@ -75,7 +78,7 @@ func (s *Service) Events(ctx context.Context, actor Identity, f EventFilter) ([]
 			})
 		}
 		if err == nil {
-			err = s.store.ScanEvents(ctx, after, false, func(e Event) bool {
+			err = s.store.ScanEvents(ctx, after, false, func(e audit.Event) bool {
 				if f.matches(e) {
 					out = append(out, e)
 				}
@@ -92,7 +95,7 @@ func (s *Service) Events(ctx context.Context, actor Identity, f EventFilter) ([]
 // SyncPolicies makes the stored policies from source equal to ps: it adds
 // and replaces ps and deletes the others of that source. The server calls it
 // at start with the policies of its config file.
-func (s *Service) SyncPolicies(ctx context.Context, source string, ps []Policy) error {
+func (s *Service) SyncPolicies(ctx context.Context, source string, ps []auth.Policy) error {
 	seen := map[string]bool{}
 	for _, p := range ps {
 		p.Source = source
@@ -100,7 +103,7 @@ func (s *Service) SyncPolicies(ctx context.Context, source string, ps []Policy) 
 			return err
 		}
 		if seen[p.ID] {
-			return fmt.Errorf("%w: policy %q is defined twice", ErrInvalid, p.ID)
+			return fmt.Errorf("%w: policy %q is defined twice", auth.ErrInvalid, p.ID)
 		}
 		seen[p.ID] = true
 		if err := s.store.PutPolicy(ctx, p); err != nil {
@@ -122,7 +125,9 @@ func (s *Service) SyncPolicies(ctx context.Context, source string, ps []Policy) 
 }
 
 // Policies lists the standing policies.
-func (s *Service) Policies(ctx context.Context) ([]Policy, error) { return s.store.ListPolicies(ctx) }
+func (s *Service) Policies(ctx context.Context) ([]auth.Policy, error) {
+	return s.store.ListPolicies(ctx)
+}
 
 // AuditHead is the newest event of an intact audit trail. An auditor who
 // notes it can later prove that nothing before it was rewritten.
@@ -134,13 +139,13 @@ type AuditHead struct {
 // VerifyAudit checks the whole audit chain and returns its head. A broken
 // chain is an error wrapping ErrConflict that names the first bad event.
 // Only administrators may verify; the check itself is audited.
-func (s *Service) VerifyAudit(ctx context.Context, actor Identity) (AuditHead, error) {
+func (s *Service) VerifyAudit(ctx context.Context, actor auth.Identity) (AuditHead, error) {
 	if err := requireAdmin(actor, "verifying the audit trail"); err != nil {
 		return AuditHead{}, err
 	}
 	if err := s.store.VerifyAudit(ctx); err != nil {
-		rerr := s.record(ctx, actor, Event{Action: "audit.verify", Result: "error", Detail: err.Error()})
-		return AuditHead{}, errors.Join(fmt.Errorf("%w: the audit trail is broken: %v", ErrConflict, err), rerr)
+		rerr := s.record(ctx, actor, audit.Event{Action: "audit.verify", Result: "error", Detail: err.Error()})
+		return AuditHead{}, errors.Join(fmt.Errorf("%w: the audit trail is broken: %v", auth.ErrConflict, err), rerr)
 	}
 	evs, err := s.store.ListEvents(ctx, 0, 0)
 	if err != nil {
@@ -150,17 +155,17 @@ func (s *Service) VerifyAudit(ctx context.Context, actor Identity) (AuditHead, e
 	if n := len(evs); n > 0 {
 		head = AuditHead{Seq: evs[n-1].Seq, Hash: evs[n-1].Hash}
 	}
-	return head, s.record(ctx, actor, Event{Action: "audit.verify", Detail: fmt.Sprintf("intact up to %d (%s)", head.Seq, head.Hash)})
+	return head, s.record(ctx, actor, audit.Event{Action: "audit.verify", Detail: fmt.Sprintf("intact up to %d (%s)", head.Seq, head.Hash)})
 }
 
 // Backup writes a snapshot of the database (users, tokens, keys, grants,
 // requests, policies, the audit trail) to w. Only administrators may; the
 // backup is audited before it starts, since it holds every secret's hash.
-func (s *Service) Backup(ctx context.Context, actor Identity, w io.Writer) error {
+func (s *Service) Backup(ctx context.Context, actor auth.Identity, w io.Writer) error {
 	if err := requireAdmin(actor, "backing up the database"); err != nil {
 		return err
 	}
-	if err := s.record(ctx, actor, Event{Action: "backup"}); err != nil {
+	if err := s.record(ctx, actor, audit.Event{Action: "backup"}); err != nil {
 		return err
 	}
 	return s.store.Backup(w)

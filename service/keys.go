@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"context"
@@ -6,45 +6,48 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/auth"
 )
 
 // AddKey attaches an SSH public key (authorized_keys form) to a user. A key
 // belongs to one user only. Users add their own; administrators anyone's.
-func (s *Service) AddKey(ctx context.Context, actor Identity, user, authorized string) (Key, error) {
+func (s *Service) AddKey(ctx context.Context, actor auth.Identity, user, authorized string) (auth.Key, error) {
 	if actor.User != user {
 		if err := requireAdmin(actor, "adding another user's key"); err != nil {
-			return Key{}, err
+			return auth.Key{}, err
 		}
 	}
 	if len(authorized) > 16*1024 {
-		return Key{}, fmt.Errorf("%w: SSH key is larger than 16 KiB", ErrInvalid)
+		return auth.Key{}, fmt.Errorf("%w: SSH key is larger than 16 KiB", auth.ErrInvalid)
 	}
 	pk, comment, opts, rest, err := ssh.ParseAuthorizedKey([]byte(authorized))
 	if err != nil {
-		return Key{}, fmt.Errorf("%w: SSH key: not a public key in authorized_keys form (%v); give the .pub file", ErrInvalid, err)
+		return auth.Key{}, fmt.Errorf("%w: SSH key: not a public key in authorized_keys form (%v); give the .pub file", auth.ErrInvalid, err)
 	}
 	if len(opts) > 0 || strings.TrimSpace(string(rest)) != "" {
-		return Key{}, fmt.Errorf("%w: SSH key: give exactly one key without options", ErrInvalid)
+		return auth.Key{}, fmt.Errorf("%w: SSH key: give exactly one key without options", auth.ErrInvalid)
 	}
 	if _, err := s.store.GetUser(ctx, user); err != nil {
-		return Key{}, fmt.Errorf("user %s: %w", user, err)
+		return auth.Key{}, fmt.Errorf("user %s: %w", user, err)
 	}
 	comment, err = cleanText("key comment", comment, false, 200)
 	if err != nil {
-		return Key{}, err
+		return auth.Key{}, err
 	}
-	k := Key{
+	k := auth.Key{
 		Fingerprint: ssh.FingerprintSHA256(pk), User: user, Type: pk.Type(), Comment: comment,
 		Authorized: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))), Created: s.now().UTC(),
 	}
 	if err := s.store.CreateKey(ctx, k); err != nil {
-		return Key{}, fmt.Errorf("key %s: %w", k.Fingerprint, err)
+		return auth.Key{}, fmt.Errorf("key %s: %w", k.Fingerprint, err)
 	}
-	return k, s.record(ctx, actor, Event{Action: "key.add", Target: user, Detail: k.Fingerprint})
+	return k, s.record(ctx, actor, audit.Event{Action: "key.add", Target: user, Detail: k.Fingerprint})
 }
 
 // ListKeys lists a user's SSH keys.
-func (s *Service) ListKeys(ctx context.Context, actor Identity, user string) ([]Key, error) {
+func (s *Service) ListKeys(ctx context.Context, actor auth.Identity, user string) ([]auth.Key, error) {
 	if actor.User != user {
 		if err := requireAdmin(actor, "listing another user's keys"); err != nil {
 			return nil, err
@@ -54,7 +57,7 @@ func (s *Service) ListKeys(ctx context.Context, actor Identity, user string) ([]
 }
 
 // RemoveKey detaches a key from its user.
-func (s *Service) RemoveKey(ctx context.Context, actor Identity, user, fingerprint string) error {
+func (s *Service) RemoveKey(ctx context.Context, actor auth.Identity, user, fingerprint string) error {
 	if actor.User != user {
 		if err := requireAdmin(actor, "removing another user's key"); err != nil {
 			return err
@@ -63,17 +66,17 @@ func (s *Service) RemoveKey(ctx context.Context, actor Identity, user, fingerpri
 	if err := s.store.DeleteKey(ctx, user, fingerprint); err != nil {
 		return fmt.Errorf("key %s of %s: %w", fingerprint, user, err)
 	}
-	return s.record(ctx, actor, Event{Action: "key.remove", Target: user, Detail: fingerprint})
+	return s.record(ctx, actor, audit.Event{Action: "key.remove", Target: user, Detail: fingerprint})
 }
 
 // IdentityForKey returns the identity owning the key that signed an SSH
 // authentication.
-func (s *Service) IdentityForKey(ctx context.Context, pk ssh.PublicKey) (Identity, error) {
+func (s *Service) IdentityForKey(ctx context.Context, pk ssh.PublicKey) (auth.Identity, error) {
 	k, err := s.store.GetKey(ctx, ssh.FingerprintSHA256(pk))
 	if err != nil {
-		return Identity{}, ErrUnauthenticated
+		return auth.Identity{}, auth.ErrUnauthenticated
 	}
-	id, err := s.IdentityOf(ctx, k.User, "ssh-key")
+	id, err := s.IdentityOf(ctx, k.User, auth.MethodSSHKey)
 	id.Credential = "key:" + k.Fingerprint
 	return id, err
 }

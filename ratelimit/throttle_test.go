@@ -1,16 +1,16 @@
-package auth_test
+package ratelimit_test
 
 import (
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/ratelimit"
 )
 
 func TestThrottle(t *testing.T) {
 	now := time.Unix(0, 0)
-	th := auth.NewThrottle(5, 5*time.Minute, func() time.Time { return now })
+	th := ratelimit.NewThrottle(5, 5*time.Minute, func() time.Time { return now })
 	for i := range 5 {
 		th.Fail("addr:10.0.0."+strconv.Itoa(i), "user:alice")
 	}

@@ -1,4 +1,6 @@
-package auth
+// Package audit keeps the tamper-evident trail: every decision and every
+// change as an Event, appended durably in order by one writer.
+package audit
 
 import (
 	"context"
@@ -6,13 +8,21 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/jitgit/jitgit/auth"
 )
 
-// AuditLog appends events durably. Concurrent callers share one Badger
+// Appender stores events durably, in order, assigning their sequence
+// numbers and chain hashes; a storage backend implements it.
+type Appender interface {
+	AppendEvents(ctx context.Context, evs []Event) ([]Event, error)
+}
+
+// Log appends events durably. Concurrent callers share one Badger
 // transaction (and one fsync) per batch, and Record returns only once the
 // caller's event is on disk.
-type AuditLog struct {
-	store Store
+type Log struct {
+	store Appender
 	now   func() time.Time
 	in    chan pending
 	done  chan struct{}
@@ -32,14 +42,14 @@ type pending struct {
 	err chan error
 }
 
-const auditBatch = 256
+const batchSize = 256
 
-// ErrAuditClosed is returned by Record after Close.
-var ErrAuditClosed = errors.New("audit log closed")
+// ErrClosed is returned by Record after Close.
+var ErrClosed = errors.New("audit log closed")
 
-// NewAuditLog starts the writer. Close stops it.
-func NewAuditLog(store Store, now func() time.Time) *AuditLog {
-	l := &AuditLog{store: store, now: now, in: make(chan pending, auditBatch), done: make(chan struct{})}
+// NewLog starts the writer. Close stops it.
+func NewLog(store Appender, now func() time.Time) *Log {
+	l := &Log{store: store, now: now, in: make(chan pending, batchSize), done: make(chan struct{})}
 	l.wg.Add(1)
 	go l.run()
 	return l
@@ -47,7 +57,7 @@ func NewAuditLog(store Store, now func() time.Time) *AuditLog {
 
 // Record stores one event and waits until it is durable. Time is set to now
 // when zero.
-func (l *AuditLog) Record(ctx context.Context, ev Event) error {
+func (l *Log) Record(ctx context.Context, ev Event) error {
 	if ev.Time.IsZero() {
 		ev.Time = l.now()
 	}
@@ -56,7 +66,7 @@ func (l *AuditLog) Record(ctx context.Context, ev Event) error {
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
-		return ErrAuditClosed
+		return ErrClosed
 	}
 	select {
 	case l.in <- p:
@@ -70,9 +80,9 @@ func (l *AuditLog) Record(ctx context.Context, ev Event) error {
 	return <-p.err
 }
 
-func (l *AuditLog) run() {
+func (l *Log) run() {
 	defer l.wg.Done()
-	batch := make([]pending, 0, auditBatch)
+	batch := make([]pending, 0, batchSize)
 	for {
 		select {
 		case p := <-l.in:
@@ -82,7 +92,7 @@ func (l *AuditLog) run() {
 			return
 		}
 	fill:
-		for len(batch) < auditBatch {
+		for len(batch) < batchSize {
 			select {
 			case p := <-l.in:
 				batch = append(batch, p)
@@ -94,7 +104,7 @@ func (l *AuditLog) run() {
 	}
 }
 
-func (l *AuditLog) drain() {
+func (l *Log) drain() {
 	for {
 		select {
 		case p := <-l.in:
@@ -105,7 +115,7 @@ func (l *AuditLog) drain() {
 	}
 }
 
-func (l *AuditLog) write(batch []pending) {
+func (l *Log) write(batch []pending) {
 	evs := make([]Event, len(batch))
 	for i, p := range batch {
 		evs[i] = p.ev
@@ -129,17 +139,31 @@ func (l *AuditLog) write(batch []pending) {
 	}
 }
 
+// RecordDecision records one access decision, allow and deny alike; it is
+// the decision core's Recorder.
+func (l *Log) RecordDecision(ctx context.Context, who auth.Identity, repo string, action auth.Action, d auth.Decision) error {
+	ev := Event{
+		Actor: who.Name(), Remote: who.Remote, Transport: who.Transport,
+		Action: "access." + action.String(), Repo: repo, Result: "deny",
+		Grant: d.Grant, Policy: d.Policy, Detail: d.Reason,
+	}
+	if d.Allowed {
+		ev.Result = "allow"
+	}
+	return l.Record(ctx, ev)
+}
+
 // Watch registers f to see every event after it is stored, in order. Call
 // it before the log is in use; f runs on the writer's goroutine and must
 // not block (hand the event to a queue).
-func (l *AuditLog) Watch(f func(Event)) {
+func (l *Log) Watch(f func(Event)) {
 	l.watchMu.Lock()
 	l.watchers = append(l.watchers, f)
 	l.watchMu.Unlock()
 }
 
 // Close writes what is queued and stops the writer.
-func (l *AuditLog) Close() {
+func (l *Log) Close() {
 	l.mu.Lock()
 	if !l.closed {
 		l.closed = true

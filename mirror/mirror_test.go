@@ -1,4 +1,4 @@
-package server
+package mirror
 
 import (
 	"context"
@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/server"
+	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/storage"
 )
 
@@ -21,8 +24,8 @@ import (
 // repositories on disk and Mirrors with file:// upstreams allowed.
 type mirrorFixture struct {
 	t     *testing.T
-	svc   *auth.Service
-	repos *Repos
+	svc   *service.Service
+	repos *server.Repos
 	m     *Mirrors
 	dir   string
 	admin auth.Identity
@@ -39,17 +42,17 @@ func newMirrorFixture(t *testing.T) *mirrorFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &mirrorFixture{t: t, dir: t.TempDir(), admin: auth.Identity{Method: "socket", Admin: true}}
+	f := &mirrorFixture{t: t, dir: t.TempDir(), admin: auth.LocalAdmin()}
 	now := func() time.Time {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		return time.Now().Add(-f.shift)
 	}
-	audit := auth.NewAuditLog(db, now)
+	audit := audit.NewLog(db, now)
 	t.Cleanup(func() { audit.Close(); db.Close() })
-	f.repos = &Repos{Root: filepath.Join(f.dir, "repos")}
-	f.svc = auth.NewService(db, f.repos, audit, auth.Config{AllowLocalMirrors: true}, now)
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.repos = &server.Repos{Root: filepath.Join(f.dir, "repos")}
+	f.svc = service.New(db, f.repos, audit, service.Config{AllowLocalMirrors: true}, now)
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.m, err = NewMirrors(MirrorsConfig{HooksDir: filepath.Join(f.dir, "hooks"), AllowLocal: true, Tick: 20 * time.Millisecond}, f.svc, f.repos, log)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +105,7 @@ func TestMirrorFollowsUpstream(t *testing.T) {
 	ctx := context.Background()
 	url, work := f.upstream("up")
 
-	r, err := f.svc.CreateMirror(ctx, f.admin, auth.NewMirror{Name: "mirrors/up", Upstream: url}, f.m)
+	r, err := f.svc.CreateMirror(ctx, f.admin, service.NewMirror{Name: "mirrors/up", Upstream: url}, f.m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +145,7 @@ func TestMirrorFailureRecorded(t *testing.T) {
 	f := newMirrorFixture(t)
 	ctx := context.Background()
 	missing := "file://" + filepath.Join(f.dir, "nowhere.git")
-	r, err := f.svc.CreateMirror(ctx, f.admin, auth.NewMirror{Name: "mirrors/gone", Upstream: missing}, f.m)
+	r, err := f.svc.CreateMirror(ctx, f.admin, service.NewMirror{Name: "mirrors/gone", Upstream: missing}, f.m)
 	if err != nil {
 		t.Fatalf("a failed first fetch fails the create: %v", err)
 	}
@@ -152,7 +155,7 @@ func TestMirrorFailureRecorded(t *testing.T) {
 	if _, err := f.svc.SyncMirror(ctx, f.admin, "mirrors/gone", f.m); !errors.Is(err, auth.ErrUpstream) {
 		t.Fatalf("sync of a missing upstream: %v", err)
 	}
-	evs, err := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "repo.sync"})
+	evs, err := f.svc.Events(ctx, f.admin, service.EventFilter{Action: "repo.sync"})
 	if err != nil || len(evs) != 2 || evs[0].Result != "error" || evs[1].Result != "error" {
 		t.Fatalf("audit %+v, %v", evs, err)
 	}
@@ -202,7 +205,7 @@ func TestMirrorSchedulerSyncsDue(t *testing.T) {
 	url, work := f.upstream("up")
 	// Created two hours ago by the domain's clock: due now.
 	f.shift = 2 * time.Hour
-	if _, err := f.svc.CreateMirror(ctx, f.admin, auth.NewMirror{Name: "mirrors/up", Upstream: url}, f.m); err != nil {
+	if _, err := f.svc.CreateMirror(ctx, f.admin, service.NewMirror{Name: "mirrors/up", Upstream: url}, f.m); err != nil {
 		t.Fatal(err)
 	}
 	f.git(work, "commit", "--quiet", "--allow-empty", "-m", "two")
@@ -214,7 +217,7 @@ func TestMirrorSchedulerSyncsDue(t *testing.T) {
 	go func() { f.m.Run(runCtx); close(done) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		evs, err := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "repo.sync", User: "system"})
+		evs, err := f.svc.Events(ctx, f.admin, service.EventFilter{Action: "repo.sync", User: "system"})
 		if err != nil {
 			t.Fatal(err)
 		}

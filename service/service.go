@@ -1,10 +1,18 @@
-package auth
+// Package service holds the use cases of jitgit: users, tokens, keys,
+// repositories, mirrors, grants, requests and their approval, sessions and
+// the audit queries. Each checks the actor's rights, changes the store and
+// records the change; access itself is decided by auth.Authorizer.
+package service
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/ratelimit"
 )
 
 // Config holds the limits of the access domain. Zero fields take the
@@ -57,35 +65,35 @@ type RepoFiles interface {
 type Service struct {
 	store Store
 	files RepoFiles
-	audit *AuditLog
-	authz *Authorizer
+	audit *audit.Log
+	authz *auth.Authorizer
 	cfg   Config
 	now   func() time.Time
 	// pwFails throttles wrong current passwords in ChangePassword, so a
 	// stolen session or token cannot guess the password without limit.
-	pwFails *Throttle
+	pwFails *ratelimit.Throttle
 }
 
-// NewService wires the domain together. now is the clock (time.Now in
-// production).
-func NewService(store Store, files RepoFiles, audit *AuditLog, cfg Config, now func() time.Time) *Service {
-	return &Service{store: store, files: files, audit: audit, authz: NewAuthorizer(store, audit, now), cfg: cfg.withDefaults(), now: now,
-		pwFails: NewThrottle(5, 5*time.Minute, now)}
+// New wires the use cases together over store, recording every change and
+// decision in trail. now is the clock (time.Now in production).
+func New(store Store, files RepoFiles, trail *audit.Log, cfg Config, now func() time.Time) *Service {
+	return &Service{store: store, files: files, audit: trail, authz: auth.NewAuthorizer(store, trail, now), cfg: cfg.withDefaults(), now: now,
+		pwFails: ratelimit.NewThrottle(5, 5*time.Minute, now)}
 }
 
 // Config returns the limits in force.
 func (s *Service) Config() Config { return s.cfg }
 
 // Authorizer returns the one decision function.
-func (s *Service) Authorizer() *Authorizer { return s.authz }
+func (s *Service) Authorizer() *auth.Authorizer { return s.authz }
 
 // Authorize decides and audits one access; see Authorizer.Authorize.
-func (s *Service) Authorize(ctx context.Context, who Identity, repo string, action Action) Decision {
+func (s *Service) Authorize(ctx context.Context, who auth.Identity, repo string, action auth.Action) auth.Decision {
 	return s.authz.Authorize(ctx, who, repo, action)
 }
 
 // record writes the audit event of a change made by actor.
-func (s *Service) record(ctx context.Context, actor Identity, ev Event) error {
+func (s *Service) record(ctx context.Context, actor auth.Identity, ev audit.Event) error {
 	ev.Actor = actor.Name()
 	if ev.Remote == "" {
 		ev.Remote = actor.Remote
@@ -102,9 +110,9 @@ func (s *Service) record(ctx context.Context, actor Identity, ev Event) error {
 	return nil
 }
 
-func requireAdmin(actor Identity, what string) error {
+func requireAdmin(actor auth.Identity, what string) error {
 	if !actor.Admin {
-		return fmt.Errorf("%w: %s needs an administrator", ErrForbidden, what)
+		return fmt.Errorf("%w: %s needs an administrator", auth.ErrForbidden, what)
 	}
 	return nil
 }
@@ -114,14 +122,14 @@ func requireAdmin(actor Identity, what string) error {
 func cleanText(field, s string, required bool, limit int) (string, error) {
 	s = strings.TrimSpace(s)
 	if required && s == "" {
-		return "", fmt.Errorf("%w: %s is required", ErrInvalid, field)
+		return "", fmt.Errorf("%w: %s is required", auth.ErrInvalid, field)
 	}
 	if len(s) > limit {
-		return "", fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalid, field, limit)
+		return "", fmt.Errorf("%w: %s is longer than %d bytes", auth.ErrInvalid, field, limit)
 	}
 	for _, r := range s {
 		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || r == '\uFFFD' {
-			return "", fmt.Errorf("%w: %s contains control characters or invalid UTF-8", ErrInvalid, field)
+			return "", fmt.Errorf("%w: %s contains control characters or invalid UTF-8", auth.ErrInvalid, field)
 		}
 	}
 	return s, nil

@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"context"
@@ -7,6 +7,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/secret"
 )
 
 // NewUser describes a user to create.
@@ -19,42 +23,42 @@ type NewUser struct {
 }
 
 // CreateUser adds a user. Only administrators may.
-func (s *Service) CreateUser(ctx context.Context, actor Identity, nu NewUser) (User, error) {
+func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUser) (auth.User, error) {
 	if err := requireAdmin(actor, "adding a user"); err != nil {
-		return User{}, err
+		return auth.User{}, err
 	}
-	if err := ValidateUserName(nu.Name); err != nil {
-		return User{}, err
+	if err := auth.ValidateUserName(nu.Name); err != nil {
+		return auth.User{}, err
 	}
 	switch nu.Name {
-	case "anonymous", "system", "policy", "local-admin", PrincipalUsers, PrincipalAnyone:
+	case "anonymous", "system", "policy", "local-admin", auth.PrincipalUsers, auth.PrincipalAnyone:
 		// The audit trail and the principals use these for who is not a user.
-		return User{}, fmt.Errorf("%w: %q is reserved; choose another name", ErrInvalid, nu.Name)
+		return auth.User{}, fmt.Errorf("%w: %q is reserved; choose another name", auth.ErrInvalid, nu.Name)
 	}
 	groups, err := cleanGroups(nu.Groups)
 	if err != nil {
-		return User{}, err
+		return auth.User{}, err
 	}
-	u := User{Name: nu.Name, Groups: groups, Admin: nu.Admin, Approver: nu.Approver, Created: s.now().UTC()}
+	u := auth.User{Name: nu.Name, Groups: groups, Admin: nu.Admin, Approver: nu.Approver, Created: s.now().UTC()}
 	if nu.Password != "" {
 		if len(nu.Password) < 8 || len(nu.Password) > 1024 {
-			return User{}, fmt.Errorf("%w: password must be 8–1024 bytes", ErrInvalid)
+			return auth.User{}, fmt.Errorf("%w: password must be 8–1024 bytes", auth.ErrInvalid)
 		}
-		if u.PasswordHash, err = HashPassword(nu.Password); err != nil {
-			return User{}, err
+		if u.PasswordHash, err = secret.HashPassword(nu.Password); err != nil {
+			return auth.User{}, err
 		}
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
-		return User{}, fmt.Errorf("user %s: %w", nu.Name, err)
+		return auth.User{}, fmt.Errorf("user %s: %w", nu.Name, err)
 	}
 	detail := fmt.Sprintf("groups=%s admin=%t approver=%t", strings.Join(groups, ","), u.Admin, u.Approver)
-	return u, s.record(ctx, actor, Event{Action: "user.create", Target: u.Name, Detail: detail})
+	return u, s.record(ctx, actor, audit.Event{Action: "user.create", Target: u.Name, Detail: detail})
 }
 
 func cleanGroups(in []string) ([]string, error) {
 	var out []string
 	for _, g := range in {
-		if err := ValidateUserName(g); err != nil {
+		if err := auth.ValidateUserName(g); err != nil {
 			return nil, fmt.Errorf("group: %w", err)
 		}
 		if !slices.Contains(out, g) {
@@ -68,7 +72,7 @@ func cleanGroups(in []string) ([]string, error) {
 // SetPassword sets a user's password. Administrators set anyone's; users
 // change their own with ChangePassword. Every web session of the user made
 // before now ends.
-func (s *Service) SetPassword(ctx context.Context, actor Identity, name, password string) error {
+func (s *Service) SetPassword(ctx context.Context, actor auth.Identity, name, password string) error {
 	if err := requireAdmin(actor, "setting a user's password"); err != nil {
 		return err
 	}
@@ -77,35 +81,35 @@ func (s *Service) SetPassword(ctx context.Context, actor Identity, name, passwor
 
 // ChangePassword lets signed-in users change their own password, proving
 // the current one first.
-func (s *Service) ChangePassword(ctx context.Context, actor Identity, current, password string) error {
+func (s *Service) ChangePassword(ctx context.Context, actor auth.Identity, current, password string) error {
 	if actor.Anonymous() {
-		return fmt.Errorf("%w: sign in to change your password", ErrUnauthenticated)
+		return fmt.Errorf("%w: sign in to change your password", auth.ErrUnauthenticated)
 	}
 	key := "user:" + actor.User
 	if wait := s.pwFails.Wait(key); wait > 0 {
-		return fmt.Errorf("%w: too many wrong current passwords; try again in %s", ErrForbidden, FormatDuration(wait.Truncate(time.Second)+time.Second))
+		return fmt.Errorf("%w: too many wrong current passwords; try again in %s", auth.ErrForbidden, auth.FormatDuration(wait.Truncate(time.Second)+time.Second))
 	}
 	u, err := s.store.GetUser(ctx, actor.User)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", actor.User, err)
 	}
-	if u.PasswordHash == "" || !CheckPassword(u.PasswordHash, current) {
+	if u.PasswordHash == "" || !secret.CheckPassword(u.PasswordHash, current) {
 		s.pwFails.Fail(key)
-		return fmt.Errorf("%w: the current password is not right", ErrForbidden)
+		return fmt.Errorf("%w: the current password is not right", auth.ErrForbidden)
 	}
 	s.pwFails.Forget(key)
 	return s.setPassword(ctx, actor, actor.User, password)
 }
 
-func (s *Service) setPassword(ctx context.Context, actor Identity, name, password string) error {
+func (s *Service) setPassword(ctx context.Context, actor auth.Identity, name, password string) error {
 	if len(password) < 8 || len(password) > 1024 {
-		return fmt.Errorf("%w: password must be 8–1024 bytes", ErrInvalid)
+		return fmt.Errorf("%w: password must be 8–1024 bytes", auth.ErrInvalid)
 	}
-	hash, err := HashPassword(password)
+	hash, err := secret.HashPassword(password)
 	if err != nil {
 		return err
 	}
-	if err := s.store.UpdateUser(ctx, name, func(u *User) error {
+	if err := s.store.UpdateUser(ctx, name, func(u *auth.User) error {
 		// Taken after the slow hash, as close to the write as can be: a
 		// sign-in that read the old hash made its session before this.
 		u.PasswordHash, u.SessionsAfter = hash, s.now().UTC()
@@ -113,72 +117,72 @@ func (s *Service) setPassword(ctx context.Context, actor Identity, name, passwor
 	}); err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
 	}
-	return s.record(ctx, actor, Event{Action: "user.password", Target: name})
+	return s.record(ctx, actor, audit.Event{Action: "user.password", Target: name})
 }
 
 // ListUsers returns every user. Only administrators and approvers may list.
-func (s *Service) ListUsers(ctx context.Context, actor Identity) ([]User, error) {
+func (s *Service) ListUsers(ctx context.Context, actor auth.Identity) ([]auth.User, error) {
 	if !actor.Admin && !actor.Approver {
-		return nil, fmt.Errorf("%w: listing users needs an administrator or approver", ErrForbidden)
+		return nil, fmt.Errorf("%w: listing users needs an administrator or approver", auth.ErrForbidden)
 	}
 	return s.store.ListUsers(ctx)
 }
 
 // User returns one user. Users may read themselves; administrators anyone.
-func (s *Service) User(ctx context.Context, actor Identity, name string) (User, error) {
+func (s *Service) User(ctx context.Context, actor auth.Identity, name string) (auth.User, error) {
 	if actor.User != name && !actor.Admin && !actor.Approver {
-		return User{}, fmt.Errorf("%w: reading another user needs an administrator", ErrForbidden)
+		return auth.User{}, fmt.Errorf("%w: reading another user needs an administrator", auth.ErrForbidden)
 	}
 	return s.store.GetUser(ctx, name)
 }
 
 // IdentityOf loads the identity of a user who proved who they are by some
 // other means (a session, an SSH key). Disabled users have none.
-func (s *Service) IdentityOf(ctx context.Context, name, method string) (Identity, error) {
+func (s *Service) IdentityOf(ctx context.Context, name string, method auth.Method) (auth.Identity, error) {
 	u, err := s.store.GetUser(ctx, name)
 	if err != nil || u.Disabled {
-		return Identity{}, fmt.Errorf("user %q: %w", name, ErrUnauthenticated)
+		return auth.Identity{}, fmt.Errorf("user %q: %w", name, auth.ErrUnauthenticated)
 	}
-	return Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Method: method}, nil
+	return u.Identity(method), nil
 }
 
 // Authenticate checks a user name with a password or a jg_ token. Every
 // failure (unknown user, wrong secret, expired or revoked token, disabled
 // user) is the same ErrUnauthenticated.
-func (s *Service) Authenticate(ctx context.Context, name, secret string) (Identity, error) {
-	if name == "" || secret == "" || len(secret) > 1024 || ValidateUserName(name) != nil {
-		return Identity{}, ErrUnauthenticated
+func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Identity, error) {
+	if name == "" || plain == "" || len(plain) > 1024 || auth.ValidateUserName(name) != nil {
+		return auth.Identity{}, auth.ErrUnauthenticated
 	}
-	if strings.HasPrefix(secret, TokenPrefix) {
-		t, err := s.tokenFor(ctx, secret)
+	if strings.HasPrefix(plain, secret.TokenPrefix) {
+		t, err := s.tokenFor(ctx, plain)
 		if err != nil || t.User != name {
-			return Identity{}, ErrUnauthenticated
+			return auth.Identity{}, auth.ErrUnauthenticated
 		}
-		id, err := s.IdentityOf(ctx, name, "token")
+		id, err := s.IdentityOf(ctx, name, auth.MethodToken)
 		id.Credential = "token:" + t.ID
 		return id, err
 	}
 	u, err := s.store.GetUser(ctx, name)
 	if err != nil {
-		CheckPassword(dummyHash(), secret)
-		if errors.Is(err, ErrNotFound) {
-			return Identity{}, ErrUnauthenticated
+		secret.CheckNobody(plain)
+		if errors.Is(err, auth.ErrNotFound) {
+			return auth.Identity{}, auth.ErrUnauthenticated
 		}
-		return Identity{}, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+		return auth.Identity{}, fmt.Errorf("%w: %v", auth.ErrUnauthenticated, err)
 	}
-	if u.PasswordHash == "" || !CheckPassword(u.PasswordHash, secret) || u.Disabled {
-		return Identity{}, ErrUnauthenticated
+	if u.PasswordHash == "" || !secret.CheckPassword(u.PasswordHash, plain) || u.Disabled {
+		return auth.Identity{}, auth.ErrUnauthenticated
 	}
-	return Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Method: "password"}, nil
+	return u.Identity(auth.MethodPassword), nil
 }
 
 // AuthenticateToken checks a bare jg_ token (an API bearer token).
-func (s *Service) AuthenticateToken(ctx context.Context, secret string) (Identity, error) {
-	t, err := s.tokenFor(ctx, secret)
+func (s *Service) AuthenticateToken(ctx context.Context, plain string) (auth.Identity, error) {
+	t, err := s.tokenFor(ctx, plain)
 	if err != nil {
-		return Identity{}, ErrUnauthenticated
+		return auth.Identity{}, auth.ErrUnauthenticated
 	}
-	id, err := s.IdentityOf(ctx, t.User, "token")
+	id, err := s.IdentityOf(ctx, t.User, auth.MethodToken)
 	id.Credential = "token:" + t.ID
 	return id, err
 }
@@ -188,26 +192,26 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (Identit
 // user's identity as it is now (groups and flags may have changed). The
 // push re-check uses it: a token revoked or a key removed during a long
 // upload lands nothing.
-func (s *Service) Revalidate(ctx context.Context, who Identity) (Identity, error) {
+func (s *Service) Revalidate(ctx context.Context, who auth.Identity) (auth.Identity, error) {
 	fresh, err := s.IdentityOf(ctx, who.User, who.Method)
 	if err != nil {
-		return Identity{}, err
+		return auth.Identity{}, err
 	}
 	kind, ref, _ := strings.Cut(who.Credential, ":")
 	switch kind {
 	case "token":
 		ts, err := s.store.ListTokens(ctx, who.User)
 		if err != nil {
-			return Identity{}, err
+			return auth.Identity{}, err
 		}
-		i := slices.IndexFunc(ts, func(t Token) bool { return t.ID == ref })
+		i := slices.IndexFunc(ts, func(t auth.Token) bool { return t.ID == ref })
 		if i < 0 || ts[i].Revoked || (!ts[i].Expires.IsZero() && !s.now().Before(ts[i].Expires)) {
-			return Identity{}, fmt.Errorf("%w: the token was revoked or expired", ErrUnauthenticated)
+			return auth.Identity{}, fmt.Errorf("%w: the token was revoked or expired", auth.ErrUnauthenticated)
 		}
 	case "key":
 		k, err := s.store.GetKey(ctx, ref)
 		if err != nil || k.User != who.User {
-			return Identity{}, fmt.Errorf("%w: the SSH key was removed", ErrUnauthenticated)
+			return auth.Identity{}, fmt.Errorf("%w: the SSH key was removed", auth.ErrUnauthenticated)
 		}
 	}
 	fresh.Credential, fresh.Remote, fresh.Transport = who.Credential, who.Remote, who.Transport
@@ -228,23 +232,23 @@ type UserChange struct {
 // record but allow nothing while the user is disabled. Administrators may
 // not disable themselves or take away their own admin flag, so a server
 // never loses its last way in by accident.
-func (s *Service) UpdateUser(ctx context.Context, actor Identity, name string, ch UserChange) (User, error) {
+func (s *Service) UpdateUser(ctx context.Context, actor auth.Identity, name string, ch UserChange) (auth.User, error) {
 	if err := requireAdmin(actor, "changing a user"); err != nil {
-		return User{}, err
+		return auth.User{}, err
 	}
 	if name == actor.User && ((ch.Disabled != nil && *ch.Disabled) || (ch.Admin != nil && !*ch.Admin)) {
-		return User{}, fmt.Errorf("%w: you cannot disable yourself or drop your own admin flag; ask another administrator", ErrForbidden)
+		return auth.User{}, fmt.Errorf("%w: you cannot disable yourself or drop your own admin flag; ask another administrator", auth.ErrForbidden)
 	}
 	var groups []string
 	if ch.Groups != nil {
 		var err error
 		if groups, err = cleanGroups(*ch.Groups); err != nil {
-			return User{}, err
+			return auth.User{}, err
 		}
 	}
-	var out User
+	var out auth.User
 	var changes []string
-	err := s.store.UpdateUser(ctx, name, func(u *User) error {
+	err := s.store.UpdateUser(ctx, name, func(u *auth.User) error {
 		changes = changes[:0]
 		if ch.Disabled != nil && u.Disabled != *ch.Disabled {
 			u.Disabled = *ch.Disabled
@@ -266,10 +270,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor Identity, name string, c
 		return nil
 	})
 	if err != nil {
-		return User{}, fmt.Errorf("user %s: %w", name, err)
+		return auth.User{}, fmt.Errorf("user %s: %w", name, err)
 	}
 	if len(changes) == 0 {
 		return out, nil
 	}
-	return out, s.record(ctx, actor, Event{Action: "user.update", Target: name, Detail: strings.Join(changes, " ")})
+	return out, s.record(ctx, actor, audit.Event{Action: "user.update", Target: name, Detail: strings.Join(changes, " ")})
 }

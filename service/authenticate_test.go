@@ -1,4 +1,4 @@
-package auth_test
+package service_test
 
 import (
 	"context"
@@ -8,28 +8,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/service/servicetest"
 	"github.com/jitgit/jitgit/storage"
 )
 
 func TestAuthenticate(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.svc.CreateUser(ctx, f.admin, auth.NewUser{Name: "pat", Password: "correct horse battery", Groups: []string{"sre"}}); err != nil {
+	if _, err := f.Svc.CreateUser(ctx, f.Admin, service.NewUser{Name: "pat", Password: "correct horse battery", Groups: []string{"sre"}}); err != nil {
 		t.Fatal(err)
 	}
-	id, err := f.svc.Authenticate(ctx, "pat", "correct horse battery")
+	id, err := f.Svc.Authenticate(ctx, "pat", "correct horse battery")
 	if err != nil || id.User != "pat" || id.Method != "password" || len(id.Groups) != 1 {
 		t.Fatalf("password sign-in: %+v %v", id, err)
 	}
-	secret, tok, err := f.svc.CreateToken(ctx, f.admin, "pat", "ci", 30*24*time.Hour)
+	secret, tok, err := f.Svc.CreateToken(ctx, f.Admin, "pat", "ci", 30*24*time.Hour)
 	if err != nil || !strings.HasPrefix(secret, "jg_") {
 		t.Fatalf("token: %q %v", secret, err)
 	}
-	if id, err := f.svc.Authenticate(ctx, "pat", secret); err != nil || id.Method != "token" {
+	if id, err := f.Svc.Authenticate(ctx, "pat", secret); err != nil || id.Method != "token" {
 		t.Fatalf("token sign-in: %+v %v", id, err)
 	}
-	ts, _ := f.svc.ListTokens(ctx, f.admin, "pat")
+	ts, _ := f.Svc.ListTokens(ctx, f.Admin, "pat")
 	if len(ts) != 1 || ts[0].Hash != "" {
 		t.Fatalf("token list leaks or misses: %+v", ts)
 	}
@@ -44,22 +47,22 @@ func TestAuthenticate(t *testing.T) {
 		{"user without a password", "alice", "anything at all"},
 		{"odd user name", "../pat", "correct horse battery"},
 	} {
-		if _, err := f.svc.Authenticate(ctx, c.user, c.secret); !errors.Is(err, auth.ErrUnauthenticated) {
+		if _, err := f.Svc.Authenticate(ctx, c.user, c.secret); !errors.Is(err, auth.ErrUnauthenticated) {
 			t.Errorf("%s: err = %v, want unauthenticated", c.name, err)
 		}
 	}
-	f.clock.t = tok.Expires
-	if _, err := f.svc.Authenticate(ctx, "pat", secret); !errors.Is(err, auth.ErrUnauthenticated) {
+	f.Clock.Set(tok.Expires)
+	if _, err := f.Svc.Authenticate(ctx, "pat", secret); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Errorf("expired token accepted: %v", err)
 	}
-	f.clock.t = tok.Created
-	if err := f.svc.RevokeToken(ctx, f.admin, "pat", tok.ID); err != nil {
+	f.Clock.Set(tok.Created)
+	if err := f.Svc.RevokeToken(ctx, f.Admin, "pat", tok.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(ctx, "pat", secret); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := f.Svc.Authenticate(ctx, "pat", secret); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Errorf("revoked token accepted: %v", err)
 	}
-	evs, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{})
+	evs, _ := f.Svc.Events(ctx, f.Admin, service.EventFilter{})
 	for _, e := range evs {
 		if strings.Contains(e.Detail+e.Target, secret) || strings.Contains(e.Detail, "horse") {
 			t.Fatalf("a secret reached the audit trail: %+v", e)
@@ -118,42 +121,42 @@ func flipLast(s string) string {
 func TestDisabledUserLosesEverything(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.svc.CreateUser(ctx, f.admin, auth.NewUser{Name: "quinn", Password: "quinn-password", Groups: []string{"sre"}}); err != nil {
+	if _, err := f.Svc.CreateUser(ctx, f.Admin, service.NewUser{Name: "quinn", Password: "quinn-password", Groups: []string{"sre"}}); err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := f.svc.CreateToken(ctx, f.admin, "quinn", "", 0)
+	secret, _, err := f.Svc.CreateToken(ctx, f.Admin, "quinn", "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.grant(t, "user:quinn", "acme/payments", auth.LevelWrite, time.Hour)
+	f.Grant(t, "user:quinn", "acme/payments", auth.LevelWrite, time.Hour)
 	yes := true
-	if _, err := f.svc.UpdateUser(ctx, f.admin, "quinn", auth.UserChange{Disabled: &yes}); err != nil {
+	if _, err := f.Svc.UpdateUser(ctx, f.Admin, "quinn", service.UserChange{Disabled: &yes}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(ctx, "quinn", secret); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := f.Svc.Authenticate(ctx, "quinn", secret); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Errorf("token of a disabled user: %v", err)
 	}
-	if _, err := f.svc.Authenticate(ctx, "quinn", "quinn-password"); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := f.Svc.Authenticate(ctx, "quinn", "quinn-password"); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Errorf("password of a disabled user: %v", err)
 	}
-	if _, err := f.svc.IdentityOf(ctx, "quinn", "ssh-key"); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := f.Svc.IdentityOf(ctx, "quinn", "ssh-key"); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Errorf("SSH key or session of a disabled user: %v", err)
 	}
 	no := false
-	if _, err := f.svc.UpdateUser(ctx, f.admin, "quinn", auth.UserChange{Disabled: &no}); err != nil {
+	if _, err := f.Svc.UpdateUser(ctx, f.Admin, "quinn", service.UserChange{Disabled: &no}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(ctx, "quinn", secret); err != nil {
+	if _, err := f.Svc.Authenticate(ctx, "quinn", secret); err != nil {
 		t.Errorf("token after enabling again: %v", err)
 	}
 	self := auth.Identity{User: "root", Admin: true}
-	if _, err := f.svc.UpdateUser(ctx, self, "root", auth.UserChange{Disabled: &yes}); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := f.Svc.UpdateUser(ctx, self, "root", service.UserChange{Disabled: &yes}); !errors.Is(err, auth.ErrForbidden) {
 		t.Errorf("an admin disabled herself: %v", err)
 	}
-	if _, err := f.svc.UpdateUser(ctx, f.who(t, "alice"), "quinn", auth.UserChange{Disabled: &yes}); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := f.Svc.UpdateUser(ctx, f.Who(t, "alice"), "quinn", service.UserChange{Disabled: &yes}); !errors.Is(err, auth.ErrForbidden) {
 		t.Errorf("a non-admin disabled a user: %v", err)
 	}
-	evs, _ := f.svc.Events(ctx, f.admin, auth.EventFilter{Action: "user.update"})
+	evs, _ := f.Svc.Events(ctx, f.Admin, service.EventFilter{Action: "user.update"})
 	if len(evs) != 2 || evs[0].Detail != "disabled=true" {
 		t.Fatalf("user.update events: %+v", evs)
 	}
@@ -162,7 +165,7 @@ func TestDisabledUserLosesEverything(t *testing.T) {
 func TestReservedUserNames(t *testing.T) {
 	f := newFixture(t)
 	for _, name := range []string{"anonymous", "system", "policy", "local-admin", "users", "anyone"} {
-		if _, err := f.svc.CreateUser(context.Background(), f.admin, auth.NewUser{Name: name}); !errors.Is(err, auth.ErrInvalid) {
+		if _, err := f.Svc.CreateUser(context.Background(), f.Admin, service.NewUser{Name: name}); !errors.Is(err, auth.ErrInvalid) {
 			t.Errorf("user %q: err = %v, want it refused: the audit trail would confuse it with the built-in actor", name, err)
 		}
 	}
@@ -173,23 +176,23 @@ func TestReservedUserNames(t *testing.T) {
 func TestChangePasswordIsNotAGuessingOracle(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.svc.CreateUser(ctx, f.admin, auth.NewUser{Name: "pat", Password: "correct horse battery"}); err != nil {
+	if _, err := f.Svc.CreateUser(ctx, f.Admin, service.NewUser{Name: "pat", Password: "correct horse battery"}); err != nil {
 		t.Fatal(err)
 	}
-	who := f.who(t, "pat")
+	who := f.Who(t, "pat")
 	for i := range 5 {
-		if err := f.svc.ChangePassword(ctx, who, "guess-"+string(rune('a'+i)), "a-new-password"); !errors.Is(err, auth.ErrForbidden) {
+		if err := f.Svc.ChangePassword(ctx, who, "guess-"+string(rune('a'+i)), "a-new-password"); !errors.Is(err, auth.ErrForbidden) {
 			t.Fatalf("guess %d: %v", i, err)
 		}
 	}
-	if err := f.svc.ChangePassword(ctx, who, "correct horse battery", "a-new-password"); err == nil {
+	if err := f.Svc.ChangePassword(ctx, who, "correct horse battery", "a-new-password"); err == nil {
 		t.Fatal("the right guess after five wrong ones went through at once")
 	}
-	if _, err := f.svc.Authenticate(ctx, "pat", "correct horse battery"); err != nil {
+	if _, err := f.Svc.Authenticate(ctx, "pat", "correct horse battery"); err != nil {
 		t.Fatalf("the password changed while throttled: %v", err)
 	}
-	f.clock.t = f.clock.t.Add(5*time.Minute + time.Second)
-	if err := f.svc.ChangePassword(ctx, who, "correct horse battery", "a-new-password"); err != nil {
+	f.Clock.Advance(5*time.Minute + time.Second)
+	if err := f.Svc.ChangePassword(ctx, who, "correct horse battery", "a-new-password"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 }
@@ -222,12 +225,12 @@ func TestSignInRacingAPasswordChangeMakesNoLiveSession(t *testing.T) {
 	var ticks atomic.Int64 // every reading of the clock is a millisecond later
 	now := func() time.Time { return t0.Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
 	store := &racyStore{DB: db}
-	audit := auth.NewAuditLog(store, now)
+	audit := audit.NewLog(store, now)
 	t.Cleanup(func() { audit.Close(); db.Close() })
-	svc := auth.NewService(store, dirs{}, audit, auth.DefaultConfig(), now)
+	svc := service.New(store, servicetest.Dirs{}, audit, service.DefaultConfig(), now)
 	ctx := context.Background()
-	admin := auth.Identity{Method: "socket", Admin: true}
-	if _, err := svc.CreateUser(ctx, admin, auth.NewUser{Name: "pat", Password: "the-old-password"}); err != nil {
+	admin := auth.LocalAdmin()
+	if _, err := svc.CreateUser(ctx, admin, service.NewUser{Name: "pat", Password: "the-old-password"}); err != nil {
 		t.Fatal(err)
 	}
 	store.hook = func() {
@@ -251,28 +254,28 @@ func TestRevalidateChecksTheCredentialAgain(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	pub := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop"
-	k, err := f.svc.AddKey(ctx, f.admin, "alice", pub)
+	k, err := f.Svc.AddKey(ctx, f.Admin, "alice", pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	who := auth.Identity{User: "alice", Method: "ssh-key", Credential: "key:" + k.Fingerprint, Remote: "192.0.2.1:22", Transport: "ssh"}
-	fresh, err := f.svc.Revalidate(ctx, who)
+	who := auth.Identity{User: "alice", Method: auth.MethodSSHKey, Credential: "key:" + k.Fingerprint, Remote: "192.0.2.1:22", Transport: "ssh"}
+	fresh, err := f.Svc.Revalidate(ctx, who)
 	if err != nil || fresh.Remote != who.Remote || fresh.Credential != who.Credential {
 		t.Fatalf("a valid key: %+v %v", fresh, err)
 	}
-	if err := f.svc.RemoveKey(ctx, f.admin, "alice", k.Fingerprint); err != nil {
+	if err := f.Svc.RemoveKey(ctx, f.Admin, "alice", k.Fingerprint); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Revalidate(ctx, who); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := f.Svc.Revalidate(ctx, who); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Fatalf("a removed key: %v", err)
 	}
-	secret, tok, _ := f.svc.CreateToken(ctx, f.admin, "alice", "", time.Hour)
-	id, err := f.svc.Authenticate(ctx, "alice", secret)
+	secret, tok, _ := f.Svc.CreateToken(ctx, f.Admin, "alice", "", time.Hour)
+	id, err := f.Svc.Authenticate(ctx, "alice", secret)
 	if err != nil || id.Credential != "token:"+tok.ID {
 		t.Fatalf("token identity: %+v %v", id, err)
 	}
-	f.clock.t = tok.Expires
-	if _, err := f.svc.Revalidate(ctx, id); !errors.Is(err, auth.ErrUnauthenticated) {
+	f.Clock.Set(tok.Expires)
+	if _, err := f.Svc.Revalidate(ctx, id); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Fatalf("an expired token: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package notify
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/audit"
 )
 
 // receiver is a webhook endpoint that records what it got and fails the
@@ -52,8 +52,8 @@ func TestWebhookDeliversSignedRequestEvents(t *testing.T) {
 	defer cancel()
 	go w.Run(ctx)
 
-	w.Notify(auth.Event{Seq: 1, Action: "access.read", Actor: "alice", Repo: "acme/payments", Result: "allow"}) // not wanted
-	w.Notify(auth.Event{Seq: 2, Action: "request.create", Actor: "alice", Repo: "acme/payments", Request: "r_abc", Detail: "write for 2h: INC-42"})
+	w.Notify(audit.Event{Seq: 1, Action: "access.read", Actor: "alice", Repo: "acme/payments", Result: "allow"}) // not wanted
+	w.Notify(audit.Event{Seq: 2, Action: "request.create", Actor: "alice", Repo: "acme/payments", Request: "r_abc", Detail: "write for 2h: INC-42"})
 	select {
 	case <-rcv.got:
 	case <-time.After(5 * time.Second):
@@ -83,7 +83,7 @@ func TestWebhookNeverBlocksTheCaller(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := range 5000 {
-			w.Notify(auth.Event{Seq: uint64(i), Action: "grant.create"})
+			w.Notify(audit.Event{Seq: uint64(i), Action: "grant.create"})
 		}
 		close(done)
 	}()
@@ -125,7 +125,7 @@ func TestWebhookFailureLogsNoURLSecret(t *testing.T) {
 	url := "http://" + addr + "/services/T0/B0/xoxb-secret-path?token=query-secret"
 	w := NewWebhooks([]WebhookConfig{{URL: url}}, "", nil, log)
 	w.backoff = nil
-	w.deliver(context.Background(), w.hooks[0], auth.Event{Seq: 1, Action: "request.create"})
+	w.deliver(context.Background(), w.hooks[0], audit.Event{Seq: 1, Action: "request.create"})
 	mu.Lock()
 	defer mu.Unlock()
 	if !strings.Contains(logs.String(), "not delivered") {

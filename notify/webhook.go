@@ -1,4 +1,7 @@
-package server
+// Package notify tells other systems what happened: signed JSON webhooks of
+// request and grant events, delivered from a bounded queue so a slow receiver
+// never delays a decision.
+package notify
 
 import (
 	"bytes"
@@ -16,7 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/redact"
 )
 
 // WebhookConfig is one receiver of event notifications, e.g. a chat
@@ -37,7 +42,7 @@ var DefaultWebhookEvents = []string{"request.", "grant."}
 func ValidateWebhook(c WebhookConfig) error {
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-		return fmt.Errorf("webhook url %q: use http(s)://host/path, without credentials (sign with secret instead)", auth.RedactURL(c.URL))
+		return fmt.Errorf("webhook url %q: use http(s)://host/path, without credentials (sign with secret instead)", redact.URL(c.URL))
 	}
 	for _, e := range c.Events {
 		if e == "" || strings.ContainsAny(e, " \t\n") {
@@ -49,9 +54,9 @@ func ValidateWebhook(c WebhookConfig) error {
 
 // WebhookPayload is the JSON body a receiver gets.
 type WebhookPayload struct {
-	Event auth.Event `json:"event"`
-	Text  string     `json:"text"`          // one line for a chat message
-	URL   string     `json:"url,omitempty"` // where to act on it
+	Event audit.Event `json:"event"`
+	Text  string      `json:"text"`          // one line for a chat message
+	URL   string      `json:"url,omitempty"` // where to act on it
 }
 
 // Webhooks delivers audit events to HTTP receivers from a bounded queue,
@@ -62,12 +67,12 @@ type Webhooks struct {
 	publicURL string
 	client    *http.Client
 	log       *slog.Logger
-	queue     chan auth.Event
+	queue     chan audit.Event
 	backoff   []time.Duration
 }
 
 // NewWebhooks returns a deliverer; call Run to start it and Notify (as an
-// auth.AuditLog watcher) to feed it.
+// audit.Log watcher) to feed it.
 func NewWebhooks(hooks []WebhookConfig, publicURL string, client *http.Client, log *slog.Logger) *Webhooks {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
@@ -76,13 +81,13 @@ func NewWebhooks(hooks []WebhookConfig, publicURL string, client *http.Client, l
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Webhooks{hooks: hooks, publicURL: strings.TrimRight(publicURL, "/"), client: client, log: log,
-		queue: make(chan auth.Event, 1000), backoff: []time.Duration{time.Second, 5 * time.Second}}
+		queue: make(chan audit.Event, 1000), backoff: []time.Duration{time.Second, 5 * time.Second}}
 }
 
 // Notify queues an event for the receivers that want it. It never blocks:
 // when the queue is full the event is dropped and logged (the audit trail
 // has it regardless).
-func (w *Webhooks) Notify(e auth.Event) {
+func (w *Webhooks) Notify(e audit.Event) {
 	if !w.wanted(e) {
 		return
 	}
@@ -93,7 +98,7 @@ func (w *Webhooks) Notify(e auth.Event) {
 	}
 }
 
-func (w *Webhooks) wanted(e auth.Event) bool {
+func (w *Webhooks) wanted(e audit.Event) bool {
 	for _, h := range w.hooks {
 		if wants(h, e.Action) {
 			return true
@@ -131,7 +136,7 @@ func (w *Webhooks) Run(ctx context.Context) {
 	}
 }
 
-func (w *Webhooks) deliver(ctx context.Context, h WebhookConfig, e auth.Event) {
+func (w *Webhooks) deliver(ctx context.Context, h WebhookConfig, e audit.Event) {
 	body, err := json.Marshal(WebhookPayload{Event: e, Text: eventText(e), URL: w.eventURL(e)})
 	if err != nil {
 		w.log.Error("webhook: encode", "err", err)
@@ -188,7 +193,7 @@ func (w *Webhooks) post(ctx context.Context, h WebhookConfig, body []byte) error
 }
 
 // eventText says in one line what happened, for a chat message.
-func eventText(e auth.Event) string {
+func eventText(e audit.Event) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", e.Action, e.Actor)
 	if e.Target != "" && e.Target != e.Actor && e.Target != auth.UserPrincipal(e.Actor) {
@@ -207,7 +212,7 @@ func eventText(e auth.Event) string {
 }
 
 // eventURL is the page to act on: the request, for request events.
-func (w *Webhooks) eventURL(e auth.Event) string {
+func (w *Webhooks) eventURL(e audit.Event) string {
 	if e.Request != "" && w.publicURL != "" {
 		return w.publicURL + "/requests/" + url.PathEscape(e.Request)
 	}

@@ -1,4 +1,4 @@
-package auth
+package service
 
 import (
 	"context"
@@ -7,15 +7,14 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/redact"
 )
 
 // Mirror schedule limits.
 const (
-	DefaultMirrorEvery = time.Hour
-	MinMirrorEvery     = time.Minute
-	MaxMirrorEvery     = 7 * 24 * time.Hour
-	// mirrorRetry bounds the wait after a failed fetch.
-	mirrorRetry = 10 * time.Minute
 	// maxUpstreamLen bounds an upstream URL.
 	maxUpstreamLen = 2048
 	// maxSyncError bounds the error text kept on a repository.
@@ -47,7 +46,7 @@ type NewMirror struct {
 // read it as an option, and URLs longer than 2048 bytes.
 func ValidateUpstream(raw string, allowLocal bool) error {
 	bad := func(why string) error {
-		return fmt.Errorf("%w: upstream %q: %s", ErrInvalid, printable(RedactURL(raw)), why)
+		return fmt.Errorf("%w: upstream %q: %s", auth.ErrInvalid, auth.Printable(redact.URL(raw)), why)
 	}
 	switch {
 	case raw == "":
@@ -112,77 +111,9 @@ func ValidateUpstream(raw string, allowLocal bool) error {
 	return nil
 }
 
-// RedactURL hides the secrets of a URL's user information: user:secret@
-// becomes user:***@, and an http(s) user name alone (often a token, as in
-// https://TOKEN@host/) becomes ***@. Everything else is left as written.
-func RedactURL(s string) string {
-	i := strings.Index(s, "://")
-	if i < 0 {
-		return s
-	}
-	rest := s[i+3:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	at := strings.LastIndexByte(rest[:end], '@')
-	if at < 0 {
-		return s
-	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
-	if !hasPass {
-		if scheme := strings.ToLower(s[:i]); scheme == "http" || scheme == "https" {
-			return s[:i+3] + "***" + rest[at:]
-		}
-		return s
-	}
-	return s[:i+3] + user + ":***" + rest[at:]
-}
-
-// redactIn removes every spelling of upstream's password from text, such
-// as a git error message.
-func redactIn(text, upstream string) string {
-	text = strings.ReplaceAll(text, upstream, RedactURL(upstream))
-	u, err := url.Parse(upstream)
-	if err != nil || u.User == nil {
-		return text
-	}
-	secret, ok := u.User.Password()
-	if !ok && (u.Scheme == "http" || u.Scheme == "https") {
-		secret = u.User.Username() // a token given as the user name
-	}
-	if secret == "" {
-		return text
-	}
-	for _, p := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
-		text = strings.ReplaceAll(text, p, "***")
-	}
-	return text
-}
-
-// SyncDue reports whether a mirror should be fetched at now: never fetched,
-// Every after its last fetch, or sooner (at most ten minutes) after a
-// failed one. A repository that is no mirror is never due.
-func (r Repo) SyncDue(now time.Time) bool {
-	if r.Mirror == "" {
-		return false
-	}
-	if r.LastSync.IsZero() {
-		return true
-	}
-	every := r.Every
-	if every <= 0 {
-		every = DefaultMirrorEvery
-	}
-	if r.SyncResult == "error" {
-		every = min(every, mirrorRetry)
-	}
-	return !now.Before(r.LastSync.Add(every))
-}
-
 // redacted is r as shown to anyone: the upstream's password hidden.
-func (r Repo) redacted() Repo {
-	r.Mirror = RedactURL(r.Mirror)
+func redacted(r auth.Repo) auth.Repo {
+	r.Mirror = redact.URL(r.Mirror)
 	return r
 }
 
@@ -191,32 +122,32 @@ func (r Repo) redacted() Repo {
 // first fetch is no error: the mirror stays registered, the failure is in
 // the returned repository's SyncResult and SyncError, and the scheduler
 // tries again.
-func (s *Service) CreateMirror(ctx context.Context, actor Identity, m NewMirror, f MirrorFetcher) (Repo, error) {
+func (s *Service) CreateMirror(ctx context.Context, actor auth.Identity, m NewMirror, f MirrorFetcher) (auth.Repo, error) {
 	if err := requireAdmin(actor, "creating a mirror"); err != nil {
-		return Repo{}, err
+		return auth.Repo{}, err
 	}
 	if err := ValidateUpstream(m.Upstream, s.cfg.AllowLocalMirrors); err != nil {
-		return Repo{}, err
+		return auth.Repo{}, err
 	}
 	if m.Every == 0 {
-		m.Every = DefaultMirrorEvery
+		m.Every = auth.DefaultMirrorEvery
 	}
-	if m.Every < MinMirrorEvery || m.Every > MaxMirrorEvery {
-		return Repo{}, fmt.Errorf("%w: a mirror is fetched every %s to %s, not every %s", ErrInvalid,
-			FormatDuration(MinMirrorEvery), FormatDuration(MaxMirrorEvery), FormatDuration(m.Every))
+	if m.Every < auth.MinMirrorEvery || m.Every > auth.MaxMirrorEvery {
+		return auth.Repo{}, fmt.Errorf("%w: a mirror is fetched every %s to %s, not every %s", auth.ErrInvalid,
+			auth.FormatDuration(auth.MinMirrorEvery), auth.FormatDuration(auth.MaxMirrorEvery), auth.FormatDuration(m.Every))
 	}
-	r, err := s.newRepo(ctx, actor, m.Name, m.Description, func(r *Repo) {
+	r, err := s.newRepo(ctx, actor, m.Name, m.Description, func(r *auth.Repo) {
 		r.Mirror, r.Every = m.Upstream, m.Every
 	})
 	if err != nil {
-		return Repo{}, err
+		return auth.Repo{}, err
 	}
-	if err := s.record(ctx, actor, Event{Action: "repo.create", Repo: r.Name,
-		Detail: fmt.Sprintf("mirror of %s, fetched every %s", RedactURL(m.Upstream), FormatDuration(m.Every))}); err != nil {
-		return r.redacted(), err
+	if err := s.record(ctx, actor, audit.Event{Action: "repo.create", Repo: r.Name,
+		Detail: fmt.Sprintf("mirror of %s, fetched every %s", redact.URL(m.Upstream), auth.FormatDuration(m.Every))}); err != nil {
+		return redacted(r), err
 	}
 	synced, err := s.SyncMirror(ctx, actor, r.Name, f)
-	if errors.Is(err, ErrUpstream) {
+	if errors.Is(err, auth.ErrUpstream) {
 		err = nil
 	}
 	return synced, err
@@ -228,28 +159,28 @@ func (s *Service) CreateMirror(ctx context.Context, actor Identity, m NewMirror,
 // scheduler, acting as "system") may. A failed fetch returns the updated
 // repository and an error wrapping ErrUpstream; a fetch of the same mirror
 // that is still running, an error wrapping ErrConflict.
-func (s *Service) SyncMirror(ctx context.Context, actor Identity, name string, f MirrorFetcher) (Repo, error) {
+func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name string, f MirrorFetcher) (auth.Repo, error) {
 	if err := requireAdmin(actor, "syncing a mirror"); err != nil {
-		return Repo{}, err
+		return auth.Repo{}, err
 	}
 	r, err := s.store.GetRepo(ctx, name)
 	if err != nil {
-		return Repo{}, err
+		return auth.Repo{}, err
 	}
 	if r.Mirror == "" {
-		return Repo{}, fmt.Errorf("%w: %s is no mirror", ErrInvalid, name)
+		return auth.Repo{}, fmt.Errorf("%w: %s is no mirror", auth.ErrInvalid, name)
 	}
 	if f == nil {
-		return Repo{}, fmt.Errorf("sync %s: this server fetches no mirrors", name)
+		return auth.Repo{}, fmt.Errorf("sync %s: this server fetches no mirrors", name)
 	}
 	updated, ferr := f.Fetch(ctx, name, r.Mirror)
-	if errors.Is(ferr, ErrConflict) {
-		return r.redacted(), fmt.Errorf("%w: a fetch of %s is already running", ErrConflict, name)
+	if errors.Is(ferr, auth.ErrConflict) {
+		return redacted(r), fmt.Errorf("%w: a fetch of %s is already running", auth.ErrConflict, name)
 	}
-	ev := Event{Action: "repo.sync", Repo: name, Result: "ok", Detail: fmt.Sprintf("%d refs updated", updated)}
+	ev := audit.Event{Action: "repo.sync", Repo: name, Result: "ok", Detail: fmt.Sprintf("%d refs updated", updated)}
 	var msg string
 	if ferr != nil {
-		msg = redactIn(ferr.Error(), r.Mirror)
+		msg = redact.In(ferr.Error(), r.Mirror)
 		if len(msg) > maxSyncError {
 			msg = msg[:maxSyncError] + "…"
 		}
@@ -257,19 +188,19 @@ func (s *Service) SyncMirror(ctx context.Context, actor Identity, name string, f
 	}
 	// The result is recorded even when ctx ended and killed the fetch.
 	ctx = context.WithoutCancel(ctx)
-	err = s.store.UpdateRepo(ctx, name, func(x *Repo) error {
+	err = s.store.UpdateRepo(ctx, name, func(x *auth.Repo) error {
 		x.LastSync, x.SyncResult, x.SyncError, x.SyncUpdated = s.now().UTC(), ev.Result, msg, updated
 		r = *x
 		return nil
 	})
 	if err != nil {
-		return r.redacted(), fmt.Errorf("sync %s: record the result: %w", name, err)
+		return redacted(r), fmt.Errorf("sync %s: record the result: %w", name, err)
 	}
 	if err := s.record(ctx, actor, ev); err != nil {
-		return r.redacted(), err
+		return redacted(r), err
 	}
 	if ferr != nil {
-		return r.redacted(), fmt.Errorf("%w: %s from %s: %s", ErrUpstream, name, RedactURL(r.Mirror), msg)
+		return redacted(r), fmt.Errorf("%w: %s from %s: %s", auth.ErrUpstream, name, redact.URL(r.Mirror), msg)
 	}
-	return r.redacted(), nil
+	return redacted(r), nil
 }

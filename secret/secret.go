@@ -1,4 +1,6 @@
-package auth
+// Package secret makes and checks the server's secrets: argon2id password
+// hashes, random tokens and ids, and constant-time comparison of hashes.
+package secret
 
 import (
 	"crypto/rand"
@@ -46,6 +48,14 @@ var dummyHash = sync.OnceValue(func() string {
 	h, _ := HashPassword("jitgit dummy password")
 	return h
 })
+
+// CheckNobody spends the time of one CheckPassword and fails: it is checked
+// when a user does not exist, so that the answer takes as long as for a
+// real user.
+func CheckNobody(password string) bool {
+	CheckPassword(dummyHash(), password)
+	return false
+}
 
 // CheckPassword reports whether password matches the PHC hash, comparing in
 // constant time. A malformed hash never matches.

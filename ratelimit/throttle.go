@@ -1,4 +1,6 @@
-package auth
+// Package ratelimit bounds how often a key (a user, an address) may fail,
+// in a bounded map, so guessing passwords stays slow.
+package ratelimit
 
 import (
 	"sync"

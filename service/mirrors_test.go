@@ -1,4 +1,4 @@
-package auth_test
+package service_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/redact"
+	"github.com/jitgit/jitgit/service"
 )
 
 func TestValidateUpstream(t *testing.T) {
@@ -54,7 +56,7 @@ func TestValidateUpstream(t *testing.T) {
 		{"file://u@localhost/srv/up.git", true, "only accepted in http(s)"},
 	}
 	for _, c := range cases {
-		err := auth.ValidateUpstream(c.url, c.allowLocal)
+		err := service.ValidateUpstream(c.url, c.allowLocal)
 		switch {
 		case c.why == "" && err != nil:
 			t.Errorf("%q: %v, want valid", c.url, err)
@@ -65,7 +67,7 @@ func TestValidateUpstream(t *testing.T) {
 		}
 	}
 	// The error shows the URL without its password.
-	err := auth.ValidateUpstream("ftp://bot:s3cret@example.com/x", false)
+	err := service.ValidateUpstream("ftp://bot:s3cret@example.com/x", false)
 	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "bot:***@") {
 		t.Errorf("error leaks or hides too much: %v", err)
 	}
@@ -83,7 +85,7 @@ func TestRedactURL(t *testing.T) {
 		"not a url":                                 "not a url",
 		"https://bot:p%40ss@example.com:8443/x.git": "https://bot:***@example.com:8443/x.git",
 	} {
-		if got := auth.RedactURL(in); got != want {
+		if got := redact.URL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -128,19 +130,19 @@ func TestCreateAndSyncMirror(t *testing.T) {
 	const up = "https://bot:s3cret@git.example.com/acme/infra.git"
 	fe := &fetcher{updated: 3}
 
-	if _, err := f.svc.CreateMirror(ctx, f.who(t, "alice"), auth.NewMirror{Name: "mirrors/infra", Upstream: up}, fe); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := f.Svc.CreateMirror(ctx, f.Who(t, "alice"), service.NewMirror{Name: "mirrors/infra", Upstream: up}, fe); !errors.Is(err, auth.ErrForbidden) {
 		t.Fatalf("non-admin: %v", err)
 	}
 	for _, every := range []time.Duration{30 * time.Second, 8 * 24 * time.Hour} {
-		if _, err := f.svc.CreateMirror(ctx, f.admin, auth.NewMirror{Name: "mirrors/infra", Upstream: up, Every: every}, fe); !errors.Is(err, auth.ErrInvalid) {
+		if _, err := f.Svc.CreateMirror(ctx, f.Admin, service.NewMirror{Name: "mirrors/infra", Upstream: up, Every: every}, fe); !errors.Is(err, auth.ErrInvalid) {
 			t.Fatalf("every %s: %v", every, err)
 		}
 	}
-	if _, err := f.svc.CreateMirror(ctx, f.admin, auth.NewMirror{Name: "mirrors/infra", Upstream: "file:///srv/x.git"}, fe); !errors.Is(err, auth.ErrInvalid) {
+	if _, err := f.Svc.CreateMirror(ctx, f.Admin, service.NewMirror{Name: "mirrors/infra", Upstream: "file:///srv/x.git"}, fe); !errors.Is(err, auth.ErrInvalid) {
 		t.Fatalf("file:// without allow_local: %v", err)
 	}
 
-	r, err := f.svc.CreateMirror(ctx, f.admin, auth.NewMirror{Name: "mirrors/infra", Upstream: up}, fe)
+	r, err := f.Svc.CreateMirror(ctx, f.Admin, service.NewMirror{Name: "mirrors/infra", Upstream: up}, fe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,11 +153,11 @@ func TestCreateAndSyncMirror(t *testing.T) {
 		t.Fatalf("created %+v", r)
 	}
 	// Stored with its password, shown without.
-	if stored, _ := f.db.GetRepo(ctx, "mirrors/infra"); stored.Mirror != up {
+	if stored, _ := f.DB.GetRepo(ctx, "mirrors/infra"); stored.Mirror != up {
 		t.Fatalf("stored upstream %q", stored.Mirror)
 	}
-	for _, who := range []auth.Identity{f.admin} {
-		rs, err := f.svc.ListRepos(ctx, who)
+	for _, who := range []auth.Identity{f.Admin} {
+		rs, err := f.Svc.ListRepos(ctx, who)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,14 +167,14 @@ func TestCreateAndSyncMirror(t *testing.T) {
 			}
 		}
 	}
-	f.grant(t, "user:alice", "mirrors/infra", auth.LevelWrite, time.Hour)
-	if d := f.decide(t, "alice", "mirrors/infra", auth.ActionWrite); d.Allowed || strings.Contains(d.Reason, "s3cret") || !strings.Contains(d.Reason, "read-only mirror") {
+	f.Grant(t, "user:alice", "mirrors/infra", auth.LevelWrite, time.Hour)
+	if d := f.Decide(t, "alice", "mirrors/infra", auth.ActionWrite); d.Allowed || strings.Contains(d.Reason, "s3cret") || !strings.Contains(d.Reason, "read-only mirror") {
 		t.Fatalf("push decision: %+v", d)
 	}
 
 	// A failing fetch is recorded, with the password taken out of git's words.
 	fe.err = fmt.Errorf("git fetch: exit status 128: fatal: unable to access '%s': auth failed for s3cret", up)
-	r, err = f.svc.SyncMirror(ctx, f.admin, "mirrors/infra", fe)
+	r, err = f.Svc.SyncMirror(ctx, f.Admin, "mirrors/infra", fe)
 	if !errors.Is(err, auth.ErrUpstream) || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("failed sync: %v", err)
 	}
@@ -181,17 +183,17 @@ func TestCreateAndSyncMirror(t *testing.T) {
 	}
 	// A busy mirror records nothing.
 	fe.err = fmt.Errorf("busy: %w", auth.ErrConflict)
-	if _, err := f.svc.SyncMirror(ctx, f.admin, "mirrors/infra", fe); !errors.Is(err, auth.ErrConflict) {
+	if _, err := f.Svc.SyncMirror(ctx, f.Admin, "mirrors/infra", fe); !errors.Is(err, auth.ErrConflict) {
 		t.Fatalf("busy: %v", err)
 	}
-	if _, err := f.svc.SyncMirror(ctx, f.admin, "acme/web", fe); !errors.Is(err, auth.ErrInvalid) {
+	if _, err := f.Svc.SyncMirror(ctx, f.Admin, "acme/web", fe); !errors.Is(err, auth.ErrInvalid) {
 		t.Fatalf("sync of no mirror: %v", err)
 	}
-	if _, err := f.svc.SyncMirror(ctx, f.who(t, "alice"), "mirrors/infra", fe); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := f.Svc.SyncMirror(ctx, f.Who(t, "alice"), "mirrors/infra", fe); !errors.Is(err, auth.ErrForbidden) {
 		t.Fatalf("sync by non-admin: %v", err)
 	}
 
-	evs, err := f.svc.Events(ctx, f.admin, auth.EventFilter{Repo: "mirrors/infra"})
+	evs, err := f.Svc.Events(ctx, f.Admin, service.EventFilter{Repo: "mirrors/infra"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,8 +214,8 @@ func TestCreateAndSyncMirror(t *testing.T) {
 
 func TestCreateMirrorKeepsFailedFirstFetch(t *testing.T) {
 	f := newFixture(t)
-	r, err := f.svc.CreateMirror(context.Background(), f.admin,
-		auth.NewMirror{Name: "mirrors/down", Upstream: "https://example.invalid/x.git", Every: 5 * time.Minute},
+	r, err := f.Svc.CreateMirror(context.Background(), f.Admin,
+		service.NewMirror{Name: "mirrors/down", Upstream: "https://example.invalid/x.git", Every: 5 * time.Minute},
 		&fetcher{err: errors.New("could not resolve host")})
 	if err != nil {
 		t.Fatalf("a failed first fetch must not fail the create: %v", err)

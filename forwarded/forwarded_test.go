@@ -1,4 +1,4 @@
-package server
+package forwarded
 
 import (
 	"net/http"

@@ -1,0 +1,22 @@
+package audit
+
+import "time"
+
+// Event is one audit record: a decision or a change.
+type Event struct {
+	Seq       uint64    `json:"seq"`
+	Time      time.Time `json:"time"`
+	Actor     string    `json:"actor"`            // user name, "anonymous" or "system"
+	Remote    string    `json:"remote,omitempty"` // client address
+	Transport string    `json:"transport,omitempty"`
+	Action    string    `json:"action"` // e.g. "git.read", "grant.create", "request.approve"
+	Repo      string    `json:"repo,omitempty"`
+	Target    string    `json:"target,omitempty"` // user, token id, key fingerprint...
+	Result    string    `json:"result"`           // "allow", "deny", "ok", "error"
+	Grant     string    `json:"grant,omitempty"`
+	Policy    string    `json:"policy,omitempty"`
+	Request   string    `json:"request,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+	Prev      string    `json:"prev"` // hash of the previous event
+	Hash      string    `json:"hash"` // sha256 over Prev and this event
+}

@@ -1,0 +1,289 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/secret"
+)
+
+// NewGrant describes a grant an administrator makes directly.
+type NewGrant struct {
+	Subject  string // "user:NAME" or "group:NAME"
+	Repo     string // exact name or owner/*
+	Level    auth.Level
+	Duration time.Duration
+	Reason   string
+	Origin   auth.Origin // admin (default) or bulk
+}
+
+// AddGrant makes a grant starting now. The subject user and an exact
+// repository must exist; the duration must be within the longest grant.
+func (s *Service) AddGrant(ctx context.Context, actor auth.Identity, ng NewGrant) (auth.Grant, error) {
+	if err := requireAdmin(actor, "granting access"); err != nil {
+		return auth.Grant{}, err
+	}
+	g, err := s.checkGrant(ctx, actor, ng)
+	if err != nil {
+		return auth.Grant{}, err
+	}
+	return g, s.storeGrant(ctx, actor, g, "")
+}
+
+// AddGrants makes a batch of grants, all starting now, with origin bulk. It
+// checks every entry first and makes none when any is wrong; the error
+// names the entry (counting from 1).
+func (s *Service) AddGrants(ctx context.Context, actor auth.Identity, ngs []NewGrant) ([]auth.Grant, error) {
+	if err := requireAdmin(actor, "granting access"); err != nil {
+		return nil, err
+	}
+	if len(ngs) == 0 || len(ngs) > 10000 {
+		return nil, fmt.Errorf("%w: a batch holds 1 to 10000 grants", auth.ErrInvalid)
+	}
+	gs := make([]auth.Grant, len(ngs))
+	for i, ng := range ngs {
+		ng.Origin = auth.OriginBulk
+		g, err := s.checkGrant(ctx, actor, ng)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", i+1, err)
+		}
+		gs[i] = g
+	}
+	batch := secret.NewID("b_")
+	for i, g := range gs {
+		if err := s.storeGrant(ctx, actor, g, batch); err != nil {
+			return gs[:i], fmt.Errorf("entry %d: %w (entries before it were granted)", i+1, err)
+		}
+	}
+	return gs, nil
+}
+
+// checkGrant validates a new grant and builds it, starting now.
+func (s *Service) checkGrant(ctx context.Context, actor auth.Identity, ng NewGrant) (auth.Grant, error) {
+	if err := s.checkSubject(ctx, ng.Subject); err != nil {
+		return auth.Grant{}, err
+	}
+	repo, err := s.checkRepoPattern(ctx, ng.Repo)
+	if err != nil {
+		return auth.Grant{}, err
+	}
+	if ng.Level < auth.LevelRead || ng.Level > auth.LevelAdmin {
+		return auth.Grant{}, fmt.Errorf("%w: access level: use read, write or admin", auth.ErrInvalid)
+	}
+	if ng.Duration <= 0 || ng.Duration > s.cfg.MaxGrant {
+		return auth.Grant{}, fmt.Errorf("%w: duration must be longer than zero and at most %s", auth.ErrInvalid, auth.FormatDuration(s.cfg.MaxGrant))
+	}
+	reason, err := cleanText("reason", ng.Reason, false, s.cfg.MaxReason)
+	if err != nil {
+		return auth.Grant{}, err
+	}
+	origin := ng.Origin
+	if origin == "" {
+		origin = auth.OriginAdmin
+	}
+	now := s.now().UTC()
+	g := auth.Grant{
+		ID: secret.NewID("g_"), Subject: ng.Subject, Repo: repo, Level: ng.Level, Starts: now, Expires: now.Add(ng.Duration),
+		Reason: reason, Origin: origin, CreatedBy: actor.Name(), Created: now,
+	}
+	return g, nil
+}
+
+// storeGrant stores a checked grant and audits it.
+func (s *Service) storeGrant(ctx context.Context, actor auth.Identity, g auth.Grant, batch string) error {
+	if err := s.store.CreateGrant(ctx, g); err != nil {
+		return fmt.Errorf("grant: %w", err)
+	}
+	detail := fmt.Sprintf("%s for %s: %s", g.Level, auth.FormatDuration(g.Expires.Sub(g.Starts)), g.Reason)
+	if batch != "" {
+		detail = "batch " + batch + ": " + detail
+	}
+	return s.record(ctx, actor, audit.Event{Action: "grant.create", Repo: g.Repo, Target: g.Subject, Grant: g.ID, Detail: detail})
+}
+
+func (s *Service) checkSubject(ctx context.Context, subject string) error {
+	if err := auth.ValidatePrincipal(subject); err != nil {
+		return err
+	}
+	kind, name, _ := strings.Cut(subject, ":")
+	switch kind {
+	case "user":
+		if _, err := s.store.GetUser(ctx, name); err != nil {
+			if errors.Is(err, auth.ErrNotFound) {
+				return fmt.Errorf("%w: no user %q; add it first with `jitgit user add %s`", auth.ErrInvalid, name, name)
+			}
+			return err
+		}
+	case "group":
+	default:
+		return fmt.Errorf("%w: grants name a user or a group, not %q", auth.ErrInvalid, subject)
+	}
+	return nil
+}
+
+func (s *Service) checkRepoPattern(ctx context.Context, pattern string) (string, error) {
+	repo, err := auth.CanonicalRepoPattern(pattern)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasSuffix(repo, "/*") {
+		return repo, nil
+	}
+	if repo != pattern && repo+".git" != pattern {
+		return "", fmt.Errorf("%w: repository %q: write it as %s", auth.ErrInvalid, pattern, repo)
+	}
+	if _, err := s.store.GetRepo(ctx, repo); err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return "", fmt.Errorf("%w: no repository %s; create it first with `jitgit repo create %s`", auth.ErrInvalid, repo, repo)
+		}
+		return "", err
+	}
+	return repo, nil
+}
+
+// GrantFilter narrows ListGrants.
+type GrantFilter struct {
+	User string // grants whose subject is this user or one of its groups
+	Repo string // grants covering this repository
+	All  bool   // include ended grants
+}
+
+// ListGrants returns grants, newest first. Administrators and approvers see
+// everyone's; others only their own (and their groups').
+func (s *Service) ListGrants(ctx context.Context, actor auth.Identity, f GrantFilter) ([]auth.Grant, error) {
+	if !actor.Admin && !actor.Approver {
+		if f.User != "" && f.User != actor.User {
+			return nil, fmt.Errorf("%w: you can list only your own grants", auth.ErrForbidden)
+		}
+		f.User = actor.User
+	}
+	var subjects []string
+	if f.User != "" {
+		u, err := s.store.GetUser(ctx, f.User)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: %w", f.User, err)
+		}
+		subjects = append(subjects, auth.UserPrincipal(u.Name))
+		for _, g := range u.Groups {
+			subjects = append(subjects, auth.GroupPrincipal(g))
+		}
+	}
+	now := s.now()
+	var all []auth.Grant
+	var err error
+	if subjects != nil && !f.All {
+		// One user's running grants come from the subject index, not from
+		// every grant ever made.
+		all, err = s.store.GrantsFor(ctx, subjects, now)
+		slices.SortFunc(all, func(a, b auth.Grant) int { return b.Created.Compare(a.Created) })
+	} else {
+		all, err = s.store.ListGrants(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []auth.Grant
+	for _, g := range all {
+		switch {
+		case !f.All && !g.End().After(now):
+		case subjects != nil && !slices.Contains(subjects, g.Subject):
+		case f.Repo != "" && !auth.RepoMatches(g.Repo, f.Repo) && g.Repo != f.Repo:
+		default:
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// Grant returns one grant, if the actor may see it.
+func (s *Service) Grant(ctx context.Context, actor auth.Identity, id string) (auth.Grant, error) {
+	g, err := s.store.GetGrant(ctx, id)
+	if err != nil {
+		return auth.Grant{}, fmt.Errorf("grant %s: %w", id, err)
+	}
+	if !actor.Admin && !actor.Approver && g.Subject != auth.UserPrincipal(actor.User) {
+		return auth.Grant{}, fmt.Errorf("grant %s: %w", id, auth.ErrNotFound)
+	}
+	return g, nil
+}
+
+// RevokeGrant ends a grant now. Only administrators may.
+func (s *Service) RevokeGrant(ctx context.Context, actor auth.Identity, id, note string) (auth.Grant, error) {
+	if err := requireAdmin(actor, "revoking a grant"); err != nil {
+		return auth.Grant{}, err
+	}
+	return s.endGrant(ctx, actor, id, note, "grant.revoke", func(*auth.Grant) error { return nil })
+}
+
+// RelinquishGrant lets a user end their own grant early ("I'm done").
+func (s *Service) RelinquishGrant(ctx context.Context, actor auth.Identity, id string) (auth.Grant, error) {
+	return s.endGrant(ctx, actor, id, "relinquished", "grant.relinquish", func(g *auth.Grant) error {
+		if actor.Anonymous() || g.Subject != auth.UserPrincipal(actor.User) {
+			return fmt.Errorf("grant %s: %w: only its user can relinquish a grant", id, auth.ErrForbidden)
+		}
+		return nil
+	})
+}
+
+func (s *Service) endGrant(ctx context.Context, actor auth.Identity, id, note, action string, may func(*auth.Grant) error) (auth.Grant, error) {
+	note, err := cleanText("note", note, false, s.cfg.MaxReason)
+	if err != nil {
+		return auth.Grant{}, err
+	}
+	now := s.now().UTC()
+	var out auth.Grant
+	err = s.store.UpdateGrant(ctx, id, func(g *auth.Grant) error {
+		if err := may(g); err != nil {
+			return err
+		}
+		if !g.End().After(now) {
+			return fmt.Errorf("grant %s: %w: it already ended at %s", id, auth.ErrConflict, g.End().Format(time.RFC3339))
+		}
+		g.Ended, g.EndedBy, g.EndNote = now, actor.Name(), note
+		out = *g
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, auth.ErrNotFound) {
+			return auth.Grant{}, fmt.Errorf("grant %s: %w", id, auth.ErrNotFound)
+		}
+		return auth.Grant{}, err
+	}
+	return out, s.record(ctx, actor, audit.Event{Action: action, Repo: out.Repo, Target: out.Subject, Grant: id, Detail: note})
+}
+
+// Check answers "may user do level on repo?" for an administrator or
+// approver, without the user doing anything. The question is audited as
+// access.check; it is not an access.
+func (s *Service) Check(ctx context.Context, actor auth.Identity, user, repo string, level auth.Level) (auth.Decision, error) {
+	if !actor.Admin && !actor.Approver && actor.User != user {
+		return auth.Decision{}, fmt.Errorf("%w: checking another user's access needs an administrator", auth.ErrForbidden)
+	}
+	var who auth.Identity
+	disabled := false
+	if user != "" && user != "anonymous" {
+		u, err := s.store.GetUser(ctx, user)
+		if err != nil {
+			return auth.Decision{}, fmt.Errorf("%w: no user %q", auth.ErrNotFound, user)
+		}
+		who, disabled = u.Identity(auth.MethodCheck), u.Disabled
+	}
+	if _, err := auth.CanonicalRepo(repo); err != nil {
+		return auth.Decision{}, err
+	}
+	d := s.authz.Decide(ctx, who, repo, level)
+	if disabled {
+		d = auth.Decision{Level: level, Reason: fmt.Sprintf("%s is disabled: nothing they hold works until an administrator enables them", user)}
+	}
+	res := "deny"
+	if d.Allowed {
+		res = "allow"
+	}
+	return d, s.record(ctx, actor, audit.Event{Action: "access.check", Repo: repo, Target: who.Name(), Result: res, Grant: d.Grant, Policy: d.Policy, Detail: d.Reason})
+}

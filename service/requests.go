@@ -1,0 +1,457 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/secret"
+)
+
+// NewRequest is what a user asks for. Duration 0 takes the default.
+type NewRequest struct {
+	Repo     string
+	Level    auth.Level
+	Duration time.Duration
+	Reason   string
+	Ticket   string
+	Extends  string // id of the requester's running grant to extend
+}
+
+// CreateRequest files a request for the actor. A request matching an
+// auto-approval policy is approved at once and its grant made. A request
+// may name a repository that does not exist: refusing it would tell who may
+// not read it that it is missing.
+func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr NewRequest) (auth.Request, error) {
+	if actor.Anonymous() {
+		return auth.Request{}, fmt.Errorf("%w: sign in to ask for access", auth.ErrUnauthenticated)
+	}
+	repo, err := auth.CanonicalRepo(nr.Repo)
+	if err != nil {
+		return auth.Request{}, err
+	}
+	if nr.Level != auth.LevelRead && nr.Level != auth.LevelWrite {
+		return auth.Request{}, fmt.Errorf("%w: ask for read or write access", auth.ErrInvalid)
+	}
+	if nr.Duration == 0 {
+		nr.Duration = s.cfg.DefaultRequest
+	}
+	if nr.Duration < 0 || nr.Duration > s.cfg.MaxGrant {
+		return auth.Request{}, fmt.Errorf("%w: duration must be longer than zero and at most %s", auth.ErrInvalid, auth.FormatDuration(s.cfg.MaxGrant))
+	}
+	reason, err := cleanText("reason", nr.Reason, true, s.cfg.MaxReason)
+	if err != nil {
+		return auth.Request{}, err
+	}
+	ticket, err := cleanText("ticket", nr.Ticket, false, 100)
+	if err != nil {
+		return auth.Request{}, err
+	}
+	if strings.ContainsAny(ticket, "\n\t") {
+		return auth.Request{}, fmt.Errorf("%w: ticket is one line", auth.ErrInvalid)
+	}
+	if nr.Extends != "" {
+		g, err := s.store.GetGrant(ctx, nr.Extends)
+		if err != nil || g.Subject != auth.UserPrincipal(actor.User) {
+			return auth.Request{}, fmt.Errorf("%w: grant %s is not one of yours", auth.ErrInvalid, nr.Extends)
+		}
+		if !g.End().After(s.now()) {
+			return auth.Request{}, fmt.Errorf("%w: grant %s has ended; ask for new access instead", auth.ErrInvalid, nr.Extends)
+		}
+		if g.Repo != repo || g.Level != nr.Level {
+			return auth.Request{}, fmt.Errorf("%w: an extension asks for the same repository and access as grant %s (%s on %s)", auth.ErrInvalid, g.ID, g.Level, g.Repo)
+		}
+	}
+	if err := s.checkPending(ctx, actor.User, repo, nr.Level, nr.Extends); err != nil {
+		return auth.Request{}, err
+	}
+	rules, err := s.store.PoliciesFor(ctx, actor.Principals())
+	if err != nil {
+		return auth.Request{}, err
+	}
+	all, err := s.store.ListPolicies(ctx)
+	if err != nil {
+		return auth.Request{}, err
+	}
+	now := s.now().UTC()
+	r := auth.Request{
+		ID: secret.NewID("r_"), Requester: actor.User, Repo: repo, Level: nr.Level, Duration: nr.Duration,
+		Reason: reason, Ticket: ticket, Status: auth.StatusPending, Created: now, Expires: now.Add(s.cfg.PendingLifetime),
+		Needed: s.approvalsNeeded(all, repo), Extends: nr.Extends,
+	}
+	if err := s.store.CreateRequest(ctx, r); err != nil {
+		return auth.Request{}, fmt.Errorf("request: %w", err)
+	}
+	action := "request.create"
+	if r.Extends != "" {
+		action = "request.extend"
+	}
+	if err := s.record(ctx, actor, audit.Event{Action: action, Repo: repo, Request: r.ID, Grant: r.Extends,
+		Detail: fmt.Sprintf("%s for %s: %s", r.Level, auth.FormatDuration(r.Duration), reason)}); err != nil {
+		return r, err
+	}
+	// A repository that needs more than one approver is never approved by
+	// a rule alone: the stricter policy wins.
+	if rule := autoRule(rules, actor.Principals(), r); rule != nil && r.Needed <= 1 {
+		return s.approve(ctx, auth.AutoApprover(actor.Transport), r.ID, 0, "auto-approved by policy "+rule.ID, rule.ID)
+	}
+	return r, nil
+}
+
+// maxPendingPerUser bounds one user's open requests, so nobody can flood
+// the approvers' queue.
+const maxPendingPerUser = 10
+
+// checkPending refuses a second pending request for the same thing, which
+// would only split the approvers' attention, and more than
+// maxPendingPerUser open requests.
+func (s *Service) checkPending(ctx context.Context, user, repo string, level auth.Level, extends string) error {
+	all, err := s.store.ListRequests(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	n := 0
+	for _, r := range all {
+		if r.Requester != user || r.Status != auth.StatusPending || !now.Before(r.Expires) {
+			continue
+		}
+		if r.Repo == repo && r.Level == level && r.Extends == extends {
+			return fmt.Errorf("%w: you already asked for %s on %s (request %s, still pending); cancel it to ask differently", auth.ErrConflict, level, repo, r.ID)
+		}
+		if n++; n >= maxPendingPerUser {
+			return fmt.Errorf("%w: you have %d pending requests; wait for decisions or cancel some first", auth.ErrConflict, n)
+		}
+	}
+	return nil
+}
+
+// approvalsNeeded is the largest approval count a policy sets for repo, or
+// the configured default.
+func (s *Service) approvalsNeeded(policies []auth.Policy, repo string) int {
+	n := 0
+	for _, p := range policies {
+		if p.Approvals > 0 && slices.ContainsFunc(p.Repos, func(pat string) bool { return auth.RepoMatches(pat, repo) }) {
+			n = max(n, p.Approvals)
+		}
+	}
+	if n == 0 {
+		n = s.cfg.Approvals
+	}
+	return n
+}
+
+// autoRule returns the allow policy that approves r on submit, if any.
+func autoRule(policies []auth.Policy, principals []string, r auth.Request) *auth.Policy {
+	for i, p := range policies {
+		if p.Effect != auth.Allow || p.AutoMax <= 0 || r.Level > p.AutoLevel || r.Duration > p.AutoMax {
+			continue
+		}
+		if slices.ContainsFunc(p.Subjects, func(s string) bool { return slices.Contains(principals, s) }) &&
+			slices.ContainsFunc(p.Repos, func(pat string) bool { return auth.RepoMatches(pat, r.Repo) }) {
+			return &policies[i]
+		}
+	}
+	return nil
+}
+
+// CanApprove reports whether actor may approve requests for repo:
+// administrators, global approvers, and subjects of an approval policy
+// covering repo. It does not look at who asked.
+func (s *Service) CanApprove(ctx context.Context, actor auth.Identity, repo string) bool {
+	if actor.Anonymous() {
+		return false
+	}
+	if actor.Admin || actor.Approver {
+		return true
+	}
+	ps, err := s.store.PoliciesFor(ctx, actor.Principals())
+	if err != nil {
+		return false
+	}
+	for _, p := range ps {
+		if p.Approve && p.Effect == auth.Allow && slices.ContainsFunc(p.Repos, func(pat string) bool { return auth.RepoMatches(pat, repo) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// ApproveRequest adds the actor's approval. duration, when not zero,
+// shortens the grant. The grant is made when the last needed distinct
+// approver approves; approving a request that is no longer pending is
+// ErrConflict and makes nothing.
+func (s *Service) ApproveRequest(ctx context.Context, actor auth.Identity, id string, duration time.Duration, comment string) (auth.Request, error) {
+	comment, err := cleanText("comment", comment, false, s.cfg.MaxReason)
+	if err != nil {
+		return auth.Request{}, err
+	}
+	if duration < 0 {
+		return auth.Request{}, fmt.Errorf("%w: duration must be longer than zero", auth.ErrInvalid)
+	}
+	return s.approve(ctx, actor, id, duration, comment, "")
+}
+
+func (s *Service) approve(ctx context.Context, actor auth.Identity, id string, duration time.Duration, comment, autoRule string) (auth.Request, error) {
+	cur, err := s.store.GetRequest(ctx, id)
+	if err != nil {
+		return auth.Request{}, fmt.Errorf("request %s: %w", id, err)
+	}
+	if autoRule == "" {
+		if err := s.mayReview(ctx, actor, cur); err != nil {
+			return auth.Request{}, err
+		}
+		if _, err := s.store.GetRepo(ctx, cur.Repo); err != nil {
+			if errors.Is(err, auth.ErrNotFound) {
+				return auth.Request{}, fmt.Errorf("%w: repository %s does not exist; deny the request or create the repository first", auth.ErrConflict, cur.Repo)
+			}
+			return auth.Request{}, err
+		}
+	}
+	now := s.now().UTC()
+	var out auth.Request
+	var made *auth.Grant
+	err = s.store.UpdateRequest(ctx, id, func(r *auth.Request) (*auth.Grant, error) {
+		made = nil
+		if err := s.stillPending(r, now); err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(r.Reviews, func(v auth.Review) bool { return v.By == actor.Name() && autoRule == "" }) {
+			return nil, fmt.Errorf("request %s: %w: you already approved it", id, auth.ErrConflict)
+		}
+		if duration > r.Duration {
+			return nil, fmt.Errorf("%w: an approval may shorten the duration (%s) but not lengthen it", auth.ErrInvalid, auth.FormatDuration(r.Duration))
+		}
+		r.Reviews = append(r.Reviews, auth.Review{By: actor.Name(), Approved: true, Duration: duration, Comment: comment, At: now})
+		if autoRule != "" {
+			r.AutoRule = autoRule
+		} else if approvals(r) < r.Needed {
+			out = *r
+			return nil, nil
+		}
+		g, err := s.grantFor(ctx, r, now)
+		if err != nil {
+			return nil, err
+		}
+		r.Status, r.Decided, r.Grant = auth.StatusApproved, now, g.ID
+		out, made = *r, g
+		return g, nil
+	})
+	if err != nil {
+		return auth.Request{}, err
+	}
+	ev := audit.Event{Action: "request.approve", Repo: out.Repo, Target: out.Requester, Request: id, Detail: comment}
+	if made != nil {
+		ev.Grant = made.ID
+		ev.Detail = strings.TrimSpace(fmt.Sprintf("grant %s: %s until %s. %s", made.ID, made.Level, made.Expires.Format(time.RFC3339), comment))
+	}
+	if autoRule != "" {
+		ev.Policy = autoRule
+	}
+	if err := s.record(ctx, actor, ev); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+func approvals(r *auth.Request) int {
+	n := 0
+	for _, v := range r.Reviews {
+		if v.Approved {
+			n++
+		}
+	}
+	return n
+}
+
+// grantFor makes the grant of an approved request, or, for an extension,
+// the running grant with its end moved to now + duration (never earlier
+// than it was, never stacked on the old end).
+func (s *Service) grantFor(ctx context.Context, r *auth.Request, now time.Time) (*auth.Grant, error) {
+	d := r.Duration
+	for _, v := range r.Reviews {
+		if v.Approved && v.Duration > 0 && v.Duration < d {
+			d = v.Duration
+		}
+	}
+	if r.Extends != "" {
+		g, err := s.store.GetGrant(ctx, r.Extends)
+		if err != nil {
+			return nil, fmt.Errorf("grant %s: %w", r.Extends, err)
+		}
+		if !g.End().After(now) {
+			return nil, fmt.Errorf("%w: grant %s ended before the extension was approved; ask for new access", auth.ErrConflict, g.ID)
+		}
+		if end := now.Add(d); end.After(g.Expires) {
+			g.Expires = end
+		}
+		return &g, nil
+	}
+	return &auth.Grant{
+		ID: secret.NewID("g_"), Subject: auth.UserPrincipal(r.Requester), Repo: r.Repo, Level: r.Level,
+		Starts: now, Expires: now.Add(d), Reason: r.Reason, Origin: auth.OriginRequest, Request: r.ID,
+		CreatedBy: strings.Join(reviewers(r), ","), Created: now,
+	}, nil
+}
+
+func reviewers(r *auth.Request) []string {
+	var out []string
+	for _, v := range r.Reviews {
+		if v.Approved {
+			out = append(out, v.By)
+		}
+	}
+	return out
+}
+
+// stillPending refuses to act on a request that was decided or lapsed.
+func (s *Service) stillPending(r *auth.Request, now time.Time) error {
+	if r.Status != auth.StatusPending {
+		return fmt.Errorf("request %s: %w: it is %s", r.ID, auth.ErrConflict, r.Status)
+	}
+	if !now.Before(r.Expires) {
+		return fmt.Errorf("request %s: %w: it expired at %s without a decision", r.ID, auth.ErrConflict, r.Expires.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (s *Service) mayReview(ctx context.Context, actor auth.Identity, r auth.Request) error {
+	if actor.User != "" && actor.User == r.Requester {
+		return fmt.Errorf("%w: nobody approves or denies their own request", auth.ErrForbidden)
+	}
+	if !s.CanApprove(ctx, actor, r.Repo) {
+		return fmt.Errorf("%w: you may not approve requests for %s", auth.ErrForbidden, r.Repo)
+	}
+	return nil
+}
+
+// DenyRequest refuses a pending request with a reason the requester sees.
+func (s *Service) DenyRequest(ctx context.Context, actor auth.Identity, id, reason string) (auth.Request, error) {
+	reason, err := cleanText("reason", reason, true, s.cfg.MaxReason)
+	if err != nil {
+		return auth.Request{}, err
+	}
+	cur, err := s.store.GetRequest(ctx, id)
+	if err != nil {
+		return auth.Request{}, fmt.Errorf("request %s: %w", id, err)
+	}
+	if err := s.mayReview(ctx, actor, cur); err != nil {
+		return auth.Request{}, err
+	}
+	return s.settle(ctx, actor, id, "request.deny", reason, func(r *auth.Request, now time.Time) {
+		r.Status, r.Decided, r.DenyNote = auth.StatusDenied, now, reason
+		r.Reviews = append(r.Reviews, auth.Review{By: actor.Name(), Comment: reason, At: now})
+	})
+}
+
+// CancelRequest withdraws the actor's own pending request.
+func (s *Service) CancelRequest(ctx context.Context, actor auth.Identity, id string) (auth.Request, error) {
+	cur, err := s.store.GetRequest(ctx, id)
+	if err != nil {
+		return auth.Request{}, fmt.Errorf("request %s: %w", id, err)
+	}
+	if actor.Anonymous() || cur.Requester != actor.User {
+		return auth.Request{}, fmt.Errorf("%w: only the requester can cancel a request", auth.ErrForbidden)
+	}
+	return s.settle(ctx, actor, id, "request.cancel", "", func(r *auth.Request, now time.Time) {
+		r.Status, r.Decided = auth.StatusCancelled, now
+	})
+}
+
+// settle moves a pending request to a final state without a grant.
+func (s *Service) settle(ctx context.Context, actor auth.Identity, id, action, detail string, apply func(*auth.Request, time.Time)) (auth.Request, error) {
+	now := s.now().UTC()
+	var out auth.Request
+	err := s.store.UpdateRequest(ctx, id, func(r *auth.Request) (*auth.Grant, error) {
+		if err := s.stillPending(r, now); err != nil {
+			return nil, err
+		}
+		apply(r, now)
+		out = *r
+		return nil, nil
+	})
+	if err != nil {
+		return auth.Request{}, err
+	}
+	return out, s.record(ctx, actor, audit.Event{Action: action, Repo: out.Repo, Target: out.Requester, Request: id, Detail: detail})
+}
+
+// ExpireRequests marks pending requests past their lifetime as expired and
+// returns how many it marked. The server calls it periodically.
+func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
+	all, err := s.store.ListRequests(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now().UTC()
+	n := 0
+	for _, r := range all {
+		if r.Status != auth.StatusPending || now.Before(r.Expires) {
+			continue
+		}
+		err := s.store.UpdateRequest(ctx, r.ID, func(r *auth.Request) (*auth.Grant, error) {
+			if r.Status != auth.StatusPending {
+				return nil, auth.ErrConflict
+			}
+			r.Status, r.Decided = auth.StatusExpired, now
+			return nil, nil
+		})
+		if errors.Is(err, auth.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+		if err := s.record(ctx, auth.System(""), audit.Event{Action: "request.expire", Repo: r.Repo, Target: r.Requester, Request: r.ID}); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// RequestFilter narrows ListRequests.
+type RequestFilter struct {
+	Status auth.RequestStatus // empty: any
+	Mine   bool               // only the actor's own
+}
+
+// ListRequests returns requests the actor may see, newest first: their own,
+// and those they may approve.
+func (s *Service) ListRequests(ctx context.Context, actor auth.Identity, f RequestFilter) ([]auth.Request, error) {
+	if actor.Anonymous() && !actor.Admin {
+		return nil, fmt.Errorf("%w: sign in to see requests", auth.ErrUnauthenticated)
+	}
+	all, err := s.store.ListRequests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []auth.Request
+	for _, r := range all {
+		mine := r.Requester == actor.User
+		switch {
+		case f.Status != "" && r.Status != f.Status:
+		case f.Mine && !mine:
+		case mine || s.CanApprove(ctx, actor, r.Repo):
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Request returns one request the actor may see.
+func (s *Service) Request(ctx context.Context, actor auth.Identity, id string) (auth.Request, error) {
+	r, err := s.store.GetRequest(ctx, id)
+	if err != nil {
+		return auth.Request{}, fmt.Errorf("request %s: %w", id, err)
+	}
+	if r.Requester != actor.User && !s.CanApprove(ctx, actor, r.Repo) {
+		return auth.Request{}, fmt.Errorf("request %s: %w", id, auth.ErrNotFound)
+	}
+	return r, nil
+}

@@ -1,0 +1,84 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/secret"
+)
+
+// SessionLifetime is how long a web session lasts after sign-in.
+const SessionLifetime = 12 * time.Hour
+
+// SignIn checks a user name and password for the web pages and opens a new
+// session. It returns the session secret, which only the browser keeps
+// (the store holds its hash), and the session with its CSRF token. Every
+// sign-in makes a new session, so a secret planted before sign-in is
+// worthless after it. Success and failure are both audited; a failure never
+// says whether the user exists.
+func (s *Service) SignIn(ctx context.Context, name, password, remote string) (string, auth.Session, error) {
+	fail := func(err error) (string, auth.Session, error) {
+		ev := audit.Event{Actor: "anonymous", Remote: remote, Transport: "web", Action: "session.signin", Result: "deny", Detail: "wrong user name or password"}
+		if auth.ValidateUserName(name) == nil {
+			ev.Target = name
+		}
+		if rerr := s.audit.Record(ctx, ev); rerr != nil {
+			return "", auth.Session{}, errors.Join(err, rerr)
+		}
+		return "", auth.Session{}, err
+	}
+	// The session is made as of before the password is read, so that a
+	// password change landing during the check (which sets SessionsAfter)
+	// ends it too.
+	now := s.now().UTC()
+	who, err := s.Authenticate(ctx, name, password)
+	if err != nil {
+		return fail(err)
+	}
+	if who.Method != auth.MethodPassword {
+		return fail(fmt.Errorf("%w: sign in with a password, not a token", auth.ErrUnauthenticated))
+	}
+	plain := secret.NewSecret(32)
+	sess := auth.Session{Hash: secret.HashSecret(plain), User: who.User, CSRF: secret.NewSecret(32), Created: now, Expires: now.Add(SessionLifetime)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", auth.Session{}, fmt.Errorf("session: %w", err)
+	}
+	who.Remote, who.Transport = remote, "web"
+	if err := s.record(ctx, who, audit.Event{Action: "session.signin", Target: who.User}); err != nil {
+		_ = s.store.DeleteSession(ctx, sess.Hash)
+		return "", auth.Session{}, err
+	}
+	return plain, sess, nil
+}
+
+// SessionIdentity returns who holds the session secret, and the session.
+// Unknown, expired and malformed secrets, and sessions of users disabled
+// since, are all ErrUnauthenticated.
+func (s *Service) SessionIdentity(ctx context.Context, plain string) (auth.Identity, auth.Session, error) {
+	if len(plain) < 20 || len(plain) > 200 {
+		return auth.Identity{}, auth.Session{}, auth.ErrUnauthenticated
+	}
+	h := secret.HashSecret(plain)
+	sess, err := s.store.GetSession(ctx, h)
+	if err != nil || !secret.SameHash(sess.Hash, h) || !s.now().Before(sess.Expires) {
+		return auth.Identity{}, auth.Session{}, auth.ErrUnauthenticated
+	}
+	u, err := s.store.GetUser(ctx, sess.User)
+	if err != nil || u.Disabled || sess.Created.Before(u.SessionsAfter) {
+		return auth.Identity{}, auth.Session{}, auth.ErrUnauthenticated
+	}
+	return u.Identity(auth.MethodSession), sess, nil
+}
+
+// SignOut ends the session with the secret on the server. Signing out of a
+// session that is gone already succeeds.
+func (s *Service) SignOut(ctx context.Context, actor auth.Identity, plain string) error {
+	if err := s.store.DeleteSession(ctx, secret.HashSecret(plain)); err != nil {
+		return fmt.Errorf("sign out: %w", err)
+	}
+	return s.record(ctx, actor, audit.Event{Action: "session.signout", Target: actor.User})
+}
