@@ -11,7 +11,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
-	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 // The decision benchmarks seed a real on-disk database (Badger with
@@ -35,7 +35,7 @@ const (
 // benchFixture is a seeded database and what the picker needs to ask realistic
 // questions.
 type benchFixture struct {
-	db     *storage.DB
+	db     *badgerstore.DB
 	now    time.Time
 	users  []benchUser
 	closed bool
@@ -57,7 +57,7 @@ func seed(b *testing.B, dir string, n int) *benchFixture {
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()
-	db, err := storage.Open(dir, storage.Options{})
+	db, err := badgerstore.Open(dir, badgerstore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func seed(b *testing.B, dir string, n int) *benchFixture {
 	if err := db.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if f.db, err = storage.Open(dir, storage.Options{}); err != nil {
+	if f.db, err = badgerstore.Open(dir, badgerstore.Options{}); err != nil {
 		b.Fatal(err)
 	}
 	f.warm(b)

@@ -11,7 +11,7 @@ import (
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/service/servicetest"
-	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 // fixture is the real use cases over a real in-memory store.
@@ -142,7 +142,7 @@ func TestMirrorIsReadOnly(t *testing.T) {
 }
 
 // repoLookupFails is a store that cannot read repository records.
-type repoLookupFails struct{ *storage.DB }
+type repoLookupFails struct{ *badgerstore.DB }
 
 func (repoLookupFails) GetRepo(context.Context, string) (auth.Repo, error) {
 	return auth.Repo{}, errors.New("disk on fire")

@@ -7,14 +7,14 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
-	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 // TestDecideCases pins what decides and why, over grants, patterns,
 // windows, groups, standing policies, denies and mirrors.
 func TestDecideCases(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.OpenInMemory()
+	db, err := badgerstore.OpenInMemory()
 	if err != nil {
 		t.Fatal(err)
 	}

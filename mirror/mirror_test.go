@@ -17,7 +17,7 @@ import (
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/service"
-	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 // mirrorFixture is a real access domain over an in-memory store, real
@@ -38,7 +38,7 @@ func newMirrorFixture(t *testing.T) *mirrorFixture {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
-	db, err := storage.OpenInMemory()
+	db, err := badgerstore.OpenInMemory()
 	if err != nil {
 		t.Fatal(err)
 	}

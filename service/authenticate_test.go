@@ -12,7 +12,7 @@ import (
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/service/servicetest"
-	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 func TestAuthenticate(t *testing.T) {
@@ -200,7 +200,7 @@ func TestChangePasswordIsNotAGuessingOracle(t *testing.T) {
 // racyStore runs hook once, the next time a user record is read, after the
 // read: a change that lands while a sign-in checks the old password.
 type racyStore struct {
-	*storage.DB
+	*badgerstore.DB
 	hook func()
 }
 
@@ -217,7 +217,7 @@ func (s *racyStore) GetUser(ctx context.Context, name string) (auth.User, error)
 // the old password while the password changed gets no session that
 // outlives the change.
 func TestSignInRacingAPasswordChangeMakesNoLiveSession(t *testing.T) {
-	db, err := storage.OpenInMemory()
+	db, err := badgerstore.OpenInMemory()
 	if err != nil {
 		t.Fatal(err)
 	}

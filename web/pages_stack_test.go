@@ -18,7 +18,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/service"
-	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 // dirRepos is the RepoFiles of the page tests: a directory per repository.
@@ -43,7 +43,7 @@ var overseer = auth.Identity{User: "overseer", Admin: true, Method: "test"}
 
 func newStack(t *testing.T, opts Options) *stack {
 	t.Helper()
-	db, err := storage.OpenInMemory()
+	db, err := badgerstore.OpenInMemory()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 func backupCommand() *cli.Command {
@@ -94,7 +94,7 @@ func restore(c *cli.Context) error {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return err
 	}
-	db, err := storage.Open(filepath.Join(data, "db"), storage.Options{})
+	db, err := badgerstore.Open(filepath.Join(data, "db"), badgerstore.Options{})
 	if err != nil {
 		return fmt.Errorf("open the database in %s: %w", data, err)
 	}

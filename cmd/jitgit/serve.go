@@ -28,7 +28,7 @@ import (
 	"github.com/jitgit/jitgit/secret"
 	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/service"
-	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 	"github.com/jitgit/jitgit/web"
 )
 
@@ -103,7 +103,7 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 
 // run starts every part of the server and stops them when ctx ends.
 func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error {
-	db, err := storage.Open(filepath.Join(cfg.Data, "db"), storage.Options{Logger: log})
+	db, err := badgerstore.Open(filepath.Join(cfg.Data, "db"), badgerstore.Options{Logger: log})
 	if err != nil {
 		return fmt.Errorf("open database in %s: %w (is another jitgit serve running on this data directory?)", cfg.Data, err)
 	}

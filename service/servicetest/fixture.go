@@ -12,7 +12,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/service"
-	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 // Clock is a settable time source. The zero Clock is not useful; New sets
@@ -48,7 +48,7 @@ func (c *Clock) Advance(d time.Duration) {
 // top, three users (alice; bob in sre; carol in payments) and five
 // repositories.
 type Fixture struct {
-	DB    *storage.DB
+	DB    *badgerstore.DB
 	Audit *audit.Log
 	Svc   *service.Service
 	Clock *Clock
@@ -70,7 +70,7 @@ func New(t testing.TB) *Fixture {
 // NewWith is New with the given repository files and limits.
 func NewWith(t testing.TB, files service.RepoFiles, cfg service.Config) *Fixture {
 	t.Helper()
-	db, err := storage.OpenInMemory()
+	db, err := badgerstore.OpenInMemory()
 	if err != nil {
 		t.Fatal(err)
 	}

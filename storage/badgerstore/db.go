@@ -1,7 +1,7 @@
-// Package storage keeps jitgit's records in Badger. DB implements service.Store:
+// Package badgerstore keeps jitgit's records in Badger. DB implements service.Store:
 // users, tokens, SSH keys, repositories, grants, policies, requests, the
 // hash-chained audit trail and web sessions.
-package storage
+package badgerstore
 
 import (
 	"errors"
