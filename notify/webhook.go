@@ -69,6 +69,7 @@ type Webhooks struct {
 	log       *slog.Logger
 	queue     chan audit.Event
 	backoff   []time.Duration
+	drainFor  time.Duration
 }
 
 // NewWebhooks returns a deliverer; call Run to start it and Notify (as an
@@ -81,7 +82,7 @@ func NewWebhooks(hooks []WebhookConfig, publicURL string, client *http.Client, l
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Webhooks{hooks: hooks, publicURL: strings.TrimRight(publicURL, "/"), client: client, log: log,
-		queue: make(chan audit.Event, 1000), backoff: []time.Duration{time.Second, 5 * time.Second}}
+		queue: make(chan audit.Event, 1000), backoff: []time.Duration{time.Second, 5 * time.Second}, drainFor: 5 * time.Second}
 }
 
 // Notify queues an event for the receivers that want it. It never blocks:
@@ -120,18 +121,41 @@ func wants(h WebhookConfig, action string) bool {
 	return false
 }
 
-// Run delivers queued events until ctx ends.
+// Run delivers queued events until ctx ends. It then goes on delivering
+// what is already queued, for five seconds at most, so that the requests
+// and grants of a server's last moments are still announced, and returns
+// once no delivery runs.
 func (w *Webhooks) Run(ctx context.Context) {
-	for {
+	// Deliveries outlive ctx by drainFor, so that the one under way when
+	// the stop comes is not cut off either.
+	deliveries, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(w.drainFor, cancel) })()
+	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-			return
 		case e := <-w.queue:
-			for _, h := range w.hooks {
-				if wants(h, e.Action) {
-					w.deliver(ctx, h, e)
-				}
-			}
+			w.send(deliveries, e)
+		}
+	}
+	for deliveries.Err() == nil {
+		select {
+		case e := <-w.queue:
+			w.send(deliveries, e)
+		default:
+			return
+		}
+	}
+	if n := len(w.queue); n > 0 {
+		w.log.Warn("webhook: events not sent at shutdown", "events", n)
+	}
+}
+
+// send delivers e to every receiver that wants it.
+func (w *Webhooks) send(ctx context.Context, e audit.Event) {
+	for _, h := range w.hooks {
+		if wants(h, e.Action) {
+			w.deliver(ctx, h, e)
 		}
 	}
 }

@@ -141,3 +141,39 @@ func TestWebhookFailureLogsNoURLSecret(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestWebhookRunDeliversWhatIsQueuedWhenStopped: events queued before the
+// stop are still delivered, and a receiver that hangs holds the stop only
+// for the drain time.
+func TestWebhookRunDeliversWhatIsQueuedWhenStopped(t *testing.T) {
+	rcv := &receiver{got: make(chan struct{}, 10)}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	w := NewWebhooks([]WebhookConfig{{URL: srv.URL}}, "", nil, nil)
+	w.Notify(audit.Event{Seq: 1, Action: "grant.create"})
+	w.Notify(audit.Event{Seq: 2, Action: "grant.revoke"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w.Run(ctx)
+	rcv.mu.Lock()
+	n := len(rcv.bodies)
+	rcv.mu.Unlock()
+	if n != 2 {
+		t.Fatalf("%d deliveries after the stop, want the 2 queued", n)
+	}
+
+	hang := make(chan struct{})
+	stuck := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hang }))
+	defer stuck.Close()
+	defer close(hang)
+	w = NewWebhooks([]WebhookConfig{{URL: stuck.URL}}, "", nil, nil)
+	w.drainFor = 100 * time.Millisecond
+	w.Notify(audit.Event{Seq: 3, Action: "grant.create"})
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after the drain time")
+	}
+}

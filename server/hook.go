@@ -193,6 +193,10 @@ func ListenHooks(cfg HookServerConfig, a Authority, pushes *Pushes, log *slog.Lo
 // Serve answers hooks until ctx ends or Close is called, then waits for the
 // answers in flight. It returns nil after a clean shutdown.
 func (h *HookServer) Serve(ctx context.Context) error {
+	// An answer begun is finished with the store still open, bounded by
+	// hookTimeout: a re-check cut short would refuse a push that has
+	// already uploaded.
+	answerCtx := context.WithoutCancel(ctx)
 	stop := context.AfterFunc(ctx, func() { h.ln.Close() })
 	defer stop()
 	defer h.wg.Wait()
@@ -207,7 +211,7 @@ func (h *HookServer) Serve(ctx context.Context) error {
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()
-			h.answer(ctx, conn)
+			h.answer(answerCtx, conn)
 		}()
 	}
 }
@@ -223,6 +227,8 @@ func (h *HookServer) Close() error {
 
 func (h *HookServer) answer(ctx context.Context, conn net.Conn) {
 	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, hookTimeout)
+	defer cancel()
 	conn.SetDeadline(time.Now().Add(hookTimeout))
 	reply := h.check(ctx, conn)
 	if err := json.NewEncoder(conn).Encode(reply); err != nil {

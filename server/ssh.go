@@ -108,12 +108,13 @@ type SSH struct {
 	log    *slog.Logger
 	config *ssh.ServerConfig
 
-	mu      sync.Mutex
-	closed  bool
-	lns     map[net.Listener]struct{}
-	conns   map[net.Conn]struct{}
-	perAddr map[string]int
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	closed   bool
+	draining bool // Shutdown began: no new sessions, idle connections end
+	lns      map[net.Listener]struct{}
+	conns    map[net.Conn]int // open connection → its running sessions
+	perAddr  map[string]int
+	wg       sync.WaitGroup
 }
 
 // NewSSH returns the SSH transport; call Serve to accept connections.
@@ -140,7 +141,7 @@ func NewSSH(cfg SSHConfig, a SSHAuthority, run *Runner, repos *Repos, log *slog.
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &SSH{cfg: cfg, a: a, run: run, repos: repos, log: log,
-		lns: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}, perAddr: map[string]int{}}
+		lns: map[net.Listener]struct{}{}, conns: map[net.Conn]int{}, perAddr: map[string]int{}}
 	s.config = &ssh.ServerConfig{
 		ServerVersion:               "SSH-2.0-jitgit",
 		MaxAuthTries:                cfg.MaxAuthTries,
@@ -227,7 +228,7 @@ func (s *SSH) admit(nc net.Conn) bool {
 		return false
 	}
 	s.perAddr[host]++
-	s.conns[nc] = struct{}{}
+	s.conns[nc] = 0
 	s.wg.Add(1)
 	return true
 }
@@ -240,6 +241,69 @@ func (s *SSH) release(nc net.Conn) {
 		delete(s.perAddr, host)
 	}
 	delete(s.conns, nc)
+}
+
+// Shutdown stops accepting connections and sessions, ends the connections
+// that run no session, and waits for the sessions running to finish, each
+// connection ending with its last session. When ctx ends first it does what
+// Close does and returns ctx's error. It returns nil once every connection
+// has ended.
+func (s *SSH) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed, s.draining = true, true
+	for ln := range s.lns {
+		ln.Close()
+	}
+	for nc, sessions := range s.conns {
+		if sessions == 0 {
+			hangUp(nc)
+		}
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return fmt.Errorf("SSH server: sessions cut short: %w", context.Cause(ctx))
+	}
+}
+
+// hangUp ends a connection by closing only its sending side when it can,
+// so that what was already written (a command's last output and exit
+// status) still reaches the client, which then closes the connection.
+func hangUp(nc net.Conn) {
+	if hc, ok := nc.(interface{ CloseWrite() error }); ok && hc.CloseWrite() == nil {
+		return
+	}
+	nc.Close()
+}
+
+// beginSession counts a new session of nc, unless Shutdown has begun.
+func (s *SSH) beginSession(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.conns[nc]++
+	return true
+}
+
+// endSession counts a session of nc as finished; during Shutdown the
+// connection ends with its last session.
+func (s *SSH) endSession(nc net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns[nc]--
+	if s.draining && s.conns[nc] == 0 {
+		hangUp(nc)
+	}
 }
 
 // Close stops accepting, closes every connection (which kills their git
@@ -293,14 +357,20 @@ func (s *SSH) handleConn(nc net.Conn) {
 			nch.Reject(ssh.ResourceShortage, fmt.Sprintf("too many sessions on one connection (at most %d)", s.cfg.MaxSessionsPerConn))
 			continue
 		}
+		if !s.beginSession(nc) {
+			nch.Reject(ssh.ResourceShortage, "the server is shutting down")
+			continue
+		}
 		ch, creqs, err := nch.Accept()
 		if err != nil {
+			s.endSession(nc)
 			continue
 		}
 		open.Add(1)
 		sessions.Add(1)
 		go func() {
 			defer sessions.Done()
+			defer s.endSession(nc)
 			defer open.Add(-1)
 			s.session(ctx, sc, ch, creqs)
 		}()

@@ -615,3 +615,121 @@ func TestLoadHostKey(t *testing.T) {
 		t.Fatalf("world-readable key: %v", err)
 	}
 }
+
+// slowGit is a fake git that writes its pid, then waits for the file
+// release before it prints "done" and exits 0.
+func slowGit(t *testing.T) (git, pidFile, release string) {
+	t.Helper()
+	dir := t.TempDir()
+	pidFile, release, git = filepath.Join(dir, "pid"), filepath.Join(dir, "release"), filepath.Join(dir, "git")
+	script := fmt.Sprintf("#!/bin/sh\necho $$ > %s\nwhile [ ! -e %s ]; do sleep 0.05; done\necho done\n", pidFile, release)
+	if err := os.WriteFile(git, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return git, pidFile, release
+}
+
+// waitPid waits until the fake git has written its pid.
+func waitPid(t *testing.T, pidFile string) int {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var pid int
+		b, _ := os.ReadFile(pidFile)
+		if fmt.Sscan(string(b), &pid); pid != 0 {
+			return pid
+		}
+	}
+	t.Fatal("git did not start")
+	return 0
+}
+
+// TestSSHShutdownLetsRunningCommandsFinish: Shutdown stops accepting and
+// ends idle connections at once, but a running command finishes, output
+// and exit status included, before Shutdown returns.
+func TestSSHShutdownLetsRunningCommandsFinish(t *testing.T) {
+	git, pidFile, release := slowGit(t)
+	s := newSSHTestServer(t, SSHConfig{}, git)
+	s.auth.grant("alice", "acme/payments", auth.LevelRead)
+	busy, idle := s.client("alice"), s.client("alice")
+	sess, err := busy.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	sess.Stdout = &stdout
+	if err := sess.Start("git-upload-pack 'acme/payments.git'"); err != nil {
+		t.Fatal(err)
+	}
+	waitPid(t, pidFile)
+
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		shut <- s.srv.Shutdown(ctx)
+	}()
+	idleEnded := make(chan error, 1)
+	go func() { idleEnded <- idle.Wait() }()
+	select {
+	case <-idleEnded:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the idle connection is still open after Shutdown began")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("still accepting connections after Shutdown began")
+		}
+	}
+	if _, err := busy.NewSession(); err == nil {
+		t.Error("a new session opened during Shutdown")
+	}
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned (%v) while a command runs", err)
+	default:
+	}
+
+	if err := os.WriteFile(release, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Wait(); err != nil || stdout.String() != "done\n" {
+		t.Fatalf("the running command: err %v, stdout %q; want exit 0 and its whole output", err, stdout.String())
+	}
+	select {
+	case err := <-shut:
+		if err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Shutdown did not return after the last command ended")
+	}
+}
+
+// TestSSHShutdownKillsWhatOutlastsIt: when Shutdown's context ends first,
+// the command still running is killed and Shutdown says so.
+func TestSSHShutdownKillsWhatOutlastsIt(t *testing.T) {
+	git, pidFile, _ := slowGit(t)
+	s := newSSHTestServer(t, SSHConfig{}, git)
+	s.auth.grant("alice", "acme/payments", auth.LevelRead)
+	sess, err := s.client("alice").NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Start("git-upload-pack 'acme/payments.git'"); err != nil {
+		t.Fatal(err)
+	}
+	pid := waitPid(t, pidFile)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown: %v, want the deadline", err)
+	}
+	if exec.Command("kill", "-0", fmt.Sprint(pid)).Run() == nil {
+		t.Fatal("git still runs after Shutdown returned")
+	}
+}

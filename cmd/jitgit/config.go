@@ -35,6 +35,9 @@ type Config struct {
 	// TrustedProxies may report the client address in X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	Policies       []auth.Policy
+	// ShutdownGrace is how long the Git operations running at a shutdown
+	// may go on before they are killed.
+	ShutdownGrace time.Duration
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -53,10 +56,13 @@ type sshLimits struct {
 	AuthTimeout        time.Duration
 }
 
+// maxShutdownGrace bounds shutdown_grace.
+const maxShutdownGrace = time.Hour
+
 // defaultConfig is the embedded default: a first run with no file works.
 func defaultConfig() Config {
 	return Config{
-		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info",
+		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second,
 		Auth: service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
 		Mirrors:   mirrorsConfig{MaxParallel: 2, FetchTimeout: 10 * time.Minute},
@@ -72,6 +78,7 @@ type fileConfig struct {
 	PublicURL    string   `toml:"public_url"`
 	SSHPublicURL string   `toml:"ssh_public_url"`
 	LogLevel     string   `toml:"log_level"`
+	Grace        string   `toml:"shutdown_grace"`
 	TLSCert      string   `toml:"tls_cert"`
 	TLSKey       string   `toml:"tls_key"`
 	Proxies      []string `toml:"trusted_proxies"`
@@ -174,9 +181,13 @@ func (f *fileConfig) apply(cfg *Config) error {
 		dur("ssh_limits.idle_timeout", f.SSHLimits.IdleTimeout, &cfg.SSHLimits.IdleTimeout),
 		dur("ssh_limits.auth_timeout", f.SSHLimits.AuthTimeout, &cfg.SSHLimits.AuthTimeout),
 		dur("mirrors.fetch_timeout", f.Mirrors.FetchTimeout, &cfg.Mirrors.FetchTimeout),
+		dur("shutdown_grace", f.Grace, &cfg.ShutdownGrace),
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
+	}
+	if cfg.ShutdownGrace > maxShutdownGrace {
+		return fmt.Errorf("shutdown_grace (%s) is longer than %s: a stop that long looks hung to a service manager", auth.FormatDuration(cfg.ShutdownGrace), auth.FormatDuration(maxShutdownGrace))
 	}
 	if cfg.Auth.DefaultRequest > cfg.Auth.MaxGrant {
 		return fmt.Errorf("limits.default_request (%s) is longer than limits.max_grant (%s)", auth.FormatDuration(cfg.Auth.DefaultRequest), auth.FormatDuration(cfg.Auth.MaxGrant))

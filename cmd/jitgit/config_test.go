@@ -15,7 +15,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	def := defaultConfig()
 	if cfg.HTTP != def.HTTP || cfg.Auth.MaxGrant != 7*24*time.Hour || cfg.SSHLimits.IdleTimeout != 10*time.Minute ||
-		cfg.Mirrors != def.Mirrors || cfg.Auth.AllowLocalMirrors {
+		cfg.Mirrors != def.Mirrors || cfg.Auth.AllowLocalMirrors || cfg.ShutdownGrace != def.ShutdownGrace {
 		t.Errorf("example config differs from the defaults it documents: %+v", cfg)
 	}
 	if len(cfg.Policies) != 5 {
@@ -34,6 +34,23 @@ func TestMirrorsConfig(t *testing.T) {
 	}
 	if !cfg.Mirrors.AllowLocal || !cfg.Auth.AllowLocalMirrors || cfg.Mirrors.MaxParallel != 4 || cfg.Mirrors.FetchTimeout != 30*time.Minute {
 		t.Errorf("mirrors config: %+v", cfg.Mirrors)
+	}
+}
+
+func TestShutdownGraceConfig(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.toml")
+	if err := os.WriteFile(p, []byte("shutdown_grace = \"2m\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ShutdownGrace != 2*time.Minute {
+		t.Errorf("shutdown_grace: %s, want 2m", cfg.ShutdownGrace)
+	}
+	if def := defaultConfig().ShutdownGrace; def != 30*time.Second {
+		t.Errorf("default shutdown_grace: %s, want 30s", def)
 	}
 }
 
@@ -61,6 +78,9 @@ func TestBadConfigRefused(t *testing.T) {
 		"mirrors typo":        "[mirrors]\nallow_locals = true\n",
 		"mirrors parallel":    "[mirrors]\nmax_parallel = -1\n",
 		"mirrors timeout":     "[mirrors]\nfetch_timeout = \"soon\"\n",
+		"zero grace":          "shutdown_grace = \"0s\"\n",
+		"grace over an hour":  "shutdown_grace = \"2h\"\n",
+		"grace as a number":   "shutdown_grace = 30\n",
 	} {
 		p := filepath.Join(t.TempDir(), "c.toml")
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {

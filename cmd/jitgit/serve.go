@@ -101,27 +101,33 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
-// run starts every part of the server and stops them when ctx ends.
+// run starts every part of the server and runs them until ctx ends or one
+// fails; then it stops them in order: the transports stop accepting, the
+// Git operations running get cfg.ShutdownGrace to finish and are killed
+// after it; then the push re-check, the webhooks and the periodic jobs stop;
+// then the audit log and the database close. It returns nil after a
+// shutdown that ctx asked for, else what failed.
 func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error {
 	db, err := badgerstore.Open(filepath.Join(cfg.Data, "db"), badgerstore.Options{Logger: log})
 	if err != nil {
 		return fmt.Errorf("open database in %s: %w (is another jitgit serve running on this data directory?)", cfg.Data, err)
 	}
+	// Deferred first, so it runs last: once every part has returned.
 	defer db.Close()
-	audit := audit.NewLog(db, time.Now)
-	defer audit.Close()
+	trail := audit.NewLog(db, time.Now)
+	defer trail.Close()
 	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos")}
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
 		return fmt.Errorf("repository root: %w", err)
 	}
-	svc := service.New(db, repos, audit, cfg.Auth, time.Now)
+	svc := service.New(db, repos, trail, cfg.Auth, time.Now)
 	if err := svc.SyncPolicies(ctx, "config", cfg.Policies); err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
+	var webhooks *notify.Webhooks
 	if len(cfg.Webhooks) > 0 {
-		hooks := notify.NewWebhooks(cfg.Webhooks, cfg.PublicURL, nil, log)
-		audit.Watch(hooks.Notify)
-		go hooks.Run(ctx)
+		webhooks = notify.NewWebhooks(cfg.Webhooks, cfg.PublicURL, nil, log)
+		trail.Watch(webhooks.Notify)
 	}
 	if err := bootstrapAdmin(ctx, svc, out); err != nil {
 		return err
@@ -140,6 +146,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return err
 	}
+	// Until the parts run, closing what is open is this function's job.
+	serving := false
+	defer func() {
+		if !serving {
+			hooks.Close()
+		}
+	}()
 	runner, err := server.NewRunner(server.RunnerConfig{HooksDir: hooksDir, Pushes: pushes}, log)
 	if err != nil {
 		return err
@@ -159,7 +172,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		sshURL = "ssh://git@" + cfg.SSH
 	}
 	metrics := web.NewMetrics(time.Now())
-	audit.Watch(metrics.Record)
+	trail.Watch(metrics.Record)
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
 		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
@@ -168,21 +181,35 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		// an address, hopeless for guessing a password.
 		Throttle: ratelimit.NewThrottle(30, 5*time.Minute, time.Now)}, svc, repos, runner, log)
 
+	// Every listener is open before anything serves, so a taken port
+	// stops the start with nothing served.
+	var listeners []net.Listener
+	defer func() {
+		if !serving {
+			for _, ln := range listeners {
+				ln.Close()
+			}
+		}
+	}()
 	httpLn, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		return fmt.Errorf("HTTP listen on %s: %w (set --http or JITGIT_HTTP to another address)", cfg.HTTP, err)
 	}
+	listeners = append(listeners, httpLn)
 	if cfg.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
-		if err != nil {
-			httpLn.Close()
+		var cert tls.Certificate
+		if cert, err = tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
 			return fmt.Errorf("TLS: %w (check tls_cert and tls_key in the config)", err)
 		}
 		httpLn = tls.NewListener(httpLn, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	sockLn, err := listenSocket(filepath.Join(cfg.Data, socketName))
 	if err != nil {
-		httpLn.Close()
+		return err
+	}
+	listeners = append(listeners, sockLn)
+	sshSrv, err := newSSHPart(cfg, svc, repos, runner, log, out)
+	if err != nil {
 		return err
 	}
 	public := &http.Server{
@@ -197,44 +224,28 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 	admin := &http.Server{Handler: pages.AdminSocket(), ReadHeaderTimeout: 10 * time.Second}
 
-	errc := make(chan error, 4)
-	go func() { errc <- serveHTTP(public, httpLn) }()
-	go func() { errc <- serveHTTP(admin, sockLn) }()
-	go func() { errc <- hooks.Serve(ctx) }()
-	go sweepRequests(ctx, svc, log)
-	mirrorsCtx, stopMirrors := context.WithCancel(ctx)
-	mirrorsDone := make(chan struct{})
-	go func() { mirrors.Run(mirrorsCtx); close(mirrorsDone) }()
-	// On the way out the scheduler kills its fetches and records them
-	// before the audit trail and the database close.
-	defer func() { stopMirrors(); <-mirrorsDone }()
-
-	sshStop, err := startSSH(ctx, cfg, svc, repos, runner, log, out)
-	if err != nil {
-		return err
+	// Stopped first: what takes requests from outside.
+	front := []part{
+		{"HTTP server", (&httpPart{name: "HTTP server", srv: public, ln: httpLn, grace: cfg.ShutdownGrace, log: log}).Run},
+		{"admin socket", (&httpPart{name: "admin socket", srv: admin, ln: sockLn, grace: cfg.ShutdownGrace, log: log}).Run},
+	}
+	if sshSrv != nil {
+		front = append(front, part{"SSH server", sshSrv.Run})
+	}
+	// Stopped once the Git operations have ended: what they and the
+	// requests use, and the jobs that write to the store on their own.
+	back := []part{
+		{"hook server", hooks.Serve},
+		{"mirror scheduler", func(ctx context.Context) error { mirrors.Run(ctx); return nil }},
+		{"request sweeper", func(ctx context.Context) error { sweepRequests(ctx, svc, log); return nil }},
+	}
+	if webhooks != nil {
+		back = append(back, part{"webhooks", func(ctx context.Context) error { webhooks.Run(ctx); return nil }})
 	}
 	fmt.Fprintf(out, "jitgit: serving Git and web on %s (%s)\n", httpLn.Addr(), cfg.PublicURL)
 	fmt.Fprintf(out, "jitgit: admin socket %s; data in %s\n", filepath.Join(cfg.Data, socketName), cfg.Data)
-
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-		log.Error("server stopped", "err", err)
-	}
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sshStop()
-	_ = public.Shutdown(shut)
-	_ = admin.Shutdown(shut)
-	_ = hooks.Close()
-	return err
-}
-
-func serveHTTP(s *http.Server, ln net.Listener) error {
-	if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	serving = true
+	return runStages(ctx, log, front, back)
 }
 
 // listenSocket opens the admin socket, replacing a stale one, with mode

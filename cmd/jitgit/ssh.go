@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,11 +15,12 @@ import (
 	"github.com/jitgit/jitgit/service"
 )
 
-// startSSH starts the SSH transport and returns its stop function. With
-// cfg.SSH "off" it starts nothing. The host key is made on first start.
-func startSSH(ctx context.Context, cfg Config, svc *service.Service, repos *server.Repos, runner *server.Runner, log *slog.Logger, out io.Writer) (func(), error) {
+// newSSHPart makes the SSH transport and opens its listener; it serves once
+// run. With cfg.SSH "off" it returns nil. The host key is made on first
+// start.
+func newSSHPart(cfg Config, svc *service.Service, repos *server.Repos, runner *server.Runner, log *slog.Logger, out io.Writer) (*sshPart, error) {
 	if cfg.SSH == "off" {
-		return func() {}, nil
+		return nil, nil
 	}
 	key, created, err := server.LoadHostKey(filepath.Join(cfg.Data, server.HostKeyFile))
 	if err != nil {
@@ -39,22 +39,12 @@ func startSSH(ctx context.Context, cfg Config, svc *service.Service, repos *serv
 	if err != nil {
 		return nil, fmt.Errorf("SSH listen on %s: %w (set --ssh or JITGIT_SSH to another address, or \"off\")", cfg.SSH, err)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil {
-			log.Error("SSH server stopped", "err", err)
-		}
-	}()
 	note := ""
 	if created {
 		note = ", new"
 	}
 	fmt.Fprintf(out, "jitgit: serving Git over SSH on %s, host key %s (%s%s)\n", ln.Addr(), ssh.FingerprintSHA256(key.PublicKey()), keyKind(key.PublicKey()), note)
-	return func() {
-		srv.Close()
-		<-done
-	}, nil
+	return &sshPart{srv: srv, ln: ln, grace: cfg.ShutdownGrace, log: log}, nil
 }
 
 // sshCloneBase is the base of SSH clone URLs: cfg.SSHPublicURL, or
