@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/gitexec"
 	"github.com/jitgit/jitgit/storage"
 )
 
@@ -47,10 +48,11 @@ func newMirrorFixture(t *testing.T) *mirrorFixture {
 	}
 	audit := auth.NewAuditLog(db, now)
 	t.Cleanup(func() { audit.Close(); db.Close() })
-	f.repos = &Repos{Root: filepath.Join(f.dir, "repos")}
+	git := newLauncher(t, "", filepath.Join(f.dir, "hooks"))
+	f.repos = &Repos{Root: filepath.Join(f.dir, "repos"), Launcher: git}
 	f.svc = auth.NewService(db, f.repos, audit, auth.Config{AllowLocalMirrors: true}, now)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	f.m, err = NewMirrors(MirrorsConfig{HooksDir: filepath.Join(f.dir, "hooks"), AllowLocal: true, Tick: 20 * time.Millisecond}, f.svc, f.repos, log)
+	f.m, err = NewMirrors(MirrorsConfig{Launcher: git, AllowLocal: true, Tick: 20 * time.Millisecond}, f.svc, f.repos, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func (f *mirrorFixture) git(dir string, args ...string) string {
 	f.t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	cmd.Env = append(baseEnv(os.Getenv("PATH")), "HOME="+f.dir,
+	cmd.Env = append(clientEnv(), "HOME="+f.dir,
 		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -174,7 +176,7 @@ func TestMirrorFetchGuards(t *testing.T) {
 	delete(f.m.busy, "mirrors/x")
 
 	// Without allow_local, file:// is refused before and inside git.
-	strict, err := NewMirrors(MirrorsConfig{HooksDir: filepath.Join(f.dir, "hooks")}, f.svc, f.repos, nil)
+	strict, err := NewMirrors(MirrorsConfig{Launcher: f.m.git}, f.svc, f.repos, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,12 +184,12 @@ func TestMirrorFetchGuards(t *testing.T) {
 		t.Fatalf("file:// without allow_local: %v", err)
 	}
 	p, _ := f.repos.Path("mirrors/x")
-	if _, err := strict.runGit(ctx, p, "fetch", "--", url, "+refs/heads/*:refs/heads/*"); err == nil || !strings.Contains(err.Error(), "not allowed") {
+	if _, err := strict.runGit(ctx, gitexec.Cmd{Dir: p, Command: "fetch", Operands: []string{url, "+refs/heads/*:refs/heads/*"}}); err == nil || !strings.Contains(err.Error(), "not allowed") {
 		t.Fatalf("git fetched file:// with protocol.file.allow=never: %v", err)
 	}
 	// ext:: never runs a command, even if validation were bypassed.
 	marker := filepath.Join(f.dir, "pwned")
-	_, err = f.m.runGit(ctx, p, "fetch", "--", "ext::sh -c touch% "+marker, "+refs/heads/*:refs/heads/*")
+	_, err = f.m.runGit(ctx, gitexec.Cmd{Dir: p, Command: "fetch", Operands: []string{"ext::sh -c touch% " + marker, "+refs/heads/*:refs/heads/*"}})
 	if err == nil {
 		t.Fatal("ext:: fetch succeeded")
 	}

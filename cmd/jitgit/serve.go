@@ -20,6 +20,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/gitexec"
 	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/storage"
 	"github.com/jitgit/jitgit/web"
@@ -103,7 +104,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	defer db.Close()
 	audit := auth.NewAuditLog(db, time.Now)
 	defer audit.Close()
-	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos")}
+	hooksDir := filepath.Join(cfg.Data, "hooks")
+	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir})
+	if err != nil {
+		return err
+	}
+	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos"), Launcher: git}
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
 		return fmt.Errorf("repository root: %w", err)
 	}
@@ -124,7 +130,6 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return fmt.Errorf("find own binary for the pre-receive hook: %w", err)
 	}
-	hooksDir := filepath.Join(cfg.Data, "hooks")
 	if err := server.InstallHooks(hooksDir, []string{exe}); err != nil {
 		return err
 	}
@@ -133,12 +138,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	runner, err := server.NewRunner(server.RunnerConfig{HooksDir: hooksDir, Pushes: pushes}, log)
+	runner, err := server.NewRunner(server.RunnerConfig{Launcher: git, Pushes: pushes}, log)
 	if err != nil {
 		return err
 	}
 
-	mirrors, err := server.NewMirrors(server.MirrorsConfig{HooksDir: hooksDir, AllowLocal: cfg.Mirrors.AllowLocal,
+	mirrors, err := server.NewMirrors(server.MirrorsConfig{Launcher: git, AllowLocal: cfg.Mirrors.AllowLocal,
 		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout}, svc, repos, log)
 	if err != nil {
 		return err
