@@ -11,15 +11,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/gitexec"
 	"github.com/jitgit/jitgit/redact"
 	"github.com/jitgit/jitgit/service"
 )
@@ -39,13 +36,8 @@ type Repos interface {
 
 // MirrorsConfig configures Mirrors.
 type MirrorsConfig struct {
-	// Git is the git binary. Default: "git" looked up in the server's PATH.
-	Git string
-	// Path is the PATH of every git process. Default: the server's PATH.
-	Path string
-	// HooksDir is core.hooksPath of every fetch, so that no hook inside a
-	// repository runs. Required.
-	HooksDir string
+	// Launcher starts the git processes. Required.
+	Launcher *gitexec.Launcher
 	// AllowLocal permits file:// upstreams. Unsafe in production.
 	AllowLocal bool
 	// MaxParallel bounds the fetches running at once. Default 2.
@@ -54,25 +46,19 @@ type MirrorsConfig struct {
 	Timeout time.Duration
 	// Tick is how often the scheduler looks for due mirrors. Default 1m.
 	Tick time.Duration
-	// KillWait bounds how long a killed git may keep its pipes open.
-	// Default 5s.
-	KillWait time.Duration
 }
 
 // Mirrors fetches mirrors from their upstreams with the git binary, and
 // schedules the fetches that are due. It implements service.MirrorFetcher. It
 // is safe for concurrent use.
 type Mirrors struct {
-	svc      MirrorService
-	repos    Repos
-	log      *slog.Logger
-	git      string
-	path     string
-	hooks    string
-	local    bool
-	timeout  time.Duration
-	tick     time.Duration
-	killWait time.Duration
+	svc     MirrorService
+	repos   Repos
+	log     *slog.Logger
+	git     *gitexec.Launcher
+	local   bool
+	timeout time.Duration
+	tick    time.Duration
 
 	slots chan struct{} // one token per running fetch
 	mu    sync.Mutex
@@ -84,25 +70,8 @@ type Mirrors struct {
 // NewMirrors checks cfg and returns Mirrors fetching into repos and
 // recording results through svc. Run starts the scheduler.
 func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Logger) (*Mirrors, error) {
-	if cfg.Git == "" {
-		cfg.Git = "git"
-	}
-	git, err := exec.LookPath(cfg.Git)
-	if err != nil {
-		return nil, fmt.Errorf("mirrors: %w", err)
-	}
-	if git, err = filepath.Abs(git); err != nil {
-		return nil, fmt.Errorf("mirrors: %w", err)
-	}
-	if cfg.Path == "" {
-		cfg.Path = os.Getenv("PATH")
-	}
-	if cfg.HooksDir == "" {
-		return nil, errors.New("mirrors: no hooks directory configured")
-	}
-	hooks, err := filepath.Abs(cfg.HooksDir)
-	if err != nil {
-		return nil, fmt.Errorf("mirrors: hooks directory: %w", err)
+	if cfg.Launcher == nil {
+		return nil, errors.New("mirrors: no git launcher configured")
 	}
 	if cfg.MaxParallel <= 0 {
 		cfg.MaxParallel = 2
@@ -113,15 +82,12 @@ func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Log
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Minute
 	}
-	if cfg.KillWait <= 0 {
-		cfg.KillWait = 5 * time.Second
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Mirrors{
-		svc: svc, repos: repos, log: log, git: git, path: cfg.Path, hooks: hooks, local: cfg.AllowLocal,
-		timeout: cfg.Timeout, tick: cfg.Tick, killWait: cfg.KillWait,
+		svc: svc, repos: repos, log: log, git: cfg.Launcher, local: cfg.AllowLocal,
+		timeout: cfg.Timeout, tick: cfg.Tick,
 		slots: make(chan struct{}, cfg.MaxParallel), busy: make(map[string]bool), quit: make(chan struct{}),
 	}, nil
 }
@@ -236,8 +202,9 @@ func (m *Mirrors) Fetch(ctx context.Context, name, upstream string) (int, error)
 		return 0, fmt.Errorf("fetch %s: %w", name, err)
 	}
 	upstream, creds := splitCredentials(upstream)
-	if _, err := m.runGitEnv(ctx, dir, creds, "fetch", "--prune", "--no-write-fetch-head", "--quiet", "--no-recurse-submodules",
-		"--", upstream, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"); err != nil {
+	if _, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Env: creds, Command: "fetch",
+		Options:  []string{"--prune", "--no-write-fetch-head", "--quiet", "--no-recurse-submodules"},
+		Operands: []string{upstream, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}}); err != nil {
 		return 0, err // names the command; SyncMirror adds the mirror and upstream
 	}
 	after, err := m.refs(ctx, dir)
@@ -263,7 +230,8 @@ func (m *Mirrors) Fetch(ctx context.Context, name, upstream string) (int, error)
 // updateHead points HEAD at the upstream's default branch if the upstream
 // names one that the mirror has. Failing that, HEAD is left alone.
 func (m *Mirrors) updateHead(ctx context.Context, name, dir, upstream string, creds []string, refs map[string]string) {
-	out, err := m.runGitEnv(ctx, dir, creds, "ls-remote", "--symref", "--", upstream, "HEAD")
+	out, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Env: creds, Command: "ls-remote",
+		Options: []string{"--symref"}, Operands: []string{upstream, "HEAD"}})
 	if err != nil {
 		m.log.Debug("mirror: upstream HEAD unknown", "repo", name, "err", err)
 		return
@@ -278,7 +246,7 @@ func (m *Mirrors) updateHead(ctx context.Context, name, dir, upstream string, cr
 		if _, have := refs[target]; !have || !strings.HasPrefix(target, "refs/heads/") {
 			return
 		}
-		if _, err := m.runGit(ctx, dir, "symbolic-ref", "HEAD", target); err != nil {
+		if _, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Command: "symbolic-ref", Operands: []string{"HEAD", target}}); err != nil {
 			m.log.Warn("mirror: set HEAD", "repo", name, "err", err)
 		}
 		return
@@ -287,7 +255,7 @@ func (m *Mirrors) updateHead(ctx context.Context, name, dir, upstream string, cr
 
 // refs returns the mirror's refs and the objects they point at.
 func (m *Mirrors) refs(ctx context.Context, dir string) (map[string]string, error) {
-	out, err := m.runGit(ctx, dir, "for-each-ref", "--format=%(objectname) %(refname)")
+	out, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Command: "for-each-ref", Options: []string{"--format=%(objectname) %(refname)"}})
 	if err != nil {
 		return nil, err
 	}
@@ -298,14 +266,6 @@ func (m *Mirrors) refs(ctx context.Context, dir string) (map[string]string, erro
 		}
 	}
 	return refs, nil
-}
-
-// runGit runs git in the bare repository dir with a clean environment, no
-// credential helpers or prompts, only the network transports (and file://
-// when local upstreams are allowed), and the server's hooks directory. It
-// returns stdout; the error carries the end of stderr.
-func (m *Mirrors) runGit(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	return m.runGitEnv(ctx, dir, nil, args...)
 }
 
 // splitCredentials takes the user name and password out of an http(s)
@@ -327,47 +287,35 @@ func splitCredentials(upstream string) (string, []string) {
 	}
 }
 
-// runGitEnv is runGit with extra environment variables.
-func (m *Mirrors) runGitEnv(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+// fetchConfig is the configuration of every mirror git process: no
+// credential helpers or prompts, only the network transports (and file://
+// when local upstreams are allowed), no submodules, and objects checked.
+func fetchConfig(allowLocal bool) []string {
 	fileAllow := "never"
-	if m.local {
+	if allowLocal {
 		fileAllow = "always"
 	}
-	argv := []string{
-		"-c", "core.hooksPath=" + m.hooks,
-		"-c", "core.fsmonitor=false",
-		"-c", "credential.helper=",
-		"-c", "core.askPass=",
-		"-c", "core.sshCommand=ssh -o BatchMode=yes",
-		"-c", "protocol.allow=never",
-		"-c", "protocol.https.allow=always",
-		"-c", "protocol.http.allow=always",
-		"-c", "protocol.ssh.allow=always",
-		"-c", "protocol.git.allow=always",
-		"-c", "protocol.ext.allow=never",
-		"-c", "protocol.fd.allow=never",
-		"-c", "protocol.file.allow=" + fileAllow,
-		"-c", "submodule.recurse=false",
-		"-c", "fetch.fsckObjects=true",
+	return []string{
+		"credential.helper=",
+		"core.askPass=",
+		"core.sshCommand=ssh -o BatchMode=yes",
+		"protocol.allow=never",
+		"protocol.https.allow=always",
+		"protocol.http.allow=always",
+		"protocol.ssh.allow=always",
+		"protocol.git.allow=always",
+		"protocol.ext.allow=never",
+		"protocol.fd.allow=never",
+		"protocol.file.allow=" + fileAllow,
+		"submodule.recurse=false",
+		"fetch.fsckObjects=true",
 	}
-	cmd := exec.CommandContext(ctx, m.git, append(argv, args...)...)
-	cmd.Env = append(baseEnv(m.path), env...)
-	cmd.Dir = dir
-	var stdout bytes.Buffer
-	stderr := &tailBuffer{max: 4 << 10}
-	cmd.Stdout, cmd.Stderr = &stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = m.killWait
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("git %s: killed: %w", args[0], context.Cause(ctx))
-		}
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			return nil, fmt.Errorf("git %s: %w", args[0], err)
-		}
-		return nil, fmt.Errorf("git %s (%w): %s", args[0], err, msg)
-	}
-	return stdout.Bytes(), nil
+}
+
+// runGit runs c with the mirrors' configuration and returns its stdout; the
+// error carries the end of stderr.
+func (m *Mirrors) runGit(ctx context.Context, c gitexec.Cmd) ([]byte, error) {
+	c.Config = fetchConfig(m.local)
+	c.StderrTail = 4 << 10
+	return m.git.Output(ctx, c)
 }

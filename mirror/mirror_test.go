@@ -15,6 +15,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/gitexec"
 	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/storage/badgerstore"
@@ -50,10 +51,14 @@ func newMirrorFixture(t *testing.T) *mirrorFixture {
 	}
 	audit := audit.NewLog(db, now)
 	t.Cleanup(func() { audit.Close(); db.Close() })
-	f.repos = &server.Repos{Root: filepath.Join(f.dir, "repos")}
+	git, err := gitexec.New(gitexec.Config{HooksDir: filepath.Join(f.dir, "hooks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.repos = &server.Repos{Root: filepath.Join(f.dir, "repos"), Launcher: git}
 	f.svc = service.New(db, f.repos, audit, service.Config{AllowLocalMirrors: true}, now)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	f.m, err = NewMirrors(MirrorsConfig{HooksDir: filepath.Join(f.dir, "hooks"), AllowLocal: true, Tick: 20 * time.Millisecond}, f.svc, f.repos, log)
+	f.m, err = NewMirrors(MirrorsConfig{Launcher: git, AllowLocal: true, Tick: 20 * time.Millisecond}, f.svc, f.repos, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +70,7 @@ func (f *mirrorFixture) git(dir string, args ...string) string {
 	f.t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	cmd.Env = append(baseEnv(os.Getenv("PATH")), "HOME="+f.dir,
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_TERMINAL_PROMPT=0", "LC_ALL=C"}, "HOME="+f.dir,
 		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -177,7 +182,7 @@ func TestMirrorFetchGuards(t *testing.T) {
 	delete(f.m.busy, "mirrors/x")
 
 	// Without allow_local, file:// is refused before and inside git.
-	strict, err := NewMirrors(MirrorsConfig{HooksDir: filepath.Join(f.dir, "hooks")}, f.svc, f.repos, nil)
+	strict, err := NewMirrors(MirrorsConfig{Launcher: f.m.git}, f.svc, f.repos, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,12 +190,12 @@ func TestMirrorFetchGuards(t *testing.T) {
 		t.Fatalf("file:// without allow_local: %v", err)
 	}
 	p, _ := f.repos.Path("mirrors/x")
-	if _, err := strict.runGit(ctx, p, "fetch", "--", url, "+refs/heads/*:refs/heads/*"); err == nil || !strings.Contains(err.Error(), "not allowed") {
+	if _, err := strict.runGit(ctx, gitexec.Cmd{Dir: p, Command: "fetch", Operands: []string{url, "+refs/heads/*:refs/heads/*"}}); err == nil || !strings.Contains(err.Error(), "not allowed") {
 		t.Fatalf("git fetched file:// with protocol.file.allow=never: %v", err)
 	}
 	// ext:: never runs a command, even if validation were bypassed.
 	marker := filepath.Join(f.dir, "pwned")
-	_, err = f.m.runGit(ctx, p, "fetch", "--", "ext::sh -c touch% "+marker, "+refs/heads/*:refs/heads/*")
+	_, err = f.m.runGit(ctx, gitexec.Cmd{Dir: p, Command: "fetch", Operands: []string{"ext::sh -c touch% " + marker, "+refs/heads/*:refs/heads/*"}})
 	if err == nil {
 		t.Fatal("ext:: fetch succeeded")
 	}

@@ -58,9 +58,12 @@ func newTestServer(t *testing.T, cfg HTTPConfig, git string) *testServer {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s := &testServer{t: t, auth: newFakeAuthority(), repos: &Repos{Root: filepath.Join(data, "repos")}, home: t.TempDir()}
+	// The repositories are always made by real git; git may stand in for
+	// the services only.
+	s := &testServer{t: t, auth: newFakeAuthority(), home: t.TempDir(),
+		repos: &Repos{Root: filepath.Join(data, "repos"), Launcher: newLauncher(t, "", hooks)}}
 	pushes := NewPushes(sock)
-	s.run, err = NewRunner(RunnerConfig{Git: git, HooksDir: hooks, Pushes: pushes}, log)
+	s.run, err = NewRunner(RunnerConfig{Launcher: newLauncher(t, git, hooks), Pushes: pushes}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

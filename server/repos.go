@@ -1,21 +1,23 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/gitexec"
 )
 
 // Repos is the tree of hosted bare repositories: <Root>/owner/name.git.
 type Repos struct {
 	Root string
+	// Launcher starts the git processes that create repositories; Init
+	// fails without it.
+	Launcher *gitexec.Launcher
 }
 
 // repoConfig is what every hosted repository is created with: objects are
@@ -59,23 +61,21 @@ func (r *Repos) Init(ctx context.Context, name string) error {
 }
 
 func (r *Repos) initGit(ctx context.Context, p string) error {
-	git := func(args ...string) error {
-		cmd := exec.CommandContext(ctx, "git", args...)
-		cmd.Env = baseEnv(os.Getenv("PATH"))
-		cmd.Dir = p
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("git %s: %w: %s", args[0], err, bytes.TrimSpace(stderr.Bytes()))
-		}
-		return nil
+	if r.Launcher == nil {
+		return errors.New("no git launcher configured")
 	}
-	if err := git("init", "--quiet", "--bare", "--initial-branch=main", "--template=", "--", p); err != nil {
+	git := func(c gitexec.Cmd) error {
+		c.Dir = p
+		_, err := r.Launcher.Output(ctx, c)
 		return err
 	}
-	cfg := filepath.Join(p, "config")
+	if err := git(gitexec.Cmd{Command: "init", Options: []string{"--quiet", "--bare", "--initial-branch=main", "--template="},
+		Operands: []string{p}}); err != nil {
+		return err
+	}
+	cfg := "--file=" + filepath.Join(p, "config")
 	for _, kv := range repoConfig {
-		if err := git("config", "--file", cfg, kv[0], kv[1]); err != nil {
+		if err := git(gitexec.Cmd{Command: "config", Options: []string{cfg}, Operands: []string{kv[0], kv[1]}}); err != nil {
 			return err
 		}
 	}

@@ -1,18 +1,22 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/gitexec"
 )
 
 func TestReposInit(t *testing.T) {
-	r := &Repos{Root: t.TempDir()}
+	r := &Repos{Root: t.TempDir(), Launcher: newLauncher(t, "", t.TempDir())}
 	if r.Exists("acme/x") {
 		t.Fatal("Exists before Init")
 	}
@@ -50,5 +54,84 @@ func TestReposInit(t *testing.T) {
 	}
 	if r.Exists("acme/link") {
 		t.Error("a symbolic link counts as a repository")
+	}
+}
+
+func TestReposInitWithoutLauncher(t *testing.T) {
+	r := &Repos{Root: t.TempDir()}
+	if err := r.Init(t.Context(), "acme/x"); err == nil {
+		t.Fatal("Init without a launcher")
+	}
+	if _, err := os.Stat(filepath.Join(r.Root, "acme", "x.git")); err == nil {
+		t.Error("a failed Init left its directory behind")
+	}
+}
+
+func TestReposInitDiesWithItsProcessGroup(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git not installed")
+	}
+	// Real git init never blocks, so git is real git behind a wrapper that,
+	// for init only, first leaves a child in its process group and waits.
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "child")
+	git := fakeGit(t, `if [ "$5" = init ]; then sleep 60 & echo $! >`+pidFile+`.new; mv `+pidFile+`.new `+pidFile+`; wait; fi; exec `+real+` "$@"`)
+	l, err := gitexec.New(gitexec.Config{Git: git, HooksDir: t.TempDir(), KillWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Repos{Root: t.TempDir(), Launcher: l}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- r.Init(ctx, "acme/x") }()
+	var pid int
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+				t.Fatalf("child pid %q: %v", b, err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("git init did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "killed") {
+			t.Fatalf("Init after cancel: %v, want killed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Init did not return after its context ended")
+	}
+	waitGone(t, pid)
+	if _, err := os.Stat(filepath.Join(r.Root, "acme", "x.git")); err == nil {
+		t.Error("a killed Init left its directory behind")
+	}
+}
+
+// waitGone fails t unless process pid is gone (or a zombie awaiting its
+// reaper) within a few seconds.
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return
+		}
+		if f := strings.Fields(string(b)); len(f) > 2 && f[2] == "Z" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d survived: %s", pid, b)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -2,16 +2,14 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/gitexec"
 )
 
 // fakeGit writes a shell script standing in for git and returns its path.
@@ -24,63 +22,103 @@ func fakeGit(t *testing.T, script string) string {
 	return p
 }
 
-func TestRunnerArgvAndEnvironment(t *testing.T) {
-	t.Setenv("JITGIT_LEAK", "secret")
-	t.Setenv("GIT_DIR", "/etc")
-	t.Setenv("HOME", "/root")
-	hooks := t.TempDir()
-	sock := filepath.Join(t.TempDir(), "hook.sock")
-	run, err := NewRunner(RunnerConfig{
-		Git:      fakeGit(t, `for a in "$@"; do echo "arg:$a"; done; env`),
-		HooksDir: hooks,
-		Path:     "/usr/bin:/bin",
-		Pushes:   NewPushes(sock),
-	}, nil)
+// newLauncher returns a launcher of git (empty: the real one) with hooks
+// from the hooks directory.
+func newLauncher(t *testing.T, git, hooks string) *gitexec.Launcher {
+	t.Helper()
+	l, err := gitexec.New(gitexec.Config{Git: git, HooksDir: hooks})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	return l
+}
+
+// clientEnv is the environment of a git client in the tests: nothing from
+// the developer's own configuration.
+func clientEnv() []string {
+	return []string{"PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"}
+}
+
+// argvProbe is a git that prints its arguments, one "arg:" line each, and
+// then its environment.
+const argvProbe = `for a in "$@"; do echo "arg:$a"; done; env`
+
+// probe runs j through a Runner with argvProbe as git and returns the
+// arguments and the environment it saw.
+func probe(t *testing.T, run *Runner, j Job) ([]string, map[string]string) {
+	t.Helper()
 	var out bytes.Buffer
-	res, err := run.Run(t.Context(), Job{Service: ReceivePack, Repo: "acme/x", Dir: dir, Protocol: "version=1",
-		StatelessRPC: true, Who: auth.Identity{User: "alice"}, Stdout: &out})
+	j.Stdout = &out
+	res, err := run.Run(t.Context(), j)
 	if err != nil || res.Exit != 0 {
 		t.Fatalf("Run: %+v, %v", res, err)
 	}
-	var args, env []string
+	var args []string
+	env := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		if a, ok := strings.CutPrefix(line, "arg:"); ok {
 			args = append(args, a)
 		} else {
-			env = append(env, line)
+			k, v, _ := strings.Cut(line, "=")
+			env[k] = v
 		}
 	}
-	wantArgs := []string{"-c", "core.hooksPath=" + hooks, "-c", "core.fsmonitor=false", "receive-pack", "--stateless-rpc", "--", dir}
-	if !slices.Equal(args, wantArgs) {
-		t.Errorf("argv = %q, want %q", args, wantArgs)
-	}
-	allowed := map[string]bool{"PATH": true, "GIT_CONFIG_NOSYSTEM": true, "GIT_CONFIG_GLOBAL": true,
-		"GIT_TERMINAL_PROMPT": true, "GIT_NO_REPLACE_OBJECTS": true, "LC_ALL": true, "GIT_PROTOCOL": true,
-		EnvPushID: true, EnvHookSocket: true, "PWD": true, "SHLVL": true, "_": true}
-	seen := map[string]string{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		seen[k] = v
-		if !allowed[k] {
-			t.Errorf("unexpected variable %s", kv)
-		}
-	}
-	if seen["GIT_PROTOCOL"] != "version=1" || seen["PATH"] != "/usr/bin:/bin" || seen[EnvHookSocket] != sock || len(seen[EnvPushID]) < 20 {
-		t.Errorf("environment: %v", seen)
-	}
+	return args, env
+}
 
+func TestRunnerServices(t *testing.T) {
+	hooks := t.TempDir()
+	sock := filepath.Join(t.TempDir(), "hook.sock")
+	run, err := NewRunner(RunnerConfig{Launcher: newLauncher(t, fakeGit(t, argvProbe), hooks), Pushes: NewPushes(sock)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pinned := []string{"-c", "core.hooksPath=" + hooks, "-c", "core.fsmonitor=false"}
+	for _, tc := range []struct {
+		job  Job
+		want []string
+	}{
+		{Job{Service: UploadPack, StatelessRPC: true, AdvertiseRefs: true}, []string{"upload-pack", "--strict", "--stateless-rpc", "--http-backend-info-refs", "--", dir}},
+		{Job{Service: UploadPack}, []string{"upload-pack", "--strict", "--", dir}},
+		{Job{Service: ReceivePack, AdvertiseRefs: true, StatelessRPC: true}, []string{"receive-pack", "--stateless-rpc", "--http-backend-info-refs", "--", dir}},
+		{Job{Service: UploadArchive}, []string{"upload-archive", dir}},
+	} {
+		tc.job.Dir = dir
+		args, env := probe(t, run, tc.job)
+		if want := append(slices.Clone(pinned), tc.want...); !slices.Equal(args, want) {
+			t.Errorf("%s: argv = %q, want %q", tc.job.Service, args, want)
+		}
+		if _, ok := env[EnvPushID]; ok {
+			t.Errorf("%s: a run that applies no refs is registered as a push", tc.job.Service)
+		}
+	}
+}
+
+func TestRunnerRegistersPush(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "hook.sock")
+	run, err := NewRunner(RunnerConfig{Launcher: newLauncher(t, fakeGit(t, argvProbe), t.TempDir()), Pushes: NewPushes(sock)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	args, env := probe(t, run, Job{Service: ReceivePack, Repo: "acme/x", Dir: dir, Protocol: "version=1",
+		StatelessRPC: true, Who: auth.Identity{User: "alice"}})
+	if want := []string{"receive-pack", "--stateless-rpc", "--", dir}; !slices.Equal(args[len(args)-len(want):], want) {
+		t.Errorf("argv = %q, want it to end in %q", args, want)
+	}
+	if env["GIT_PROTOCOL"] != "version=1" || env[EnvHookSocket] != sock || len(env[EnvPushID]) < 20 {
+		t.Errorf("environment: %v", env)
+	}
 	// The push registration ends with the run.
-	if _, ok := run.pushes.take(seen[EnvPushID]); ok {
+	if _, ok := run.pushes.take(env[EnvPushID]); ok {
 		t.Error("the push is still registered after receive-pack exited")
 	}
 }
 
 func TestRunnerRefuses(t *testing.T) {
-	run, err := NewRunner(RunnerConfig{Git: fakeGit(t, "exit 0"), HooksDir: t.TempDir()}, nil)
+	run, err := NewRunner(RunnerConfig{Launcher: newLauncher(t, fakeGit(t, "exit 0"), t.TempDir())}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,54 +143,8 @@ func TestRunnerRefuses(t *testing.T) {
 	if _, err := run.Run(t.Context(), Job{Service: ReceivePack, Dir: dir, AdvertiseRefs: true}); err != nil {
 		t.Errorf("receive-pack advertisement: %v", err)
 	}
-}
-
-func TestRunnerKeepsStderrApart(t *testing.T) {
-	run, err := NewRunner(RunnerConfig{Git: fakeGit(t, "echo out; echo err >&2; exit 3"), HooksDir: t.TempDir()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out, errOut bytes.Buffer
-	res, err := run.Run(t.Context(), Job{Service: UploadArchive, Dir: t.TempDir(), Stdout: &out, Stderr: &errOut})
-	if err != nil || res.Exit != 3 || res.Stderr != "err\n" || out.String() != "out\n" || errOut.String() != "err\n" {
-		t.Fatalf("res %+v err %v stdout %q stderr %q", res, err, out.String(), errOut.String())
-	}
-}
-
-func TestRunnerKillsProcessGroup(t *testing.T) {
-	run, err := NewRunner(RunnerConfig{Git: fakeGit(t, "sleep 60 & echo $!; wait"), HooksDir: t.TempDir(), KillWait: time.Second}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-	defer cancel()
-	var out bytes.Buffer
-	start := time.Now()
-	_, err = run.Run(ctx, Job{Service: UploadPack, Dir: t.TempDir(), Stdout: &out})
-	if err == nil {
-		t.Fatal("Run returned no error after its context ended")
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("Run took %s", d)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(out.String()))
-	if err != nil {
-		t.Fatalf("child pid %q: %v", out.String(), err)
-	}
-	// The background child must be gone (or a zombie awaiting its reaper).
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			break
-		}
-		if f := strings.Fields(string(b)); len(f) > 2 && f[2] == "Z" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("child %d survived: %s", pid, b)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if _, err := NewRunner(RunnerConfig{}, nil); err == nil {
+		t.Error("a Runner without a launcher")
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/forwarded"
+	"github.com/jitgit/jitgit/gitexec"
 	"github.com/jitgit/jitgit/mirror"
 	"github.com/jitgit/jitgit/notify"
 	"github.com/jitgit/jitgit/ratelimit"
@@ -116,7 +117,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	defer db.Close()
 	trail := audit.NewLog(db, time.Now)
 	defer trail.Close()
-	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos")}
+	hooksDir := filepath.Join(cfg.Data, "hooks")
+	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir})
+	if err != nil {
+		return err
+	}
+	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos"), Launcher: git}
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
 		return fmt.Errorf("repository root: %w", err)
 	}
@@ -137,7 +143,6 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return fmt.Errorf("find own binary for the pre-receive hook: %w", err)
 	}
-	hooksDir := filepath.Join(cfg.Data, "hooks")
 	if err := server.InstallHooks(hooksDir, []string{exe}); err != nil {
 		return err
 	}
@@ -153,12 +158,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 			hooks.Close()
 		}
 	}()
-	runner, err := server.NewRunner(server.RunnerConfig{HooksDir: hooksDir, Pushes: pushes}, log)
+	runner, err := server.NewRunner(server.RunnerConfig{Launcher: git, Pushes: pushes}, log)
 	if err != nil {
 		return err
 	}
 
-	mirrors, err := mirror.NewMirrors(mirror.MirrorsConfig{HooksDir: hooksDir, AllowLocal: cfg.Mirrors.AllowLocal,
+	mirrors, err := mirror.NewMirrors(mirror.MirrorsConfig{Launcher: git, AllowLocal: cfg.Mirrors.AllowLocal,
 		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout}, svc, repos, log)
 	if err != nil {
 		return err

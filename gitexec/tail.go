@@ -1,27 +1,16 @@
-package mirror
+package gitexec
 
 import "sync"
 
-// baseEnv is the whole environment of a fetch: nothing from the server's
-// own environment reaches git.
-func baseEnv(path string) []string {
-	return []string{
-		"PATH=" + path,
-		"GIT_CONFIG_NOSYSTEM=1",
-		"GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_TERMINAL_PROMPT=0",
-		"GIT_NO_REPLACE_OBJECTS=1",
-		"LC_ALL=C",
-	}
-}
-
-// tailBuffer keeps the last max bytes written to it.
+// tailBuffer keeps the last max bytes written to it, so a chatty or hostile
+// git stderr cannot grow the server's memory.
 type tailBuffer struct {
 	mu  sync.Mutex
 	max int
 	b   []byte
 }
 
+// Write keeps the end of p and never fails.
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -37,6 +26,7 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// String returns what is kept.
 func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
