@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/jitgit/jitgit/auth"
 )
@@ -220,7 +219,7 @@ func (h *Handler) apiListGrants(r *http.Request, who auth.Identity) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	now := time.Now()
+	now := h.now()
 	out := make([]grantView, 0, len(gs))
 	for _, g := range gs {
 		out = append(out, viewGrant(g, now))
@@ -233,7 +232,7 @@ func (h *Handler) apiGetGrant(r *http.Request, who auth.Identity) (int, any, err
 		return 0, nil, err
 	}
 	g, err := h.svc.Grant(r.Context(), who, r.PathValue("id"))
-	return 0, viewGrant(g, time.Now()), err
+	return 0, viewGrant(g, h.now()), err
 }
 
 // grantInput is a grant as the API takes it.
@@ -275,7 +274,7 @@ func (h *Handler) apiCreateGrant(r *http.Request, who auth.Identity) (int, any, 
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, viewGrant(g, time.Now()), nil
+	return http.StatusCreated, viewGrant(g, h.now()), nil
 }
 
 func (h *Handler) apiCreateGrants(r *http.Request, who auth.Identity) (int, any, error) {
@@ -297,7 +296,7 @@ func (h *Handler) apiCreateGrants(r *http.Request, who auth.Identity) (int, any,
 	if err != nil {
 		return 0, nil, err
 	}
-	now := time.Now()
+	now := h.now()
 	out := make([]grantView, len(gs))
 	for i, g := range gs {
 		out[i] = viewGrant(g, now)
@@ -315,7 +314,7 @@ func (h *Handler) apiRevokeGrant(r *http.Request, who auth.Identity) (int, any, 
 		}
 	}
 	g, err := h.svc.RevokeGrant(r.Context(), who, r.PathValue("id"), in.Reason)
-	return 0, viewGrant(g, time.Now()), err
+	return 0, viewGrant(g, h.now()), err
 }
 
 func (h *Handler) apiRelinquishGrant(r *http.Request, who auth.Identity) (int, any, error) {
@@ -323,7 +322,7 @@ func (h *Handler) apiRelinquishGrant(r *http.Request, who auth.Identity) (int, a
 		return 0, nil, err
 	}
 	g, err := h.svc.RelinquishGrant(r.Context(), who, r.PathValue("id"))
-	return 0, viewGrant(g, time.Now()), err
+	return 0, viewGrant(g, h.now()), err
 }
 
 func (h *Handler) apiCheck(r *http.Request, who auth.Identity) (int, any, error) {
@@ -350,7 +349,7 @@ func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, any, error)
 	q := r.URL.Query()
 	f := auth.EventFilter{User: q.Get("user"), Repo: q.Get("repo"), Action: q.Get("action")}
 	if s := q.Get("since"); s != "" {
-		t, err := parseSince(s, time.Now())
+		t, err := parseSince(s, h.now())
 		if err != nil {
 			return 0, nil, err
 		}
