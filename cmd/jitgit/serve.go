@@ -96,18 +96,22 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 
 // run starts every part of the server and stops them when ctx ends.
 func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error {
-	db, err := storage.Open(filepath.Join(cfg.Data, "db"), storage.Options{Logger: log})
+	now, err := serverClock(ctx, cfg.Data, log)
+	if err != nil {
+		return err
+	}
+	db, err := storage.Open(filepath.Join(cfg.Data, "db"), storage.Options{Logger: log, Now: now})
 	if err != nil {
 		return fmt.Errorf("open database in %s: %w (is another jitgit serve running on this data directory?)", cfg.Data, err)
 	}
 	defer db.Close()
-	audit := auth.NewAuditLog(db, time.Now)
+	audit := auth.NewAuditLog(db, now)
 	defer audit.Close()
 	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos")}
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
 		return fmt.Errorf("repository root: %w", err)
 	}
-	svc := auth.NewService(db, repos, audit, cfg.Auth, time.Now)
+	svc := auth.NewService(db, repos, audit, cfg.Auth, now)
 	if err := svc.SyncPolicies(ctx, "config", cfg.Policies); err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
@@ -154,12 +158,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	metrics := web.NewMetrics(time.Now())
 	audit.Watch(metrics.Record)
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
 		// an address, hopeless for guessing a password.
-		Throttle: auth.NewThrottle(30, 5*time.Minute, time.Now)}, svc, repos, runner, log)
+		Throttle: auth.NewThrottle(30, 5*time.Minute, now)}, svc, repos, runner, log)
 
 	httpLn, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
@@ -275,9 +279,9 @@ func bootstrapAdmin(ctx context.Context, svc *auth.Service, out io.Writer) error
 	return nil
 }
 
-// sweepRequests marks lapsed pending requests expired, once a minute.
+// sweepRequests marks lapsed pending requests expired, every sweepInterval.
 func sweepRequests(ctx context.Context, svc *auth.Service, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
+	t := time.NewTicker(sweepInterval)
 	defer t.Stop()
 	for {
 		if _, err := svc.ExpireRequests(ctx); err != nil && ctx.Err() == nil {
