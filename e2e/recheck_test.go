@@ -122,6 +122,7 @@ func commitBig(t *testing.T, s *server, repo string) {
 // passes the end), and the re-check when the refs are applied refuses it. The branch does not
 // move and the server keeps none of the pushed commit.
 func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
+	t.Parallel() // mostly waiting on the slow proxy
 	s := startServer(t, "")
 	work := t.TempDir()
 	s.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
@@ -165,6 +166,7 @@ func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
 // the pusher again, user and token, so disabling them or revoking the token
 // while the pack uploads refuses the push although the grant still runs.
 func TestPushLandsNothingWhenCredentialsEndDuringUpload(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		end  func(token string) []string // the jitgit command that ends the credentials
@@ -174,6 +176,7 @@ func TestPushLandsNothingWhenCredentialsEndDuringUpload(t *testing.T) {
 		{"token revoked", func(token string) []string { return []string{"user", "token", "revoke", "alice", "TOKENID"} }, "the token was revoked"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			s := startServer(t, "")
 			work := t.TempDir()
 			s.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
