@@ -26,7 +26,9 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	binDir = dir
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "jitgit"), "../cmd/jitgit")
+	// The test build's clock moves on `jitgit debug clock advance`, so no
+	// test sleeps out a grant.
+	build := exec.Command("go", "build", "-tags", "jitgit_testclock", "-o", filepath.Join(dir, "jitgit"), "../cmd/jitgit")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build jitgit:", err)
@@ -114,14 +116,23 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 		}
 		ts.Fatalf("SSH did not come up within 30s")
 	},
-	// sleep DURATION waits, for grants that end by themselves.
-	"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
-		if len(args) != 1 {
-			ts.Fatalf("usage: sleep DURATION")
+	// waitfor REGEXP COMMAND [ARGS...] runs the command until its stdout
+	// matches REGEXP, for what happens in the background (a waiting client,
+	// the request sweeper); stdout is then the matching run's.
+	"waitfor": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) < 2 {
+			ts.Fatalf("usage: waitfor REGEXP COMMAND [ARGS...]")
 		}
-		d, err := time.ParseDuration(args[0])
-		ts.Check(err)
-		time.Sleep(d)
+		re := regexp.MustCompile(args[0])
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			err := ts.Exec(args[1], args[2:]...)
+			if err == nil && re.MatchString(ts.ReadFile("stdout")) {
+				return
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("%s: no output matching %q within 30s (last error: %v)", strings.Join(args[1:], " "), args[0], err)
+			}
+		}
 	},
 	// setenv-match [-stderr] NAME REGEXP sets NAME to the first group
 	// REGEXP matches in the last command's stdout (or stderr).

@@ -8,19 +8,28 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
+// proxy is a slowProxy: its address, and how many client-to-server bytes it
+// has passed on.
+type proxy struct {
+	addr string
+	sent atomic.Int64
+}
+
 // slowProxy forwards TCP connections to target, passing client-to-server
 // bytes at about rate bytes per second, so that a push takes long.
-func slowProxy(t *testing.T, target string, rate int) string {
+func slowProxy(t *testing.T, target string, rate int) *proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
+	p := &proxy{addr: ln.Addr().String()}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -42,6 +51,7 @@ func slowProxy(t *testing.T, target string, rate int) string {
 						if _, werr := s.Write(buf[:n]); werr != nil {
 							return
 						}
+						p.sent.Add(int64(n))
 						time.Sleep(100 * time.Millisecond)
 					}
 					if err != nil {
@@ -51,14 +61,52 @@ func slowProxy(t *testing.T, target string, rate int) string {
 			}()
 		}
 	}()
-	return ln.Addr().String()
+	return p
 }
 
-// commitBig commits 1.25 MiB that does not compress: through slowProxy at
-// 128 KiB/s its push uploads for about ten seconds.
+// uploading is how far into a push through slowProxy the pack is surely
+// being uploaded: the push was authorized about a second ago.
+const uploading = 128 << 10
+
+// duringUpload runs the jitgit command once the push through p is uploading
+// its pack, and then sends how many bytes p had passed on by the time the
+// command was done: fewer than the whole push means the command landed
+// before the pack was in, that is, before the re-check.
+func duringUpload(t *testing.T, s *server, p *proxy, args ...string) <-chan int64 {
+	done := make(chan int64, 1)
+	go func() {
+		defer close(done)
+		for deadline := time.Now().Add(time.Minute); p.sent.Load() < uploading; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Errorf("the push did not start uploading within a minute") // not Fatal: this is not the test's goroutine
+				return
+			}
+		}
+		cmd := exec.Command(filepath.Join(binDir, "jitgit"), args...)
+		cmd.Env = s.env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%v: %v: %s", args, err, out)
+		}
+		done <- p.sent.Load()
+	}()
+	return done
+}
+
+// checkLandedDuringUpload fails the test if the command of duringUpload was
+// done only after the whole push had passed the proxy.
+func checkLandedDuringUpload(t *testing.T, p *proxy, done <-chan int64) {
+	t.Helper()
+	at, ok := <-done
+	if ok && at >= p.sent.Load() {
+		t.Fatalf("the upload was over before the command was done; the test proves nothing")
+	}
+}
+
+// commitBig commits 512 KiB that does not compress: through slowProxy at
+// 128 KiB/s its push uploads for about four seconds.
 func commitBig(t *testing.T, s *server, repo string) {
 	t.Helper()
-	blob := make([]byte, 5<<18)
+	blob := make([]byte, 1<<19)
 	if _, err := rand.Read(blob); err != nil {
 		t.Fatal(err)
 	}
@@ -70,10 +118,11 @@ func commitBig(t *testing.T, s *server, repo string) {
 }
 
 // TestPushLandsNothingWhenGrantEndsDuringUpload: the push is authorized when
-// it starts, its pack takes longer to upload than the grant has left, and
-// the re-check when the refs are applied refuses it. The branch does not
+// it starts, the grant ends while its pack uploads (the server's clock
+// passes the end), and the re-check when the refs are applied refuses it. The branch does not
 // move and the server keeps none of the pushed commit.
 func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
+	t.Parallel() // mostly waiting on the slow proxy
 	s := startServer(t, "")
 	work := t.TempDir()
 	s.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
@@ -86,22 +135,15 @@ func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
 	s.run(repo, false, "", "git", "commit", "--allow-empty", "-m", "base")
 	s.run(repo, false, "", "git", "push", "origin", "HEAD:main")
 	base, _ := s.run(repo, false, "", "git", "rev-parse", "HEAD")
-	grants, _ := s.run(work, false, "", "jitgit", "grant", "list", "--json")
-	id := grants[strings.Index(grants, `"g_`)+1:]
-	id = id[:strings.IndexByte(id, '"')]
-	s.run(work, false, "", "jitgit", "grant", "revoke", id)
 
-	// About ten seconds of upload for a grant with six seconds left.
+	// While the pack uploads, the clock moves past the end of the grant.
 	commitBig(t, s, repo)
 	pushed, _ := s.run(repo, false, "", "git", "rev-parse", "HEAD")
 	proxy := slowProxy(t, strings.TrimPrefix(s.url, "http://"), 128<<10)
-	slow := "http://alice:" + token + "@" + proxy + "/acme/payments.git"
-	s.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "write", "--for", "6s")
-	start := time.Now()
+	slow := "http://alice:" + token + "@" + proxy.addr + "/acme/payments.git"
+	ended := duringUpload(t, s, proxy, "debug", "clock", "advance", "1h1s")
 	_, stderr := s.run(repo, true, "", "git", "-c", "http.postBuffer=65536", "push", slow, "HEAD:main")
-	if time.Since(start) < 6*time.Second {
-		t.Fatalf("the upload took %s, less than the grant had left; the test proves nothing", time.Since(start))
-	}
+	checkLandedDuringUpload(t, proxy, ended)
 	if !strings.Contains(stderr, "pre-receive hook declined") || !strings.Contains(stderr, "no active grant to write acme/payments") {
 		t.Fatalf("push not refused at ref update:\n%s", stderr)
 	}
@@ -124,6 +166,7 @@ func TestPushLandsNothingWhenGrantEndsDuringUpload(t *testing.T) {
 // the pusher again, user and token, so disabling them or revoking the token
 // while the pack uploads refuses the push although the grant still runs.
 func TestPushLandsNothingWhenCredentialsEndDuringUpload(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		end  func(token string) []string // the jitgit command that ends the credentials
@@ -133,6 +176,7 @@ func TestPushLandsNothingWhenCredentialsEndDuringUpload(t *testing.T) {
 		{"token revoked", func(token string) []string { return []string{"user", "token", "revoke", "alice", "TOKENID"} }, "the token was revoked"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			s := startServer(t, "")
 			work := t.TempDir()
 			s.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
@@ -152,18 +196,9 @@ func TestPushLandsNothingWhenCredentialsEndDuringUpload(t *testing.T) {
 					args[i] = tokenID
 				}
 			}
-			ended := make(chan struct{})
-			go func() {
-				defer close(ended)
-				time.Sleep(4 * time.Second)
-				cmd := exec.Command(filepath.Join(binDir, "jitgit"), args...)
-				cmd.Env = s.env
-				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Errorf("%v: %v: %s", args, err, out) // not Fatal: this is not the test's goroutine
-				}
-			}()
-			_, stderr := s.run(repo, true, "", "git", "-c", "http.postBuffer=65536", "push", "http://alice:"+token+"@"+proxy+"/acme/payments.git", "HEAD:main")
-			<-ended
+			ended := duringUpload(t, s, proxy, args...)
+			_, stderr := s.run(repo, true, "", "git", "-c", "http.postBuffer=65536", "push", "http://alice:"+token+"@"+proxy.addr+"/acme/payments.git", "HEAD:main")
+			checkLandedDuringUpload(t, proxy, ended)
 			if !strings.Contains(stderr, "pre-receive hook declined") || !strings.Contains(stderr, c.want) {
 				t.Fatalf("push not refused at ref update:\n%s", stderr)
 			}

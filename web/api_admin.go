@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
@@ -222,7 +221,7 @@ func (h *Handler) apiListGrants(r *http.Request, who auth.Identity) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	now := time.Now()
+	now := h.now()
 	out := make([]grantView, 0, len(gs))
 	for _, g := range gs {
 		out = append(out, viewGrant(g, now))
@@ -235,7 +234,7 @@ func (h *Handler) apiGetGrant(r *http.Request, who auth.Identity) (int, any, err
 		return 0, nil, err
 	}
 	g, err := h.svc.Grant(r.Context(), who, r.PathValue("id"))
-	return 0, viewGrant(g, time.Now()), err
+	return 0, viewGrant(g, h.now()), err
 }
 
 // grantInput is a grant as the API takes it.
@@ -277,7 +276,7 @@ func (h *Handler) apiCreateGrant(r *http.Request, who auth.Identity) (int, any, 
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, viewGrant(g, time.Now()), nil
+	return http.StatusCreated, viewGrant(g, h.now()), nil
 }
 
 func (h *Handler) apiCreateGrants(r *http.Request, who auth.Identity) (int, any, error) {
@@ -299,7 +298,7 @@ func (h *Handler) apiCreateGrants(r *http.Request, who auth.Identity) (int, any,
 	if err != nil {
 		return 0, nil, err
 	}
-	now := time.Now()
+	now := h.now()
 	out := make([]grantView, len(gs))
 	for i, g := range gs {
 		out[i] = viewGrant(g, now)
@@ -317,7 +316,7 @@ func (h *Handler) apiRevokeGrant(r *http.Request, who auth.Identity) (int, any, 
 		}
 	}
 	g, err := h.svc.RevokeGrant(r.Context(), who, r.PathValue("id"), in.Reason)
-	return 0, viewGrant(g, time.Now()), err
+	return 0, viewGrant(g, h.now()), err
 }
 
 func (h *Handler) apiRelinquishGrant(r *http.Request, who auth.Identity) (int, any, error) {
@@ -325,7 +324,7 @@ func (h *Handler) apiRelinquishGrant(r *http.Request, who auth.Identity) (int, a
 		return 0, nil, err
 	}
 	g, err := h.svc.RelinquishGrant(r.Context(), who, r.PathValue("id"))
-	return 0, viewGrant(g, time.Now()), err
+	return 0, viewGrant(g, h.now()), err
 }
 
 func (h *Handler) apiCheck(r *http.Request, who auth.Identity) (int, any, error) {
@@ -352,7 +351,7 @@ func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, any, error)
 	q := r.URL.Query()
 	f := service.EventFilter{User: q.Get("user"), Repo: q.Get("repo"), Action: q.Get("action")}
 	if s := q.Get("since"); s != "" {
-		t, err := parseSince(s, time.Now())
+		t, err := parseSince(s, h.now())
 		if err != nil {
 			return 0, nil, err
 		}

@@ -81,7 +81,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		// A browser signing in again drops its old session for good.
 		_ = h.svc.SignOut(r.Context(), old.who, old.secret)
 	}
-	h.setSessionCookie(w, secret, int(time.Until(sess.Expires)/time.Second))
+	h.setSessionCookie(w, secret, int(sess.Expires.Sub(h.now())/time.Second))
 	http.SetCookie(w, &http.Cookie{Name: signInCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
 }

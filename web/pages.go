@@ -35,7 +35,7 @@ type pages struct {
 
 // routePages registers the HTML pages.
 func (h *Handler) routePages(mux *http.ServeMux) {
-	h.pg = &pages{tmpl: mustTemplates(), throttle: ratelimit.NewThrottle(5, 5*time.Minute, time.Now), now: time.Now}
+	h.pg = &pages{tmpl: mustTemplates(), throttle: ratelimit.NewThrottle(5, 5*time.Minute, h.now), now: h.now}
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
 

@@ -25,6 +25,9 @@ type Options struct {
 	// Mirrors fetches mirrors for the API; nil: creating and syncing
 	// mirrors is refused.
 	Mirrors service.MirrorFetcher
+	// Now is the clock of the pages and the API (time.Now when nil): the
+	// service's, so that what they show active is what it decides active.
+	Now func() time.Time
 }
 
 // Handler serves the pages and the API to browsers and API clients.
@@ -38,6 +41,7 @@ type Handler struct {
 	// apiThrottle refuses a client address after too many failed API
 	// authentications, so passwords cannot be guessed through Basic.
 	apiThrottle *ratelimit.Throttle
+	now         func() time.Time
 }
 
 // New returns the web handler.
@@ -46,8 +50,11 @@ func New(o Options) *Handler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	h := &Handler{svc: o.Service, opts: o, log: o.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection(),
-		apiThrottle: ratelimit.NewThrottle(apiAuthFailures, 5*time.Minute, time.Now)}
+		apiThrottle: ratelimit.NewThrottle(apiAuthFailures, 5*time.Minute, o.Now), now: o.Now}
 	h.routeAPI(h.mux, h.remoteIdentity)
 	h.routePages(h.mux)
 	h.mux.HandleFunc("GET /healthz", h.healthz)

@@ -105,7 +105,7 @@ func waitForDecision(c *cli.Context, api *apiClient, r requestJSON) error {
 	fmt.Fprintf(c.App.ErrWriter, "jitgit: request %s is %s; waiting for a decision\n", r.ID, r.Status)
 	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 	defer cancel()
-	tick := time.NewTicker(2 * time.Second)
+	tick := time.NewTicker(decisionPoll)
 	defer tick.Stop()
 	for r.Status == "pending" {
 		select {

@@ -37,9 +37,9 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "server", Usage: "talk to a remote server at `URL` instead of the local socket", EnvVars: []string{"JITGIT_SERVER"}},
 			&cli.StringFlag{Name: "token", Usage: "an administrator's `TOKEN` for --server", EnvVars: []string{"JITGIT_TOKEN"}},
 		},
-		Commands: []*cli.Command{
+		Commands: append([]*cli.Command{
 			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(),
 			policyCommand(), backupCommand(), restoreCommand(), hookCommand(),
-		},
+		}, debugCommands()...),
 	}
 }

@@ -109,13 +109,17 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 // then the audit log and the database close. It returns nil after a
 // shutdown that ctx asked for, else what failed.
 func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error {
-	db, err := badgerstore.Open(filepath.Join(cfg.Data, "db"), badgerstore.Options{Logger: log})
+	now, err := serverClock(ctx, cfg.Data, log)
+	if err != nil {
+		return err
+	}
+	db, err := badgerstore.Open(filepath.Join(cfg.Data, "db"), badgerstore.Options{Logger: log, Now: now})
 	if err != nil {
 		return fmt.Errorf("open database in %s: %w (is another jitgit serve running on this data directory?)", cfg.Data, err)
 	}
 	// Deferred first, so it runs last: once every part has returned.
 	defer db.Close()
-	trail := audit.NewLog(db, time.Now)
+	trail := audit.NewLog(db, now)
 	defer trail.Close()
 	hooksDir := filepath.Join(cfg.Data, "hooks")
 	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir})
@@ -126,7 +130,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
 		return fmt.Errorf("repository root: %w", err)
 	}
-	svc := service.New(db, repos, trail, cfg.Auth, time.Now)
+	svc := service.New(db, repos, trail, cfg.Auth, now)
 	if err := svc.SyncPolicies(ctx, "config", cfg.Policies); err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
@@ -179,12 +183,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	metrics := web.NewMetrics(time.Now())
 	trail.Watch(metrics.Record)
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
 		// an address, hopeless for guessing a password.
-		Throttle: ratelimit.NewThrottle(30, 5*time.Minute, time.Now)}, svc, repos, runner, log)
+		Throttle: ratelimit.NewThrottle(30, 5*time.Minute, now)}, svc, repos, runner, log)
 
 	// Every listener is open before anything serves, so a taken port
 	// stops the start with nothing served.
@@ -298,9 +302,9 @@ func bootstrapAdmin(ctx context.Context, svc *service.Service, out io.Writer) er
 	return nil
 }
 
-// sweepRequests marks lapsed pending requests expired, once a minute.
+// sweepRequests marks lapsed pending requests expired, every sweepInterval.
 func sweepRequests(ctx context.Context, svc *service.Service, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
+	t := time.NewTicker(sweepInterval)
 	defer t.Stop()
 	for {
 		if _, err := svc.ExpireRequests(ctx); err != nil && ctx.Err() == nil {

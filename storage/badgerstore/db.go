@@ -31,6 +31,9 @@ type Options struct {
 	// GCInterval is the period of value-log garbage collection
 	// (DefaultGCInterval when zero).
 	GCInterval time.Duration
+	// Now is the clock that sessions expire by (time.Now when nil); the
+	// server passes its own, so that sessions and grants end by the same.
+	Now func() time.Time
 }
 
 // DB is the Badger-backed store. It is safe for concurrent use; Close it when
@@ -43,6 +46,7 @@ type DB struct {
 
 	// cache holds the subject indexes the decision reads; see indexCache.
 	cache *indexCache
+	now   func() time.Time
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -83,7 +87,11 @@ func Open(dir string, opts Options) (*DB, error) {
 	if interval <= 0 {
 		interval = DefaultGCInterval
 	}
-	db := &DB{bdb: bdb, cache: newIndexCache(), stop: make(chan struct{}), done: make(chan struct{})}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	db := &DB{bdb: bdb, cache: newIndexCache(), now: now, stop: make(chan struct{}), done: make(chan struct{})}
 	go db.collectGarbage(interval)
 	return db, nil
 }
@@ -97,7 +105,7 @@ func OpenInMemory() (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open in-memory database: %w", err)
 	}
-	db := &DB{bdb: bdb, cache: newIndexCache(), stop: make(chan struct{}), done: make(chan struct{})}
+	db := &DB{bdb: bdb, cache: newIndexCache(), now: time.Now, stop: make(chan struct{}), done: make(chan struct{})}
 	close(db.done) // no value log to collect
 	return db, nil
 }

@@ -3,7 +3,6 @@ package badgerstore
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -51,7 +50,7 @@ func (db *DB) GetSession(ctx context.Context, hash string) (auth.Session, error)
 	if err != nil {
 		return auth.Session{}, err
 	}
-	if !time.Now().Before(s.Expires) {
+	if !db.now().Before(s.Expires) {
 		return auth.Session{}, fmt.Errorf("session: expired: %w", auth.ErrNotFound)
 	}
 	return s, nil
