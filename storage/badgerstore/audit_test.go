@@ -40,7 +40,7 @@ func TestAuditChain(t *testing.T) {
 		if i > 0 && e.Prev != all[i-1].Hash {
 			t.Fatalf("event %d does not chain", e.Seq)
 		}
-		if e.Hash != EventHash(e) {
+		if h, err := audit.Hash(e); err != nil || e.Hash != h || e.HashVersion != audit.HashCurrent {
 			t.Fatalf("event %d hash mismatch", e.Seq)
 		}
 	}
@@ -105,7 +105,9 @@ func TestAuditTamper(t *testing.T) {
 	}
 
 	// Recomputing the forged event's hash breaks the link to event 4.
-	forged.Hash = EventHash(forged)
+	if forged.Hash, err = audit.Hash(forged); err != nil {
+		t.Fatal(err)
+	}
 	b, _ = encode(forged)
 	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(eventKey(3), b) }); err != nil {
 		t.Fatal(err)
