@@ -18,5 +18,7 @@ type Event struct {
 	Request   string    `json:"request,omitempty"`
 	Detail    string    `json:"detail,omitempty"`
 	Prev      string    `json:"prev"` // hash of the previous event
-	Hash      string    `json:"hash"` // sha256 over Prev and this event
+	Hash      string    `json:"hash"` // sha256 over Prev and this event, see Hash
+	// HashVersion is the form Hash was computed in (HashV1, HashV2...).
+	HashVersion uint8 `json:"hash_version,omitempty"`
 }

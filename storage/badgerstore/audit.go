@@ -2,9 +2,6 @@ package badgerstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -18,24 +15,8 @@ import (
 // auditHead is the end of the audit chain: the last sequence number handed
 // out and that event's hash.
 type auditHead struct {
-	Seq  uint64 `json:"seq"`
-	Hash string `json:"hash"`
-}
-
-// EventHash returns the hash that chains e: the hex SHA-256 of e.Prev
-// followed by the JSON encoding of e with its Hash field empty. Seq, Prev and
-// every other field are covered. It panics if e.Time lies outside years
-// 0–9999, which AppendEvents refuses.
-func EventHash(e audit.Event) string {
-	e.Hash = ""
-	b, err := json.Marshal(e)
-	if err != nil {
-		panic(fmt.Sprintf("storage: encode event %d: %v", e.Seq, err))
-	}
-	h := sha256.New()
-	h.Write([]byte(e.Prev))
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
+	Seq  uint64
+	Hash string
 }
 
 // readHead returns the end of the audit chain, zero when it is empty.
@@ -78,7 +59,12 @@ func (db *DB) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.Even
 			}
 			e.Seq = head.Seq + 1
 			e.Prev = head.Hash
-			e.Hash = EventHash(e)
+			// The caller never picks the form: an older one is for
+			// verifying old events only.
+			e.HashVersion = audit.HashCurrent
+			if e.Hash, err = audit.Hash(e); err != nil {
+				return err
+			}
 			if err := set(txn, eventKey(e.Seq), e); err != nil {
 				return fmt.Errorf("audit event %d: %w", e.Seq, err)
 			}
@@ -132,9 +118,11 @@ func (e *ChainError) Error() string {
 }
 
 // VerifyAudit walks the audit chain from the first event and checks that the
-// sequence has no gaps, that each event names its predecessor's hash, that
-// each hash matches the event, and that the chain ends where the stored head
-// says. It returns a *ChainError for the first event that fails.
+// sequence has no gaps, that each event follows its predecessor as
+// audit.CheckLink requires (its hash, a hash form no older, a hash that
+// matches the event in its own form), and that the chain ends where the
+// stored head says. A trail whose older events are in an older form
+// verifies. It returns a *ChainError for the first event that fails.
 func (db *DB) VerifyAudit(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -145,6 +133,7 @@ func (db *DB) VerifyAudit(ctx context.Context) error {
 			return err
 		}
 		var last auditHead
+		var prev *audit.Event
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -163,12 +152,12 @@ func (db *DB) VerifyAudit(ctx context.Context) error {
 				return &ChainError{Seq: last.Seq + 1, Problem: fmt.Sprintf("missing; next stored is %d", seq)}
 			case e.Seq != seq:
 				return &ChainError{Seq: seq, Problem: fmt.Sprintf("stored under %d but says %d", seq, e.Seq)}
-			case e.Prev != last.Hash:
-				return &ChainError{Seq: seq, Problem: "does not name the previous event's hash"}
-			case EventHash(e) != e.Hash:
-				return &ChainError{Seq: seq, Problem: "hash does not match its contents"}
+			}
+			if err := audit.CheckLink(prev, e); err != nil {
+				return &ChainError{Seq: seq, Problem: err.Error()}
 			}
 			last = auditHead{Seq: seq, Hash: e.Hash}
+			prev = &e
 		}
 		if last != head {
 			return &ChainError{Seq: last.Seq + 1, Problem: fmt.Sprintf("chain ends at %d but the head says %d", last.Seq, head.Seq)}

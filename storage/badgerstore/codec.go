@@ -1,60 +1,135 @@
 package badgerstore
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 )
 
-// codecJSON marks a value encoded as a JSON document. Every record value
-// starts with a codec byte so the encoding can change later without
-// rewriting the database. Grants and policies are written in compact binary
-// codecs (codec_binary.go) and read in either.
-const codecJSON byte = 1
+// Record codecs. Every record value starts with a codec byte that names
+// both the record type and the layout of the bytes after it, so a layout
+// can change without rewriting the database: a new layout takes a new byte
+// and the old byte stays readable. The layouts are spelled out field by
+// field beside their encoders (codec_binary.go, codec_records.go); none
+// depends on the domain structs' JSON tags or field names, so renaming
+// either changes nothing on disk.
+//
+//	byte  record        layout
+//	1     any           JSON of the domain struct as the first releases
+//	                    wrote it; read only (codec_legacy.go)
+//	2     Grant         binary
+//	3     Policy        binary
+//	4     User          binary
+//	5     Token         binary
+//	6     Key           binary
+//	7     Repo          binary
+//	8     Request       binary
+//	9     Session       binary
+//	10    audit.Event   binary
+//	11    auditHead     binary
+//
+// Writes always use the current byte of the record's type. Records in an
+// older codec are rewritten in the current one only when they are written
+// for their own reasons; see docs/decisions.md.
+const (
+	codecJSON      byte = 1
+	codecUser      byte = 4
+	codecToken     byte = 5
+	codecKey       byte = 6
+	codecRepo      byte = 7
+	codecRequest   byte = 8
+	codecSession   byte = 9
+	codecEvent     byte = 10
+	codecAuditHead byte = 11
+)
 
-// encode returns v as a versioned value.
+// encode returns v, a record type the store keeps, in its current codec.
 func encode(v any) ([]byte, error) {
 	switch v := v.(type) {
 	case auth.Grant:
 		return encodeGrant(&v)
 	case auth.Policy:
 		return encodePolicy(&v), nil
+	case auth.User:
+		return encodeUser(&v)
+	case auth.Token:
+		return encodeToken(&v)
+	case auth.Key:
+		return encodeKey(&v)
+	case auth.Repo:
+		return encodeRepo(&v)
+	case auth.Request:
+		return encodeRequest(&v)
+	case auth.Session:
+		return encodeSession(&v)
+	case audit.Event:
+		return encodeEvent(&v), nil
+	case auditHead:
+		return encodeAuditHead(&v), nil
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("encode %T: %w", v, err)
-	}
-	return append([]byte{codecJSON}, b...), nil
+	return nil, fmt.Errorf("encode %T: not a stored record type", v)
 }
 
-// decode parses a versioned value into v.
+// decode parses a record value, in the current codec of v's type or an
+// older one, into v.
 func decode(b []byte, v any) error {
 	if len(b) == 0 {
 		return fmt.Errorf("decode %T: empty value", v)
 	}
-	switch b[0] {
-	case codecJSON:
-		if err := json.Unmarshal(b[1:], v); err != nil {
-			return fmt.Errorf("decode %T: %w", v, err)
-		}
-		return nil
-	case codecGrant:
-		if g, ok := v.(*auth.Grant); ok {
-			return decodeGrant(b[1:], g)
-		}
-		return fmt.Errorf("decode %T: codec %d holds grants only", v, b[0])
-	case codecPolicy:
-		if p, ok := v.(*auth.Policy); ok {
-			return decodePolicy(b[1:], p)
-		}
-		return fmt.Errorf("decode %T: codec %d holds policies only", v, b[0])
+	codec, body := b[0], b[1:]
+	var err error
+	switch v := v.(type) {
+	case *auth.Grant:
+		err = decodeIn(codec, codecGrant, body, v, decodeGrant, legacyGrant)
+	case *auth.Policy:
+		err = decodeIn(codec, codecPolicy, body, v, decodePolicy, legacyPolicy)
+	case *auth.User:
+		err = decodeIn(codec, codecUser, body, v, decodeUser, legacyUser)
+	case *auth.Token:
+		err = decodeIn(codec, codecToken, body, v, decodeToken, legacyToken)
+	case *auth.Key:
+		err = decodeIn(codec, codecKey, body, v, decodeKey, legacyKey)
+	case *auth.Repo:
+		err = decodeIn(codec, codecRepo, body, v, decodeRepo, legacyRepo)
+	case *auth.Request:
+		err = decodeIn(codec, codecRequest, body, v, decodeRequest, legacyRequest)
+	case *auth.Session:
+		err = decodeIn(codec, codecSession, body, v, decodeSession, legacySession)
+	case *audit.Event:
+		err = decodeIn(codec, codecEvent, body, v, decodeEvent, legacyEvent)
+	case *auditHead:
+		err = decodeIn(codec, codecAuditHead, body, v, decodeAuditHead, legacyAuditHead)
 	default:
-		return fmt.Errorf("decode %T: unknown codec %d", v, b[0])
+		return fmt.Errorf("decode %T: not a stored record type", v)
 	}
+	if err != nil {
+		return fmt.Errorf("decode %T: %w", v, err)
+	}
+	return nil
+}
+
+// decodeIn decodes body, written in codec, with the decoder for that codec:
+// current for the type's binary layout, legacy for codecJSON. On error *v
+// is left zero, so a half-read record is never used.
+func decodeIn[T any](codec, current byte, body []byte, v *T, bin func([]byte, *T) error, legacy func([]byte, *T) error) error {
+	var err error
+	switch codec {
+	case current:
+		err = bin(body, v)
+	case codecJSON:
+		err = legacy(body, v)
+	default:
+		err = fmt.Errorf("codec %d does not hold this type", codec)
+	}
+	if err != nil {
+		var zero T
+		*v = zero
+	}
+	return err
 }
 
 // get reads and decodes the record at key. A missing key gives an error

@@ -61,11 +61,7 @@ func encodePolicy(p *auth.Policy) []byte {
 	b = appendStrings(b, p.Repos)
 	b = appendString(b, string(p.Effect))
 	b = binary.AppendVarint(b, int64(p.Level))
-	approve := byte(0)
-	if p.Approve {
-		approve = 1
-	}
-	b = append(b, approve)
+	b = appendBool(b, p.Approve)
 	b = binary.AppendVarint(b, int64(p.AutoMax))
 	b = binary.AppendVarint(b, int64(p.AutoLevel))
 	b = binary.AppendVarint(b, int64(p.Approvals))
@@ -73,6 +69,7 @@ func encodePolicy(p *auth.Policy) []byte {
 }
 
 // decodePolicy parses a codecPolicy value (without its codec byte) into p.
+// On error p holds part of the value; decode clears it.
 func decodePolicy(b []byte, p *auth.Policy) error {
 	d := binDecoder{s: string(b)}
 	*p = auth.Policy{}
@@ -82,21 +79,12 @@ func decodePolicy(b []byte, p *auth.Policy) error {
 	p.Repos = d.strings()
 	p.Effect = auth.Effect(d.string())
 	p.Level = auth.Level(d.varint())
-	switch a := d.flag(); a {
-	case 0, 1:
-		p.Approve = a == 1
-	default:
-		d.fail(fmt.Errorf("approve flag %d", a))
-	}
+	p.Approve = d.bool()
 	p.AutoMax = time.Duration(d.varint())
 	p.AutoLevel = auth.Level(d.varint())
 	p.Approvals = int(d.varint())
 	p.Source = d.string()
-	if err := d.finish(); err != nil {
-		*p = auth.Policy{}
-		return fmt.Errorf("decode policy: %w", err)
-	}
-	return nil
+	return d.finish()
 }
 
 // errShort reports a binary value that ends inside a field.
@@ -134,6 +122,13 @@ func encodeGrant(g *auth.Grant) ([]byte, error) {
 	b = appendString(b, g.EndedBy)
 	b = appendString(b, g.EndNote)
 	return b, nil
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -174,6 +169,7 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 
 // decodeGrant parses a codecGrant value (without its codec byte) into g.
 // Every string field shares one copy of b, so b may be reused afterwards.
+// On error g holds part of the value; decode clears it.
 func decodeGrant(b []byte, g *auth.Grant) error {
 	d := binDecoder{s: string(b)}
 	*g = auth.Grant{}
@@ -191,11 +187,7 @@ func decodeGrant(b []byte, g *auth.Grant) error {
 	g.Ended = d.time()
 	g.EndedBy = d.string()
 	g.EndNote = d.string()
-	if err := d.finish(); err != nil {
-		*g = auth.Grant{}
-		return fmt.Errorf("decode grant: %w", err)
-	}
-	return nil
+	return d.finish()
 }
 
 // binDecoder reads the fields of a binary value from s; the first error
@@ -229,17 +221,22 @@ func (d *binDecoder) uvarint() uint64 {
 	}
 }
 
-// flag reads one byte.
-func (d *binDecoder) flag() byte {
+// bool reads a byte written by appendBool; anything but 0 or 1 is an
+// error, so each value has one encoding.
+func (d *binDecoder) bool() bool {
 	if d.err != nil {
-		return 0
+		return false
 	}
 	if d.off >= len(d.s) {
 		d.err = errShort
-		return 0
+		return false
 	}
+	c := d.s[d.off]
 	d.off++
-	return d.s[d.off-1]
+	if c > 1 {
+		d.err = fmt.Errorf("flag byte %d", c)
+	}
+	return c == 1
 }
 
 func (d *binDecoder) fail(err error) {
@@ -251,6 +248,16 @@ func (d *binDecoder) fail(err error) {
 func (d *binDecoder) varint() int64 {
 	u := d.uvarint()
 	return int64(u>>1) ^ -int64(u&1)
+}
+
+// int reads a varint that must fit an int.
+func (d *binDecoder) int() int {
+	v := d.varint()
+	if int64(int(v)) != v {
+		d.fail(fmt.Errorf("%d overflows int", v))
+		return 0
+	}
+	return int(v)
 }
 
 func (d *binDecoder) bytes() string {
