@@ -46,6 +46,9 @@ type MirrorsConfig struct {
 	Timeout time.Duration
 	// Tick is how often the scheduler looks for due mirrors. Default 1m.
 	Tick time.Duration
+	// Now is the clock that says which mirrors are due: the service's, so a
+	// test clock moves both. Default time.Now.
+	Now func() time.Time
 }
 
 // Mirrors fetches mirrors from their upstreams with the git binary, and
@@ -57,6 +60,7 @@ type Mirrors struct {
 	log     *slog.Logger
 	git     *gitexec.Launcher
 	local   bool
+	now     func() time.Time
 	timeout time.Duration
 	tick    time.Duration
 
@@ -85,8 +89,11 @@ func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return &Mirrors{
-		svc: svc, repos: repos, log: log, git: cfg.Launcher, local: cfg.AllowLocal,
+		svc: svc, repos: repos, log: log, git: cfg.Launcher, local: cfg.AllowLocal, now: cfg.Now,
 		timeout: cfg.Timeout, tick: cfg.Tick,
 		slots: make(chan struct{}, cfg.MaxParallel), busy: make(map[string]bool), quit: make(chan struct{}),
 	}, nil
@@ -125,7 +132,7 @@ func (m *Mirrors) syncDue(ctx context.Context, wg *sync.WaitGroup) {
 		}
 		return
 	}
-	now := time.Now()
+	now := m.now()
 	for _, r := range rs {
 		if !r.SyncDue(now) || m.running(r.Name) {
 			continue

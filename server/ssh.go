@@ -64,6 +64,9 @@ type SSHConfig struct {
 	// MaxAuthTries bounds the failed authentication attempts of a
 	// connection. Default DefaultSSHMaxAuthTries.
 	MaxAuthTries int
+	// Now is the clock of the greeting's "ends in": the service's.
+	// Default time.Now.
+	Now func() time.Time
 }
 
 // SSHAuthority is what the SSH transport needs from the access domain:
@@ -121,6 +124,9 @@ type SSH struct {
 func NewSSH(cfg SSHConfig, a SSHAuthority, run *Runner, repos *Repos, log *slog.Logger) (*SSH, error) {
 	if cfg.HostKey == nil {
 		return nil, errors.New("SSH server: no host key configured")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.MaxSessionsPerConn <= 0 {
 		cfg.MaxSessionsPerConn = DefaultSSHMaxSessionsPerConn

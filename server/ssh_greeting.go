@@ -21,7 +21,7 @@ import (
 func (s *SSH) greet(ctx context.Context, sc *ssh.ServerConn, w io.Writer) uint32 {
 	who := s.identity(ctx, sc)
 	s.log.Info("ssh: greeting", "user", who.Name(), "remote", who.Remote)
-	writeGreeting(ctx, w, s.a, who, sc.Permissions.Extensions[extFingerprint], s.cfg.PublicURL, s.cfg.SSHURL, time.Now())
+	writeGreeting(ctx, w, s.a, who, sc.Permissions.Extensions[extFingerprint], s.cfg.PublicURL, s.cfg.SSHURL, s.cfg.Now())
 	return 0
 }
 

@@ -167,7 +167,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 
-	mirrors, err := mirror.NewMirrors(mirror.MirrorsConfig{Launcher: git, AllowLocal: cfg.Mirrors.AllowLocal,
+	mirrors, err := mirror.NewMirrors(mirror.MirrorsConfig{Launcher: git, AllowLocal: cfg.Mirrors.AllowLocal, Now: now,
 		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout}, svc, repos, log)
 	if err != nil {
 		return err
@@ -217,7 +217,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	listeners = append(listeners, sockLn)
-	sshSrv, err := newSSHPart(cfg, svc, repos, runner, log, out)
+	sshSrv, err := newSSHPart(cfg, svc, repos, runner, now, log, out)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -18,7 +19,7 @@ import (
 // newSSHPart makes the SSH transport and opens its listener; it serves once
 // run. With cfg.SSH "off" it returns nil. The host key is made on first
 // start.
-func newSSHPart(cfg Config, svc *service.Service, repos *server.Repos, runner *server.Runner, log *slog.Logger, out io.Writer) (*sshPart, error) {
+func newSSHPart(cfg Config, svc *service.Service, repos *server.Repos, runner *server.Runner, now func() time.Time, log *slog.Logger, out io.Writer) (*sshPart, error) {
 	if cfg.SSH == "off" {
 		return nil, nil
 	}
@@ -30,7 +31,7 @@ func newSSHPart(cfg Config, svc *service.Service, repos *server.Repos, runner *s
 	srv, err := server.NewSSH(server.SSHConfig{
 		HostKey: key, PublicURL: cfg.PublicURL, SSHURL: sshCloneBase(cfg),
 		MaxSessionsPerConn: l.MaxSessionsPerConn, MaxConnsPerAddr: l.MaxConnsPerAddr,
-		IdleTimeout: l.IdleTimeout, AuthTimeout: l.AuthTimeout,
+		IdleTimeout: l.IdleTimeout, AuthTimeout: l.AuthTimeout, Now: now,
 	}, svc, runner, repos, log)
 	if err != nil {
 		return nil, err
