@@ -202,3 +202,22 @@ func TestAPIWireFields(t *testing.T) {
 		t.Errorf("the API's fields differ from %s (go test ./web -run TestAPIWireFields -update-wire rewrites it)", golden)
 	}
 }
+
+// TestAPIAnswersCarryNoHashes: no answer names a password or a password
+// or token hash, not even empty. The audit trail's own hash chain is the
+// one "hash" that belongs on the wire: auditors note and compare it.
+func TestAPIAnswersCarryNoHashes(t *testing.T) {
+	for _, c := range walkAPI(t) {
+		audited := strings.HasPrefix(c.name, "GET /api/v1/audit")
+		for _, p := range fieldPaths(c.body) {
+			path, _, _ := strings.Cut(p, " ")
+			field := path[strings.LastIndexAny(path, ".]")+1:]
+			switch {
+			case field == "password_hash", field == "password", field == "secret":
+				t.Errorf("%s answers with %s", c.name, path)
+			case field == "hash" && !audited:
+				t.Errorf("%s answers with %s", c.name, path)
+			}
+		}
+	}
+}
