@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -33,43 +34,68 @@ type identifyFunc func(*http.Request) (auth.Identity, error)
 type apiFunc func(r *http.Request, who auth.Identity) (status int, v any, err error)
 
 func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
-	handle := func(pattern string, f apiFunc) {
-		mux.Handle(pattern, h.api(identify, f))
-	}
-	handle("GET /api/v1/whoami", h.apiWhoami)
-	handle("GET /api/v1/users", h.apiListUsers)
-	handle("POST /api/v1/users", h.apiCreateUser)
-	handle("POST /api/v1/users/{name}", h.apiUpdateUser)
-	handle("POST /api/v1/users/{name}/password", h.apiSetPassword)
-	handle("GET /api/v1/users/{name}/tokens", h.apiListTokens)
-	handle("POST /api/v1/users/{name}/tokens", h.apiCreateToken)
-	handle("POST /api/v1/users/{name}/tokens/{id}/revoke", h.apiRevokeToken)
-	handle("GET /api/v1/users/{name}/keys", h.apiListKeys)
-	handle("POST /api/v1/users/{name}/keys", h.apiAddKey)
-	handle("POST /api/v1/users/{name}/keys/remove", h.apiRemoveKey)
-	handle("GET /api/v1/repos", h.apiListRepos)
-	handle("POST /api/v1/repos", h.apiCreateRepo)
-	handle("POST /api/v1/repos/{owner}/{name}/sync", h.apiSyncRepo)
-	handle("GET /api/v1/grants", h.apiListGrants)
-	handle("POST /api/v1/grants", h.apiCreateGrant)
-	handle("POST /api/v1/grants/bulk", h.apiCreateGrants)
-	handle("GET /api/v1/grants/{id}", h.apiGetGrant)
-	handle("POST /api/v1/grants/{id}/revoke", h.apiRevokeGrant)
-	handle("POST /api/v1/grants/{id}/relinquish", h.apiRelinquishGrant)
-	handle("GET /api/v1/access/check", h.apiCheck)
-	handle("GET /api/v1/policies", h.apiPolicies)
-	handle("GET /api/v1/audit", h.apiAudit)
-	handle("GET /api/v1/audit/verify", h.apiVerifyAudit)
-	handle("GET /api/v1/requests", h.apiListRequests)
-	handle("POST /api/v1/requests", h.apiCreateRequest)
-	handle("GET /api/v1/requests/{id}", h.apiGetRequest)
-	handle("POST /api/v1/requests/{id}/approve", h.apiApprove)
-	handle("POST /api/v1/requests/{id}/deny", h.apiDeny)
-	handle("POST /api/v1/requests/{id}/cancel", h.apiCancel)
+	r := apiRouter{h: h, mux: mux, identify: identify}
+	route(r, api.Whoami, h.apiWhoami)
+	route(r, api.ListUsers, h.apiListUsers)
+	route(r, api.CreateUser, h.apiCreateUser)
+	route(r, api.UpdateUser, h.apiUpdateUser)
+	route(r, api.SetPassword, h.apiSetPassword)
+	route(r, api.ListTokens, h.apiListTokens)
+	route(r, api.CreateToken, h.apiCreateToken)
+	route(r, api.RevokeToken, h.apiRevokeToken)
+	route(r, api.ListKeys, h.apiListKeys)
+	route(r, api.AddKey, h.apiAddKey)
+	route(r, api.RemoveKey, h.apiRemoveKey)
+	route(r, api.ListRepos, h.apiListRepos)
+	route(r, api.CreateRepo, h.apiCreateRepo)
+	route(r, api.SyncRepo, h.apiSyncRepo)
+	route(r, api.ListGrants, h.apiListGrants)
+	route(r, api.CreateGrant, h.apiCreateGrant)
+	route(r, api.CreateGrants, h.apiCreateGrants)
+	route(r, api.GetGrant, h.apiGetGrant)
+	route(r, api.RevokeGrant, h.apiRevokeGrant)
+	route(r, api.RelinquishGrant, h.apiRelinquishGrant)
+	route(r, api.CheckAccess, h.apiCheck)
+	route(r, api.ListPolicies, h.apiPolicies)
+	route(r, api.ListEvents, h.apiAudit)
+	route(r, api.VerifyAudit, h.apiVerifyAudit)
+	route(r, api.ListRequests, h.apiListRequests)
+	route(r, api.CreateRequest, h.apiCreateRequest)
+	route(r, api.GetRequest, h.apiGetRequest)
+	route(r, api.ApproveRequest, h.apiApprove)
+	route(r, api.DenyRequest, h.apiDeny)
+	route(r, api.CancelRequest, h.apiCancel)
 	mux.Handle("GET /api/v1/backup", h.apiBackup(identify))
 	mux.Handle("/api/", h.api(identify, func(*http.Request, auth.Identity) (int, any, error) {
 		return 0, nil, fmt.Errorf("%w: no such API endpoint; see /api/v1", auth.ErrNotFound)
 	}))
+}
+
+// apiRouter is where route registers the API's handlers.
+type apiRouter struct {
+	h        *Handler
+	mux      *http.ServeMux
+	identify identifyFunc
+}
+
+// route registers f as the handler of ep. f must answer with ep's Out,
+// the type the CLI decodes, so a handler that drifts from the contract
+// does not compile.
+func route[In, Out any](r apiRouter, ep api.Endpoint[In, Out], f func(*http.Request, auth.Identity) (int, Out, error)) {
+	r.mux.Handle(ep.Pattern(), r.h.api(r.identify, func(req *http.Request, who auth.Identity) (int, any, error) {
+		return f(req, who)
+	}))
+}
+
+// body decodes the request body as ep's In. Handlers call it where their
+// checks allow (after refusing anonymous callers, say), and naming the
+// endpoint ties the body's type to the contract.
+func body[In, Out any](r *http.Request, ep api.Endpoint[In, Out]) (In, error) {
+	var in In
+	if ep.OptionalBody && r.ContentLength == 0 {
+		return in, nil
+	}
+	return in, decode(r, &in)
 }
 
 func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
@@ -96,7 +122,7 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 				h.log.Error("api", "path", r.URL.Path, "err", err)
 				msg = "internal error; the server log has the details"
 			}
-			v = map[string]string{"error": msg}
+			v = api.Error{Error: msg}
 		}
 		if status == 0 {
 			status = http.StatusOK
@@ -212,7 +238,7 @@ func (h *Handler) apiBackup(identify identifyFunc) http.Handler {
 		if err != nil {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(apiStatus(err))
-			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			_ = json.NewEncoder(w).Encode(api.Error{Error: err.Error()})
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")

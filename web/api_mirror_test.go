@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/api"
 )
 
 // fakeFetcher is a MirrorFetcher that fails while err is set.
@@ -30,7 +30,7 @@ func TestAPIMirrors(t *testing.T) {
 	s.user("root", false, true)
 	alice, root := s.token("alice"), s.token("root")
 	var e struct{ Error string }
-	var r auth.Repo
+	var r api.Repo
 
 	body := `{"name":"mirrors/infra","mirror":"https://bot:s3cret@git.example.com/infra.git","every":"30m"}`
 	if st := s.apiCall(alice, "POST", "/api/v1/repos", body, &e); st != http.StatusForbidden {
@@ -61,7 +61,7 @@ func TestAPIMirrors(t *testing.T) {
 	if st := s.apiCall(root, "POST", "/api/v1/repos/mirrors/infra/sync", "", &e); st != http.StatusBadGateway || strings.Contains(e.Error, "s3cret") {
 		t.Fatalf("failed sync: %d %s", st, e.Error)
 	}
-	var rs []auth.Repo
+	var rs []api.Repo
 	s.apiCall(root, "GET", "/api/v1/repos", "", &rs)
 	if len(rs) != 1 || rs[0].SyncResult != "error" || strings.Contains(rs[0].SyncError+rs[0].Mirror, "s3cret") {
 		t.Fatalf("listed %+v", rs)

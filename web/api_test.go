@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/service"
 )
 
@@ -63,7 +63,7 @@ func TestAPIRequestFlow(t *testing.T) {
 	s.repo("acme/payments")
 	alice, bob := s.token("alice"), s.token("bob")
 
-	var r requestView
+	var r api.Request
 	if st := s.apiCall(alice, "POST", "/api/v1/requests", `{"repo":"acme/payments","access":"write","duration":"2h","reason":"INC-42","ticket":"INC-42"}`, &r); st != http.StatusCreated || r.Status != "pending" || r.Duration != "2h" {
 		t.Fatalf("create: %d %+v", st, r)
 	}
@@ -71,7 +71,7 @@ func TestAPIRequestFlow(t *testing.T) {
 	if st := s.apiCall(alice, "POST", "/api/v1/requests/"+r.ID+"/approve", `{}`, &e); st != http.StatusForbidden || !strings.Contains(e.Error, "own request") {
 		t.Fatalf("self-approval: %d %q", st, e.Error)
 	}
-	var list []requestView
+	var list []api.Request
 	if st := s.apiCall(bob, "GET", "/api/v1/requests?status=pending", "", &list); st != 200 || len(list) != 1 || list[0].ID != r.ID {
 		t.Fatalf("bob's queue: %d %+v", st, list)
 	}
@@ -87,15 +87,15 @@ func TestAPIRequestFlow(t *testing.T) {
 	if st := s.apiCall(bob, "POST", "/api/v1/requests/"+r.ID+"/deny", `{"reason":"late"}`, &e); st != http.StatusConflict {
 		t.Fatalf("deny after approval: %d", st)
 	}
-	var grants []grantView
+	var grants []api.Grant
 	if st := s.apiCall(alice, "GET", "/api/v1/grants", "", &grants); st != 200 || len(grants) != 1 || grants[0].ID != r.Grant || grants[0].Remaining != "1h" {
 		t.Fatalf("alice's grants: %d %+v", st, grants)
 	}
-	var d decisionView
+	var d api.Decision
 	if st := s.apiCall(alice, "GET", "/api/v1/access/check?repo=acme/payments&access=write", "", &d); st != 200 || !d.Allowed || d.Grant != r.Grant {
 		t.Fatalf("check: %d %+v", st, d)
 	}
-	var g grantView
+	var g api.Grant
 	if st := s.apiCall(bob, "POST", "/api/v1/grants/"+r.Grant+"/relinquish", "", &e); st != http.StatusForbidden {
 		t.Fatalf("bob relinquishes alice's grant: %d", st)
 	}
@@ -104,18 +104,18 @@ func TestAPIRequestFlow(t *testing.T) {
 	}
 
 	// Deny with a reason the requester sees; cancel by the requester only.
-	var r2 requestView
+	var r2 api.Request
 	s.apiCall(alice, "POST", "/api/v1/requests", `{"repo":"acme/payments","access":"read","reason":"look around"}`, &r2)
 	if st := s.apiCall(bob, "POST", "/api/v1/requests/"+r2.ID+"/deny", `{}`, &e); st != http.StatusBadRequest {
 		t.Fatalf("deny without a reason: %d", st)
 	}
-	if st := s.apiCall(bob, "POST", "/api/v1/requests/"+r2.ID+"/deny", `{"reason":"use the docs site"}`, &r2); st != 200 || r2.DenyNote != "use the docs site" {
+	if st := s.apiCall(bob, "POST", "/api/v1/requests/"+r2.ID+"/deny", `{"reason":"use the docs site"}`, &r2); st != 200 || r2.DenyReason != "use the docs site" {
 		t.Fatalf("deny: %d %+v", st, r2)
 	}
-	if st := s.apiCall(alice, "GET", "/api/v1/requests/"+r2.ID, "", &r2); st != 200 || r2.Status != "denied" || r2.DenyNote != "use the docs site" {
+	if st := s.apiCall(alice, "GET", "/api/v1/requests/"+r2.ID, "", &r2); st != 200 || r2.Status != "denied" || r2.DenyReason != "use the docs site" {
 		t.Fatalf("requester sees: %d %+v", st, r2)
 	}
-	var r3 requestView
+	var r3 api.Request
 	s.apiCall(alice, "POST", "/api/v1/requests", `{"repo":"acme/payments","access":"read","reason":"x"}`, &r3)
 	if st := s.apiCall(bob, "POST", "/api/v1/requests/"+r3.ID+"/cancel", "", &e); st != http.StatusForbidden {
 		t.Fatalf("bob cancels alice's request: %d", st)
@@ -174,7 +174,7 @@ func TestAPIConcurrentApprovals(t *testing.T) {
 		s.user(n, true, false)
 		tokens = append(tokens, s.token(n))
 	}
-	var r requestView
+	var r api.Request
 	s.apiCall(s.token("alice"), "POST", "/api/v1/requests", `{"repo":"acme/payments","access":"read","reason":"x"}`, &r)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -233,14 +233,14 @@ func TestAPIAuditPages(t *testing.T) {
 		s.user(fmt.Sprintf("u%02d", i), false, false)
 	}
 	root := s.token("root")
-	var all []audit.Event
+	var all []api.Event
 	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create", "", &all); st != 200 || len(all) != 13 {
 		t.Fatalf("all: %d, %d events", st, len(all))
 	}
-	var got []audit.Event
+	var got []api.Event
 	after := uint64(0)
 	for {
-		var page []audit.Event
+		var page []api.Event
 		if st := s.apiCall(root, "GET", fmt.Sprintf("/api/v1/audit?action=user.create&page=5&after=%d", after), "", &page); st != 200 {
 			t.Fatalf("page after %d: %d", after, st)
 		}
@@ -253,7 +253,7 @@ func TestAPIAuditPages(t *testing.T) {
 	if len(got) != len(all) || got[0].Seq != all[0].Seq || got[len(got)-1].Seq != all[len(all)-1].Seq {
 		t.Fatalf("pages gave %d events, want the %d of one call in the same order", len(got), len(all))
 	}
-	var newest []audit.Event
+	var newest []api.Event
 	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create&limit=3", "", &newest); st != 200 || len(newest) != 3 || newest[2].Seq != all[12].Seq {
 		t.Fatalf("newest 3: %d %+v", st, newest)
 	}

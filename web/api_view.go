@@ -4,135 +4,134 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jitgit/jitgit/api"
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
-// The API's JSON shapes. They are views, not the stored records: no
-// password hashes, durations as "2h" strings, and what a script wants to
-// know (is it active, how long is left) computed at read time.
+// The conversions from the domain's records to the API's answers. They
+// are the only way a record reaches the wire, so what the store keeps
+// (password and token hashes) stays out of it by construction, and the
+// domain's JSON tags are free to serve storage alone.
 
-type userView struct {
-	Name     string    `json:"name"`
-	Groups   []string  `json:"groups"`
-	Admin    bool      `json:"admin"`
-	Approver bool      `json:"approver"`
-	Disabled bool      `json:"disabled,omitempty"`
-	Created  time.Time `json:"created"`
+// each converts every element of xs; the answer is [] rather than null
+// for none, as scripts expect an array.
+func each[T, U any](xs []T, f func(T) U) []U {
+	out := make([]U, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
+	return out
 }
 
-func viewUser(u auth.User) userView {
+func viewUser(u auth.User) api.User {
 	g := u.Groups
 	if g == nil {
 		g = []string{}
 	}
-	return userView{Name: u.Name, Groups: g, Admin: u.Admin, Approver: u.Approver, Disabled: u.Disabled, Created: u.Created}
+	return api.User{Name: u.Name, Groups: g, Admin: u.Admin, Approver: u.Approver, Disabled: u.Disabled, Created: u.Created}
 }
 
-type grantView struct {
-	ID        string     `json:"id"`
-	Subject   string     `json:"subject"`
-	Repo      string     `json:"repo"`
-	Access    auth.Level `json:"access"`
-	Starts    time.Time  `json:"starts"`
-	Expires   time.Time  `json:"expires"`
-	Ends      time.Time  `json:"ends"`
-	Active    bool       `json:"active"`
-	Remaining string     `json:"remaining"`
-	Reason    string     `json:"reason"`
-	Origin    string     `json:"origin"`
-	Request   string     `json:"request,omitempty"`
-	CreatedBy string     `json:"created_by"`
-	Ended     *time.Time `json:"ended,omitempty"`
-	EndedBy   string     `json:"ended_by,omitempty"`
+func viewIdentity(who auth.Identity) api.Identity {
+	return api.Identity{User: who.Name(), Groups: who.Groups, Admin: who.Admin, Approver: who.Approver, Method: string(who.Method)}
 }
 
-func viewGrant(g auth.Grant, now time.Time) grantView {
-	v := grantView{
-		ID: g.ID, Subject: g.Subject, Repo: g.Repo, Access: g.Level, Starts: g.Starts, Expires: g.Expires, Ends: g.End(),
-		Active: g.ActiveAt(now), Reason: g.Reason, Origin: string(g.Origin), Request: g.Request, CreatedBy: g.CreatedBy,
-		EndedBy: g.EndedBy,
+func viewToken(t auth.Token) api.Token {
+	return api.Token{ID: t.ID, User: t.User, Name: t.Name, Created: t.Created, Expires: t.Expires, Revoked: t.Revoked}
+}
+
+func viewKey(k auth.Key) api.Key {
+	return api.Key{Fingerprint: k.Fingerprint, User: k.User, Type: k.Type, Comment: k.Comment, Authorized: k.Authorized, Created: k.Created}
+}
+
+func viewRepo(r auth.Repo) api.Repo {
+	return api.Repo{
+		Name: r.Name, Description: r.Description, Mirror: r.Mirror, Created: r.Created, CreatedBy: r.CreatedBy, Every: r.Every,
+		LastSync: r.LastSync, SyncResult: r.SyncResult, SyncError: r.SyncError, SyncUpdated: r.SyncUpdated,
 	}
-	if v.Active {
-		v.Remaining = auth.FormatDuration(g.End().Sub(now))
+}
+
+// grantsAt converts grants as they stand at now, which decides Active and
+// Remaining.
+func grantsAt(now time.Time) func(auth.Grant) api.Grant {
+	return func(g auth.Grant) api.Grant {
+		v := api.Grant{
+			ID: g.ID, Subject: g.Subject, Repo: g.Repo, Access: g.Level.String(), Starts: g.Starts, Expires: g.Expires, Ends: g.End(),
+			Active: g.ActiveAt(now), Reason: g.Reason, Origin: string(g.Origin), Request: g.Request, CreatedBy: g.CreatedBy,
+			Ended: optTime(g.Ended), EndedBy: g.EndedBy,
+		}
+		if v.Active {
+			v.Remaining = auth.FormatDuration(g.End().Sub(now))
+		}
+		return v
 	}
-	if !g.Ended.IsZero() {
-		e := g.Ended
-		v.Ended = &e
-	}
-	return v
 }
 
-type reviewView struct {
-	By       string    `json:"by"`
-	Approved bool      `json:"approved"`
-	Duration string    `json:"duration,omitempty"`
-	Comment  string    `json:"comment,omitempty"`
-	At       time.Time `json:"at"`
-}
+func viewGrant(g auth.Grant, now time.Time) api.Grant { return grantsAt(now)(g) }
 
-type requestView struct {
-	ID        string       `json:"id"`
-	Requester string       `json:"requester"`
-	Repo      string       `json:"repo"`
-	Access    auth.Level   `json:"access"`
-	Duration  string       `json:"duration"`
-	Reason    string       `json:"reason"`
-	Ticket    string       `json:"ticket,omitempty"`
-	Status    string       `json:"status"`
-	Created   time.Time    `json:"created"`
-	Expires   time.Time    `json:"expires"`
-	Needed    int          `json:"approvals_needed"`
-	Approvals int          `json:"approvals"`
-	Reviews   []reviewView `json:"reviews"`
-	Decided   *time.Time   `json:"decided,omitempty"`
-	DenyNote  string       `json:"deny_reason,omitempty"`
-	Grant     string       `json:"grant,omitempty"`
-	Extends   string       `json:"extends,omitempty"`
-	AutoRule  string       `json:"auto_rule,omitempty"`
-}
-
-func viewRequest(r auth.Request) requestView {
-	v := requestView{
-		ID: r.ID, Requester: r.Requester, Repo: r.Repo, Access: r.Level, Duration: auth.FormatDuration(r.Duration),
+func viewRequest(r auth.Request) api.Request {
+	v := api.Request{
+		ID: r.ID, Requester: r.Requester, Repo: r.Repo, Access: r.Level.String(), Duration: auth.FormatDuration(r.Duration),
 		Reason: r.Reason, Ticket: r.Ticket, Status: string(r.Status), Created: r.Created, Expires: r.Expires,
-		Needed: r.Needed, DenyNote: r.DenyNote, Grant: r.Grant, Extends: r.Extends, AutoRule: r.AutoRule,
-		Reviews: []reviewView{},
+		ApprovalsNeeded: r.Needed, Decided: optTime(r.Decided), DenyReason: r.DenyNote, Grant: r.Grant, Extends: r.Extends, AutoRule: r.AutoRule,
+		Reviews: each(r.Reviews, viewReview),
 	}
 	for _, rv := range r.Reviews {
-		d := ""
-		if rv.Duration > 0 {
-			d = auth.FormatDuration(rv.Duration)
-		}
-		v.Reviews = append(v.Reviews, reviewView{By: rv.By, Approved: rv.Approved, Duration: d, Comment: rv.Comment, At: rv.At})
 		if rv.Approved {
 			v.Approvals++
 		}
 	}
-	if !r.Decided.IsZero() {
-		d := r.Decided
-		v.Decided = &d
-	}
 	return v
 }
 
-type decisionView struct {
-	Allowed bool       `json:"allowed"`
-	User    string     `json:"user"`
-	Repo    string     `json:"repo"`
-	Access  auth.Level `json:"access"`
-	Grant   string     `json:"grant,omitempty"`
-	Policy  string     `json:"policy,omitempty"`
-	Expires *time.Time `json:"expires,omitempty"`
-	Reason  string     `json:"reason"`
+func viewReview(rv auth.Review) api.Review {
+	return api.Review{By: rv.By, Approved: rv.Approved, Duration: optDurationText(rv.Duration), Comment: rv.Comment, At: rv.At}
 }
 
-func viewDecision(d auth.Decision, user, repo string) decisionView {
-	v := decisionView{Allowed: d.Allowed, User: user, Repo: repo, Access: d.Level, Grant: d.Grant, Policy: d.Policy, Reason: d.Reason}
-	if !d.Expires.IsZero() {
-		e := d.Expires
-		v.Expires = &e
+func viewDecision(d auth.Decision, user, repo string) api.Decision {
+	return api.Decision{Allowed: d.Allowed, User: user, Repo: repo, Access: d.Level.String(), Grant: d.Grant, Policy: d.Policy, Expires: optTime(d.Expires), Reason: d.Reason}
+}
+
+func viewPolicy(p auth.Policy) api.Policy {
+	return api.Policy{
+		ID: p.ID, Description: p.Description, Subjects: p.Subjects, Repos: p.Repos, Effect: string(p.Effect),
+		Access: optLevel(p.Level), Approve: p.Approve, AutoMax: optDurationText(p.AutoMax), AutoAccess: optLevel(p.AutoLevel),
+		Approvals: p.Approvals, Source: p.Source,
 	}
-	return v
+}
+
+func viewEvent(e audit.Event) api.Event {
+	return api.Event{
+		Seq: e.Seq, Time: e.Time, Actor: e.Actor, Remote: e.Remote, Transport: e.Transport, Action: e.Action, Repo: e.Repo,
+		Target: e.Target, Result: e.Result, Grant: e.Grant, Policy: e.Policy, Request: e.Request, Detail: e.Detail, Prev: e.Prev, Hash: e.Hash,
+	}
+}
+
+func viewAuditHead(h service.AuditHead) api.AuditHead { return api.AuditHead{Seq: h.Seq, Hash: h.Hash} }
+
+// optTime is nil for the zero time, so the field is left out.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// optLevel is "" for no level, so the field is left out.
+func optLevel(l auth.Level) string {
+	if l == auth.LevelNone {
+		return ""
+	}
+	return l.String()
+}
+
+// optDurationText is "" for no duration, so the field is left out.
+func optDurationText(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return auth.FormatDuration(d)
 }
 
 // subjectOf turns the API's user/group fields into a principal.

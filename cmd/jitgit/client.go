@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/jitgit/jitgit/api"
 )
 
 // apiClient talks to a running server's JSON API: over the unix socket in
@@ -86,9 +88,7 @@ func (a *apiClient) call(ctx context.Context, method, path string, query url.Val
 		return fmt.Errorf("reading the answer from %s: %w", a.where, err)
 	}
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Error string `json:"error"`
-		}
+		var e api.Error
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
 			return &apiError{status: resp.StatusCode, msg: e.Error}
 		}
@@ -100,6 +100,30 @@ func (a *apiClient) call(ctx context.Context, method, path string, query url.Val
 		}
 	}
 	return nil
+}
+
+// do calls ep with in as its body (none for api.None) and decodes the
+// answer as ep's Out; args fill the path's {wildcards}. Taking the types
+// from the endpoint is what keeps the client on the server's contract.
+func do[In, Out any](ctx context.Context, a *apiClient, ep api.Endpoint[In, Out], q url.Values, in In, args ...string) (Out, error) {
+	var body any = in
+	if _, none := body.(api.None); none {
+		body = nil
+	}
+	var out Out
+	err := a.call(ctx, ep.Method, ep.URL(args...), q, body, &out)
+	return out, err
+}
+
+// ask is do for a command that makes one call: it reaches the server the
+// command's flags name, then calls ep.
+func ask[In, Out any](c *cli.Context, ep api.Endpoint[In, Out], q url.Values, in In, args ...string) (Out, error) {
+	client, err := newClient(c)
+	if err != nil {
+		var none Out
+		return none, err
+	}
+	return do(c.Context, client, ep, q, in, args...)
 }
 
 // download streams the answer of GET path into w; an error answer becomes
@@ -120,9 +144,7 @@ func (a *apiClient) download(ctx context.Context, path string, w io.Writer) erro
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Error string `json:"error"`
-		}
+		var e api.Error
 		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
 		return &apiError{status: resp.StatusCode, msg: e.Error}
 	}

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -32,32 +32,21 @@ func accessCheck(c *cli.Context) error {
 	if _, err := auth.ParseLevel(c.String("access")); err != nil {
 		return cli.Exit(fmt.Sprintf("jitgit: --access: %v", err), 2)
 	}
-	api, err := newClient(c)
+	q := url.Values{"user": {c.String("user")}, "repo": {c.String("repo")}, "access": {c.String("access")}}
+	d, err := ask(c, api.CheckAccess, q, api.None{})
 	if err != nil {
 		return cli.Exit("jitgit: "+err.Error(), 2)
 	}
-	q := url.Values{"user": {c.String("user")}, "repo": {c.String("repo")}, "access": {c.String("access")}}
-	var raw json.RawMessage
-	if err := api.call(c.Context, "GET", "/api/v1/access/check", q, nil, &raw); err != nil {
-		return cli.Exit("jitgit: "+err.Error(), 2)
-	}
-	var d struct {
-		Allowed bool   `json:"allowed"`
-		Reason  string `json:"reason"`
-	}
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return cli.Exit("jitgit: "+err.Error(), 2)
-	}
-	if c.Bool("json") {
-		if err := printJSON(c.App.Writer, raw); err != nil {
-			return err
-		}
-	} else {
+	err = emit(c, d, func(d api.Decision) error {
 		verdict := "denied"
 		if d.Allowed {
 			verdict = "allowed"
 		}
-		fmt.Fprintf(c.App.Writer, "%s: %s\n", verdict, d.Reason)
+		_, err := fmt.Fprintf(c.App.Writer, "%s: %s\n", verdict, d.Reason)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if !d.Allowed {
 		return cli.Exit("", 1)

@@ -10,8 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/jitgit/jitgit/audit"
-	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/api"
 )
 
 func auditCommand() *cli.Command {
@@ -43,26 +42,21 @@ func auditVerify(c *cli.Context) error {
 	if err := args(c, 0, 0); err != nil {
 		return err
 	}
-	api, err := newClient(c)
+	head, err := ask(c, api.VerifyAudit, nil, api.None{})
 	if err != nil {
 		return err
 	}
-	var head service.AuditHead
-	if err := api.call(c.Context, "GET", "/api/v1/audit/verify", nil, nil, &head); err != nil {
+	return emit(c, head, func(head api.AuditHead) error {
+		_, err := fmt.Fprintf(c.App.Writer, "intact: %d events, head %s\n", head.Seq, head.Hash)
 		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, head)
-	}
-	_, err = fmt.Fprintf(c.App.Writer, "intact: %d events, head %s\n", head.Seq, head.Hash)
-	return err
+	})
 }
 
 func auditList(c *cli.Context) error {
 	if err := args(c, 0, 0); err != nil {
 		return err
 	}
-	api, err := newClient(c)
+	client, err := newClient(c)
 	if err != nil {
 		return err
 	}
@@ -78,12 +72,12 @@ func auditList(c *cli.Context) error {
 	// Without --limit the trail is read in pages, so neither side holds
 	// all of it at once; --json streams one array.
 	const page = 5000
-	var evs []audit.Event
-	var each func(audit.Event) error
+	var evs []api.Event
+	var each func(api.Event) error
 	if c.Bool("json") {
 		first := true
 		fmt.Fprint(c.App.Writer, "[")
-		each = func(e audit.Event) error {
+		each = func(e api.Event) error {
 			b, err := json.MarshalIndent(e, "  ", "  ")
 			if err != nil {
 				return err
@@ -103,7 +97,7 @@ func auditList(c *cli.Context) error {
 			}
 		}()
 	} else {
-		each = func(e audit.Event) error { evs = append(evs, e); return nil }
+		each = func(e api.Event) error { evs = append(evs, e); return nil }
 	}
 	if c.Int("limit") == 0 {
 		q.Set("page", strconv.Itoa(page))
@@ -112,8 +106,8 @@ func auditList(c *cli.Context) error {
 		if after > 0 {
 			q.Set("after", strconv.FormatUint(after, 10))
 		}
-		var got []audit.Event
-		if err := api.call(c.Context, "GET", "/api/v1/audit", q, nil, &got); err != nil {
+		got, err := do(c.Context, client, api.ListEvents, q, api.None{})
+		if err != nil {
 			return err
 		}
 		for _, e := range got {
@@ -151,7 +145,7 @@ func auditList(c *cli.Context) error {
 	return table(c.App.Writer, rows)
 }
 
-func detail(e audit.Event) string {
+func detail(e api.Event) string {
 	if e.Target != "" && e.Detail != "" {
 		return e.Target + ": " + e.Detail
 	}

@@ -39,13 +39,13 @@ func backup(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	api, err := newClient(c)
+	client, err := newClient(c)
 	if err != nil {
 		return err
 	}
 	dst := c.Args().First()
 	if dst == "-" {
-		return api.download(c.Context, "/api/v1/backup", c.App.Writer)
+		return client.download(c.Context, "/api/v1/backup", c.App.Writer)
 	}
 	if _, err := os.Stat(dst); err == nil {
 		return fmt.Errorf("%s exists; name a new file", dst)
@@ -55,7 +55,7 @@ func backup(c *cli.Context) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := api.download(c.Context, "/api/v1/backup", tmp); err != nil {
+	if err := client.download(c.Context, "/api/v1/backup", tmp); err != nil {
 		tmp.Close()
 		return err
 	}

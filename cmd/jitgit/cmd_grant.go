@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -60,22 +60,6 @@ func grantCommand() *cli.Command {
 	}
 }
 
-// grantJSON is a grant as the API shows it.
-type grantJSON struct {
-	ID        string     `json:"id"`
-	Subject   string     `json:"subject"`
-	Repo      string     `json:"repo"`
-	Access    string     `json:"access"`
-	Starts    time.Time  `json:"starts"`
-	Ends      time.Time  `json:"ends"`
-	Active    bool       `json:"active"`
-	Remaining string     `json:"remaining"`
-	Reason    string     `json:"reason"`
-	Origin    string     `json:"origin"`
-	CreatedBy string     `json:"created_by"`
-	Ended     *time.Time `json:"ended"`
-}
-
 func grantAdd(c *cli.Context) error {
 	if err := args(c, 0, 0); err != nil {
 		return err
@@ -89,34 +73,21 @@ func grantAdd(c *cli.Context) error {
 	if _, err := auth.ParseDuration(c.String("for"), 0); err != nil {
 		return fmt.Errorf("--for: %w", err)
 	}
-	api, err := newClient(c)
+	in := api.NewGrant{
+		User: c.String("user"), Group: c.String("group"), Repo: c.String("repo"),
+		Access: c.String("access"), Duration: c.String("for"), Reason: c.String("reason"),
+	}
+	g, err := ask(c, api.CreateGrant, nil, in)
 	if err != nil {
 		return err
 	}
-	in := map[string]string{
-		"user": c.String("user"), "group": c.String("group"), "repo": c.String("repo"),
-		"access": c.String("access"), "duration": c.String("for"), "reason": c.String("reason"),
-	}
-	var raw json.RawMessage
-	if err := api.call(c.Context, "POST", "/api/v1/grants", nil, in, &raw); err != nil {
+	return emit(c, g, func(g api.Grant) error {
+		_, err := fmt.Fprintln(c.App.Writer, g.ID)
 		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
-	var g grantJSON
-	if err := json.Unmarshal(raw, &g); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(c.App.Writer, g.ID)
-	return err
+	})
 }
 
 func grantList(c *cli.Context) error {
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	for _, k := range []string{"user", "repo"} {
 		if v := c.String(k); v != "" {
@@ -126,19 +97,7 @@ func grantList(c *cli.Context) error {
 	if c.Bool("all") {
 		q.Set("all", "1")
 	}
-	var raw json.RawMessage
-	if err := api.call(c.Context, "GET", "/api/v1/grants", q, nil, &raw); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
-	var gs []grantJSON
-	if err := json.Unmarshal(raw, &gs); err != nil {
-		return err
-	}
-	rows := [][]string{{"ID", "SUBJECT", "REPO", "ACCESS", "ENDS", "LEFT", "REASON"}}
-	for _, g := range gs {
+	return list(c, api.ListGrants, q, []string{"ID", "SUBJECT", "REPO", "ACCESS", "ENDS", "LEFT", "REASON"}, func(g api.Grant) []string {
 		left := g.Remaining
 		switch {
 		case g.Ended != nil:
@@ -148,22 +107,21 @@ func grantList(c *cli.Context) error {
 		case !g.Active:
 			left = "expired"
 		}
-		rows = append(rows, []string{g.ID, g.Subject, g.Repo, g.Access, g.Ends.Local().Format(time.DateTime), left, dash(oneLine(g.Reason, 40))})
-	}
-	return table(c.App.Writer, rows)
+		return []string{g.ID, g.Subject, g.Repo, g.Access, g.Ends.Local().Format(time.DateTime), left, dash(oneLine(g.Reason, 40))}
+	})
 }
 
 func grantRevoke(c *cli.Context) error {
 	if err := args(c, 1, -1); err != nil {
 		return err
 	}
-	api, err := newClient(c)
+	client, err := newClient(c)
 	if err != nil {
 		return err
 	}
 	var failed []error
 	for _, id := range c.Args().Slice() {
-		if err := api.call(c.Context, "POST", "/api/v1/grants/"+url.PathEscape(id)+"/revoke", nil, map[string]string{"reason": c.String("reason")}, nil); err != nil {
+		if _, err := do(c.Context, client, api.RevokeGrant, nil, api.GrantEnd{Reason: c.String("reason")}, id); err != nil {
 			failed = append(failed, fmt.Errorf("grant %s: %w", id, err))
 		}
 	}
@@ -207,7 +165,7 @@ func grantBulk(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("bulk file: %w", err)
 	}
-	var in []map[string]string
+	var in api.NewGrants
 	for i, row := range rows {
 		if i == 0 && len(row) > 0 && strings.EqualFold(strings.TrimSpace(row[0]), "subject") {
 			continue
@@ -218,39 +176,32 @@ func grantBulk(c *cli.Context) error {
 		for j := range row {
 			row[j] = strings.TrimSpace(row[j])
 		}
-		g := map[string]string{"repo": row[1], "access": row[2], "duration": row[3]}
+		g := api.NewGrant{Repo: row[1], Access: row[2], Duration: row[3]}
 		kind, name, _ := strings.Cut(row[0], ":")
 		switch kind {
-		case "user", "group":
-			g[kind] = name
+		case "user":
+			g.User = name
+		case "group":
+			g.Group = name
 		default:
 			return fmt.Errorf("bulk file line %d: subject %q: use user:NAME or group:NAME", i+1, row[0])
 		}
 		if len(row) == 5 {
-			g["reason"] = row[4]
+			g.Reason = row[4]
 		}
-		in = append(in, g)
+		in.Grants = append(in.Grants, g)
 	}
-	if len(in) == 0 {
+	if len(in.Grants) == 0 {
 		return errors.New("bulk file: no grants in it")
 	}
-	api, err := newClient(c)
+	gs, err := ask(c, api.CreateGrants, nil, in)
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := api.call(c.Context, "POST", "/api/v1/grants/bulk", nil, map[string]any{"grants": in}, &raw); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
-	var gs []grantJSON
-	if err := json.Unmarshal(raw, &gs); err != nil {
-		return err
-	}
-	for _, g := range gs {
-		fmt.Fprintln(c.App.Writer, g.ID)
-	}
-	return nil
+	return emit(c, gs, func(gs []api.Grant) error {
+		for _, g := range gs {
+			fmt.Fprintln(c.App.Writer, g.ID)
+		}
+		return nil
+	})
 }

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -39,21 +38,22 @@ func repoCreate(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	api, err := newClient(c)
+	client, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	in := map[string]string{"name": c.Args().First(), "description": c.String("description")}
+	in := api.NewRepo{Name: c.Args().First(), Description: c.String("description")}
 	if c.String("mirror") == "" {
 		if c.IsSet("every") {
 			return fmt.Errorf("--every needs --mirror")
 		}
-		return api.call(c.Context, "POST", "/api/v1/repos", nil, in, nil)
+		_, err := do(c.Context, client, api.CreateRepo, nil, in)
+		return err
 	}
-	in["mirror"], in["every"] = c.String("mirror"), c.String("every")
-	api.http.Timeout = fetchWait
-	var r auth.Repo
-	if err := api.call(c.Context, "POST", "/api/v1/repos", nil, in, &r); err != nil {
+	in.Mirror, in.Every = c.String("mirror"), c.String("every")
+	client.http.Timeout = fetchWait
+	r, err := do(c.Context, client, api.CreateRepo, nil, in)
+	if err != nil {
 		return err
 	}
 	if r.SyncResult == "error" {
@@ -70,40 +70,21 @@ func repoSync(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	api, err := newClient(c)
+	client, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	api.http.Timeout = fetchWait
-	var raw json.RawMessage
+	client.http.Timeout = fetchWait
 	owner, repo, _ := strings.Cut(name, "/")
-	if err := api.call(c.Context, "POST", "/api/v1/repos/"+url.PathEscape(owner)+"/"+url.PathEscape(repo)+"/sync", nil, nil, &raw); err != nil {
+	r, err := do(c.Context, client, api.SyncRepo, nil, api.None{}, owner, repo)
+	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
-	return nil
+	return emit(c, r, func(api.Repo) error { return nil })
 }
 
 func repoList(c *cli.Context) error {
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := api.call(c.Context, "GET", "/api/v1/repos", nil, nil, &raw); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
-	var rs []auth.Repo
-	if err := json.Unmarshal(raw, &rs); err != nil {
-		return err
-	}
-	rows := [][]string{{"REPO", "DESCRIPTION", "MIRROR OF", "EVERY", "LAST SYNC", "RESULT"}}
-	for _, r := range rs {
+	return list(c, api.ListRepos, nil, []string{"REPO", "DESCRIPTION", "MIRROR OF", "EVERY", "LAST SYNC", "RESULT"}, func(r api.Repo) []string {
 		row := []string{r.Name, dash(r.Description), "-", "-", "-", "-"}
 		if r.Mirror != "" {
 			every := r.Every
@@ -119,7 +100,6 @@ func repoList(c *cli.Context) error {
 				}
 			}
 		}
-		rows = append(rows, row)
-	}
-	return table(c.App.Writer, rows)
+		return row
+	})
 }

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -57,51 +57,31 @@ func requestCommand() *cli.Command {
 	}
 }
 
-type requestJSON struct {
-	ID        string    `json:"id"`
-	Requester string    `json:"requester"`
-	Repo      string    `json:"repo"`
-	Access    string    `json:"access"`
-	Duration  string    `json:"duration"`
-	Reason    string    `json:"reason"`
-	Status    string    `json:"status"`
-	Created   time.Time `json:"created"`
-	Needed    int       `json:"approvals_needed"`
-	Approvals int       `json:"approvals"`
-	Grant     string    `json:"grant"`
-	DenyNote  string    `json:"deny_reason"`
-}
-
 func requestCreate(c *cli.Context) error {
 	if _, err := auth.ParseLevel(c.String("access")); err != nil {
 		return fmt.Errorf("--access: %w", err)
 	}
-	api, err := newClient(c)
+	client, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	in := map[string]string{"repo": c.String("repo"), "access": c.String("access"), "duration": c.String("for"), "reason": c.String("reason"), "ticket": c.String("ticket"), "extends": c.String("extends")}
-	var raw json.RawMessage
-	if err := api.call(c.Context, "POST", "/api/v1/requests", nil, in, &raw); err != nil {
-		return err
-	}
-	var r requestJSON
-	if err := json.Unmarshal(raw, &r); err != nil {
+	in := api.NewRequest{Repo: c.String("repo"), Access: c.String("access"), Duration: c.String("for"), Reason: c.String("reason"), Ticket: c.String("ticket"), Extends: c.String("extends")}
+	r, err := do(c.Context, client, api.CreateRequest, nil, in)
+	if err != nil {
 		return err
 	}
 	if c.Bool("wait") {
-		return waitForDecision(c, api, r)
+		return waitForDecision(c, client, r)
 	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
-	_, err = fmt.Fprintf(c.App.Writer, "%s %s\n", r.ID, r.Status)
-	return err
+	return emit(c, r, func(r api.Request) error {
+		_, err := fmt.Fprintf(c.App.Writer, "%s %s\n", r.ID, r.Status)
+		return err
+	})
 }
 
 // waitForDecision polls the request until someone (or a rule, or time)
 // decides it, for a CI job that needs access before its next step.
-func waitForDecision(c *cli.Context, api *apiClient, r requestJSON) error {
+func waitForDecision(c *cli.Context, client *apiClient, r api.Request) error {
 	fmt.Fprintf(c.App.ErrWriter, "jitgit: request %s is %s; waiting for a decision\n", r.ID, r.Status)
 	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 	defer cancel()
@@ -113,17 +93,19 @@ func waitForDecision(c *cli.Context, api *apiClient, r requestJSON) error {
 			return cli.Exit(fmt.Sprintf("jitgit: request %s is still pending after %s", r.ID, c.Duration("timeout")), 1)
 		case <-tick.C:
 		}
-		if err := api.call(ctx, "GET", "/api/v1/requests/"+url.PathEscape(r.ID), nil, nil, &r); err != nil {
+		got, err := do(ctx, client, api.GetRequest, nil, api.None{}, r.ID)
+		if err != nil {
 			if ctx.Err() != nil {
 				continue
 			}
 			return err
 		}
+		r = got
 	}
 	if r.Status != "approved" {
 		why := ""
-		if r.DenyNote != "" {
-			why = ": " + r.DenyNote
+		if r.DenyReason != "" {
+			why = ": " + r.DenyReason
 		}
 		return cli.Exit(fmt.Sprintf("jitgit: request %s was %s%s", r.ID, r.Status, why), 1)
 	}
@@ -132,31 +114,14 @@ func waitForDecision(c *cli.Context, api *apiClient, r requestJSON) error {
 }
 
 func requestList(c *cli.Context) error {
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	if s := c.String("status"); s != "" {
 		q.Set("status", s)
 	}
-	var raw json.RawMessage
-	if err := api.call(c.Context, "GET", "/api/v1/requests", q, nil, &raw); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
-	var rs []requestJSON
-	if err := json.Unmarshal(raw, &rs); err != nil {
-		return err
-	}
-	rows := [][]string{{"ID", "REQUESTER", "REPO", "ACCESS", "FOR", "STATUS", "APPROVALS", "ASKED", "REASON"}}
-	for _, r := range rs {
-		rows = append(rows, []string{r.ID, r.Requester, r.Repo, r.Access, r.Duration, r.Status,
-			fmt.Sprintf("%d/%d", r.Approvals, r.Needed), r.Created.Local().Format(time.DateTime), oneLine(r.Reason, 40)})
-	}
-	return table(c.App.Writer, rows)
+	return list(c, api.ListRequests, q, []string{"ID", "REQUESTER", "REPO", "ACCESS", "FOR", "STATUS", "APPROVALS", "ASKED", "REASON"}, func(r api.Request) []string {
+		return []string{r.ID, r.Requester, r.Repo, r.Access, r.Duration, r.Status,
+			fmt.Sprintf("%d/%d", r.Approvals, r.ApprovalsNeeded), r.Created.Local().Format(time.DateTime), oneLine(r.Reason, 40)}
+	})
 }
 
 func requestApprove(c *cli.Context) error {
@@ -168,21 +133,14 @@ func requestApprove(c *cli.Context) error {
 			return fmt.Errorf("--for: %w", err)
 		}
 	}
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	in := map[string]string{"duration": c.String("for"), "comment": c.String("comment")}
-	return api.call(c.Context, "POST", "/api/v1/requests/"+url.PathEscape(c.Args().First())+"/approve", nil, in, nil)
+	_, err := ask(c, api.ApproveRequest, nil, api.Approval{Duration: c.String("for"), Comment: c.String("comment")}, c.Args().First())
+	return err
 }
 
 func requestDeny(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	return api.call(c.Context, "POST", "/api/v1/requests/"+url.PathEscape(c.Args().First())+"/deny", nil, map[string]string{"reason": c.String("reason")}, nil)
+	_, err := ask(c, api.DenyRequest, nil, api.Denial{Reason: c.String("reason")}, c.Args().First())
+	return err
 }

@@ -2,17 +2,16 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -43,13 +42,13 @@ func userCommand() *cli.Command {
 				Name:      "disable",
 				Usage:     "stop a user's tokens, keys and sessions from working (grants stay on record)",
 				ArgsUsage: "NAME",
-				Action:    userSet(map[string]any{"disabled": true}),
+				Action:    userSet(api.UserChange{Disabled: new(true)}),
 			},
 			{
 				Name:      "enable",
 				Usage:     "let a disabled user in again",
 				ArgsUsage: "NAME",
-				Action:    userSet(map[string]any{"disabled": false}),
+				Action:    userSet(api.UserChange{Disabled: new(false)}),
 			},
 			{
 				Name:   "list",
@@ -102,21 +101,16 @@ func userAdd(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	in := map[string]any{
-		"name": c.Args().First(), "admin": c.Bool("admin"), "approver": c.Bool("approver"), "groups": c.StringSlice("group"),
-	}
+	in := api.NewUser{Name: c.Args().First(), Admin: c.Bool("admin"), Approver: c.Bool("approver"), Groups: c.StringSlice("group")}
 	if c.Bool("password-stdin") {
 		pw, err := readPassword()
 		if err != nil {
 			return err
 		}
-		in["password"] = pw
+		in.Password = pw
 	}
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	return api.call(c.Context, "POST", "/api/v1/users", nil, in, nil)
+	_, err := ask(c, api.CreateUser, nil, in)
+	return err
 }
 
 // readPassword reads a password from the first line of stdin.
@@ -136,51 +130,23 @@ func userPassword(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	return api.call(c.Context, "POST", "/api/v1/users/"+url.PathEscape(c.Args().First())+"/password", nil, map[string]string{"password": pw}, nil)
+	_, err = ask(c, api.SetPassword, nil, api.PasswordChange{Password: pw}, c.Args().First())
+	return err
 }
 
 // userSet returns the action of a command that changes one user.
-func userSet(change map[string]any) cli.ActionFunc {
+func userSet(change api.UserChange) cli.ActionFunc {
 	return func(c *cli.Context) error {
 		if err := args(c, 1, 1); err != nil {
 			return err
 		}
-		api, err := newClient(c)
-		if err != nil {
-			return err
-		}
-		return api.call(c.Context, "POST", "/api/v1/users/"+url.PathEscape(c.Args().First()), nil, change, nil)
+		_, err := ask(c, api.UpdateUser, nil, change, c.Args().First())
+		return err
 	}
 }
 
 func userList(c *cli.Context) error {
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	var raw json.RawMessage
-	if err := api.call(c.Context, "GET", "/api/v1/users", nil, nil, &raw); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, raw)
-	}
-	var us []struct {
-		Name     string   `json:"name"`
-		Groups   []string `json:"groups"`
-		Admin    bool     `json:"admin"`
-		Approver bool     `json:"approver"`
-		Disabled bool     `json:"disabled"`
-	}
-	if err := json.Unmarshal(raw, &us); err != nil {
-		return err
-	}
-	rows := [][]string{{"NAME", "GROUPS", "FLAGS"}}
-	for _, u := range us {
+	return list(c, api.ListUsers, nil, []string{"NAME", "GROUPS", "FLAGS"}, func(u api.User) []string {
 		var flags []string
 		if u.Admin {
 			flags = append(flags, "admin")
@@ -191,9 +157,8 @@ func userList(c *cli.Context) error {
 		if u.Disabled {
 			flags = append(flags, "disabled")
 		}
-		rows = append(rows, []string{u.Name, dash(strings.Join(u.Groups, ",")), dash(strings.Join(flags, ","))})
-	}
-	return table(c.App.Writer, rows)
+		return []string{u.Name, dash(strings.Join(u.Groups, ",")), dash(strings.Join(flags, ","))}
+	})
 }
 
 func dash(s string) string {
@@ -220,51 +185,28 @@ func keyAdd(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("SSH key: %w", err)
 	}
-	api, err := newClient(c)
+	k, err := ask(c, api.AddKey, nil, api.NewKey{Key: string(key)}, c.Args().First())
 	if err != nil {
 		return err
 	}
-	var k auth.Key
-	if err := api.call(c.Context, "POST", "/api/v1/users/"+url.PathEscape(c.Args().First())+"/keys", nil, map[string]string{"key": string(key)}, &k); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, k)
-	}
-	return nil
+	return emit(c, k, func(api.Key) error { return nil })
 }
 
 func keyList(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	var ks []auth.Key
-	if err := api.call(c.Context, "GET", "/api/v1/users/"+url.PathEscape(c.Args().First())+"/keys", nil, nil, &ks); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, ks)
-	}
-	rows := [][]string{{"FINGERPRINT", "TYPE", "COMMENT", "ADDED"}}
-	for _, k := range ks {
-		rows = append(rows, []string{k.Fingerprint, k.Type, dash(k.Comment), k.Created.Local().Format(time.DateTime)})
-	}
-	return table(c.App.Writer, rows)
+	return list(c, api.ListKeys, nil, []string{"FINGERPRINT", "TYPE", "COMMENT", "ADDED"}, func(k api.Key) []string {
+		return []string{k.Fingerprint, k.Type, dash(k.Comment), k.Created.Local().Format(time.DateTime)}
+	}, c.Args().First())
 }
 
 func keyRemove(c *cli.Context) error {
 	if err := args(c, 2, 2); err != nil {
 		return err
 	}
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	return api.call(c.Context, "POST", "/api/v1/users/"+url.PathEscape(c.Args().First())+"/keys/remove", nil, map[string]string{"fingerprint": c.Args().Get(1)}, nil)
+	_, err := ask(c, api.RemoveKey, nil, api.KeyRef{Fingerprint: c.Args().Get(1)}, c.Args().First())
+	return err
 }
 
 func tokenCreate(c *cli.Context) error {
@@ -276,45 +218,23 @@ func tokenCreate(c *cli.Context) error {
 			return fmt.Errorf("--expires: %w", err)
 		}
 	}
-	api, err := newClient(c)
+	in := api.NewToken{Expires: c.String("expires"), Name: c.String("name")}
+	t, err := ask(c, api.CreateToken, nil, in, c.Args().First())
 	if err != nil {
 		return err
 	}
-	var out struct {
-		Token   string    `json:"token"`
-		ID      string    `json:"id"`
-		User    string    `json:"user"`
-		Expires time.Time `json:"expires"`
-	}
-	in := map[string]string{"expires": c.String("expires"), "name": c.String("name")}
-	if err := api.call(c.Context, "POST", "/api/v1/users/"+url.PathEscape(c.Args().First())+"/tokens", nil, in, &out); err != nil {
+	return emit(c, t, func(t api.CreatedToken) error {
+		_, err := fmt.Fprintln(c.App.Writer, t.Token)
 		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, out)
-	}
-	_, err = fmt.Fprintln(c.App.Writer, out.Token)
-	return err
+	})
 }
 
 func tokenList(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	api, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	var ts []auth.Token
-	if err := api.call(c.Context, "GET", "/api/v1/users/"+url.PathEscape(c.Args().First())+"/tokens", nil, nil, &ts); err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return printJSON(c.App.Writer, ts)
-	}
-	rows := [][]string{{"ID", "NAME", "CREATED", "EXPIRES", "STATE"}}
 	now := time.Now()
-	for _, t := range ts {
+	return list(c, api.ListTokens, nil, []string{"ID", "NAME", "CREATED", "EXPIRES", "STATE"}, func(t api.Token) []string {
 		exp, state := "never", "active"
 		if !t.Expires.IsZero() {
 			exp = t.Expires.Local().Format(time.DateTime)
@@ -325,22 +245,21 @@ func tokenList(c *cli.Context) error {
 		if t.Revoked {
 			state = "revoked"
 		}
-		rows = append(rows, []string{t.ID, dash(t.Name), t.Created.Local().Format(time.DateTime), exp, state})
-	}
-	return table(c.App.Writer, rows)
+		return []string{t.ID, dash(t.Name), t.Created.Local().Format(time.DateTime), exp, state}
+	}, c.Args().First())
 }
 
 func tokenRevoke(c *cli.Context) error {
 	if err := args(c, 2, -1); err != nil {
 		return err
 	}
-	api, err := newClient(c)
+	client, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	user := url.PathEscape(c.Args().First())
+	user := c.Args().First()
 	for _, id := range c.Args().Slice()[1:] {
-		if err := api.call(c.Context, "POST", "/api/v1/users/"+user+"/tokens/"+url.PathEscape(id)+"/revoke", nil, nil, nil); err != nil {
+		if _, err := do(c.Context, client, api.RevokeToken, nil, api.None{}, user, id); err != nil {
 			return fmt.Errorf("token %s: %w", id, err)
 		}
 	}

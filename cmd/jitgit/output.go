@@ -4,7 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jitgit/jitgit/api"
 )
 
 // printJSON writes v as one indented JSON document.
@@ -27,4 +32,38 @@ func table(w io.Writer, rows [][]string) error {
 		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
+}
+
+// emit prints an API answer: as JSON under --json, otherwise as text
+// says (which may print nothing).
+func emit[T any](c *cli.Context, v T, text func(T) error) error {
+	if c.Bool("json") {
+		return printJSON(c.App.Writer, v)
+	}
+	return text(v)
+}
+
+// list is the whole of a `list` command: it asks ep, then prints the
+// answer as a JSON array under --json, otherwise as a table of header and
+// one row per item. args fill the path's {wildcards}.
+func list[T any](c *cli.Context, ep api.Endpoint[api.None, []T], q url.Values, header []string, row func(T) []string, args ...string) error {
+	client, err := newClient(c)
+	if err != nil {
+		return err
+	}
+	items, err := do(c.Context, client, ep, q, api.None{}, args...)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		if items == nil {
+			items = []T{} // `--json` prints an array, even of nothing
+		}
+		return printJSON(c.App.Writer, items)
+	}
+	rows := [][]string{header}
+	for _, it := range items {
+		rows = append(rows, row(it))
+	}
+	return table(c.App.Writer, rows)
 }

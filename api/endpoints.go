@@ -1,0 +1,43 @@
+package api
+
+// The endpoints of /api/v1. Query parameters are not part of the types:
+// GET /grants takes user, repo, all; /requests status, mine; /access/check
+// user, repo, access; /audit since, user, repo, action, limit, page, after.
+var (
+	Whoami      = Endpoint[None, Identity]{Method: "GET", Path: "/api/v1/whoami"}
+	ListUsers   = Endpoint[None, []User]{Method: "GET", Path: "/api/v1/users"}
+	CreateUser  = Endpoint[NewUser, User]{Method: "POST", Path: "/api/v1/users"}
+	UpdateUser  = Endpoint[UserChange, User]{Method: "POST", Path: "/api/v1/users/{name}"}
+	SetPassword = Endpoint[PasswordChange, PasswordSet]{Method: "POST", Path: "/api/v1/users/{name}/password"}
+
+	ListTokens  = Endpoint[None, []Token]{Method: "GET", Path: "/api/v1/users/{name}/tokens"}
+	CreateToken = Endpoint[NewToken, CreatedToken]{Method: "POST", Path: "/api/v1/users/{name}/tokens"}
+	RevokeToken = Endpoint[None, TokenRevoked]{Method: "POST", Path: "/api/v1/users/{name}/tokens/{id}/revoke"}
+
+	ListKeys  = Endpoint[None, []Key]{Method: "GET", Path: "/api/v1/users/{name}/keys"}
+	AddKey    = Endpoint[NewKey, Key]{Method: "POST", Path: "/api/v1/users/{name}/keys"}
+	RemoveKey = Endpoint[KeyRef, KeyRemoved]{Method: "POST", Path: "/api/v1/users/{name}/keys/remove"}
+
+	ListRepos  = Endpoint[None, []Repo]{Method: "GET", Path: "/api/v1/repos"}
+	CreateRepo = Endpoint[NewRepo, Repo]{Method: "POST", Path: "/api/v1/repos"}
+	SyncRepo   = Endpoint[None, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/sync"}
+
+	ListGrants      = Endpoint[None, []Grant]{Method: "GET", Path: "/api/v1/grants"}
+	CreateGrant     = Endpoint[NewGrant, Grant]{Method: "POST", Path: "/api/v1/grants"}
+	CreateGrants    = Endpoint[NewGrants, []Grant]{Method: "POST", Path: "/api/v1/grants/bulk"}
+	GetGrant        = Endpoint[None, Grant]{Method: "GET", Path: "/api/v1/grants/{id}"}
+	RevokeGrant     = Endpoint[GrantEnd, Grant]{Method: "POST", Path: "/api/v1/grants/{id}/revoke", OptionalBody: true}
+	RelinquishGrant = Endpoint[None, Grant]{Method: "POST", Path: "/api/v1/grants/{id}/relinquish"}
+
+	CheckAccess  = Endpoint[None, Decision]{Method: "GET", Path: "/api/v1/access/check"}
+	ListPolicies = Endpoint[None, []Policy]{Method: "GET", Path: "/api/v1/policies"}
+	ListEvents   = Endpoint[None, []Event]{Method: "GET", Path: "/api/v1/audit"}
+	VerifyAudit  = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
+
+	ListRequests   = Endpoint[None, []Request]{Method: "GET", Path: "/api/v1/requests"}
+	CreateRequest  = Endpoint[NewRequest, Request]{Method: "POST", Path: "/api/v1/requests"}
+	GetRequest     = Endpoint[None, Request]{Method: "GET", Path: "/api/v1/requests/{id}"}
+	ApproveRequest = Endpoint[Approval, Request]{Method: "POST", Path: "/api/v1/requests/{id}/approve", OptionalBody: true}
+	DenyRequest    = Endpoint[Denial, Request]{Method: "POST", Path: "/api/v1/requests/{id}/deny"}
+	CancelRequest  = Endpoint[None, Request]{Method: "POST", Path: "/api/v1/requests/{id}/cancel"}
+)

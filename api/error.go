@@ -1,0 +1,6 @@
+package api
+
+// Error is the body of every refusal, whatever its status.
+type Error struct {
+	Error string `json:"error"`
+}
