@@ -48,7 +48,7 @@ func newMirrorFixture(t *testing.T) *mirrorFixture {
 		defer f.mu.Unlock()
 		return time.Now().Add(-f.shift)
 	}
-	audit := audit.NewLog(db, now)
+	audit := audit.NewLog(db.Events(), now)
 	t.Cleanup(func() { audit.Close(); db.Close() })
 	f.repos = &server.Repos{Root: filepath.Join(f.dir, "repos")}
 	f.svc = service.New(db, f.repos, audit, service.Config{AllowLocalMirrors: true}, now)

@@ -108,7 +108,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return fmt.Errorf("open database in %s: %w (is another jitgit serve running on this data directory?)", cfg.Data, err)
 	}
 	defer db.Close()
-	audit := audit.NewLog(db, time.Now)
+	audit := audit.NewLog(db.Events(), time.Now)
 	defer audit.Close()
 	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos")}
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
