@@ -25,7 +25,9 @@ import (
 // The decision's read path (auth.Rules: GrantsFor, PoliciesFor, GetRepo)
 // runs outside any transaction, so that a backend can serve it from memory;
 // it sees every write whose Update returned before the call, and never a
-// write that has not committed. Everything else goes through View and Update.
+// write that has not committed. GrantsFor is exact where auth.Rules allows
+// more: it returns the grants of the subjects whose End is after now (up
+// to, not at, the end instant), started or not, each once. Everything else goes through View and Update.
 type Store interface {
 	auth.Rules
 
