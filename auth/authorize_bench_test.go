@@ -11,6 +11,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
@@ -122,7 +123,7 @@ func seed(b *testing.B, dir string, n int) *benchFixture {
 			Effect: auth.Allow, Approve: true, AutoMax: time.Hour, AutoLevel: auth.LevelRead, Source: "config"},
 	}
 	for _, p := range policies {
-		if err := db.PutPolicy(ctx, p); err != nil {
+		if err := db.Update(ctx, func(tx storage.Tx) error { return tx.Policies().Put(p) }); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -133,7 +134,7 @@ func seed(b *testing.B, dir string, n int) *benchFixture {
 		if o == 3 {
 			r.Mirror = "https://example.com/upstream.git"
 		}
-		if err := db.CreateRepo(ctx, r); err != nil {
+		if err := db.Update(ctx, func(tx storage.Tx) error { return tx.Repos().Create(r) }); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -324,7 +325,7 @@ func BenchmarkDecideCold(b *testing.B) {
 func BenchmarkAuthorize(b *testing.B) {
 	sizes(b, func(b *testing.B, f *benchFixture) float64 {
 		ctx := context.Background()
-		log := audit.NewLog(f.db, func() time.Time { return f.now })
+		log := audit.NewLog(f.db.Events(), func() time.Time { return f.now })
 		defer log.Close()
 		a := auth.NewAuthorizer(f.db, log, func() time.Time { return f.now })
 		p := newPicker(f, 42)
@@ -351,7 +352,7 @@ func BenchmarkAuthorize(b *testing.B) {
 func BenchmarkAuthorizeParallel(b *testing.B) {
 	sizes(b, func(b *testing.B, f *benchFixture) float64 {
 		ctx := context.Background()
-		log := audit.NewLog(f.db, func() time.Time { return f.now })
+		log := audit.NewLog(f.db.Events(), func() time.Time { return f.now })
 		defer log.Close()
 		a := auth.NewAuthorizer(f.db, log, func() time.Time { return f.now })
 		var (

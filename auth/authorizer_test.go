@@ -11,6 +11,7 @@ import (
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/service/servicetest"
+	"github.com/jitgit/jitgit/storage"
 	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
@@ -129,7 +130,9 @@ func TestLongestGrantWins(t *testing.T) {
 func TestMirrorIsReadOnly(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.DB.CreateRepo(ctx, auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.Clock.Now()}); err != nil {
+	if err := f.DB.Update(ctx, func(tx storage.Tx) error {
+		return tx.Repos().Create(auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.Clock.Now()})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	f.Grant(t, "user:alice", "mirrors/*", auth.LevelWrite, time.Hour)
@@ -153,7 +156,9 @@ func (repoLookupFails) GetRepo(context.Context, string) (auth.Repo, error) {
 func TestMirrorCheckFailsClosed(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.DB.CreateRepo(ctx, auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.Clock.Now()}); err != nil {
+	if err := f.DB.Update(ctx, func(tx storage.Tx) error {
+		return tx.Repos().Create(auth.Repo{Name: "mirrors/upstream", Mirror: "https://example.invalid/up.git", Created: f.Clock.Now()})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	f.Grant(t, "user:alice", "mirrors/*", auth.LevelWrite, time.Hour)
@@ -187,7 +192,7 @@ func TestAuthorizeAuditsEveryDecision(t *testing.T) {
 	if e := evs[1]; e.Result != "deny" || e.Action != "access.write" || !strings.Contains(e.Detail, "no active grant to write") {
 		t.Errorf("deny event: %+v", e)
 	}
-	if err := f.DB.VerifyAudit(ctx); err != nil {
+	if err := f.DB.Events().Verify(ctx); err != nil {
 		t.Fatalf("audit chain: %v", err)
 	}
 }
@@ -195,7 +200,7 @@ func TestAuthorizeAuditsEveryDecision(t *testing.T) {
 func TestAuthorizeDeniesWhenAuditFails(t *testing.T) {
 	f := newFixture(t)
 	f.Grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
-	audit := audit.NewLog(f.DB, f.Clock.Now)
+	audit := audit.NewLog(f.DB.Events(), f.Clock.Now)
 	audit.Close() // a closed log refuses every record
 	authz := auth.NewAuthorizer(f.DB, audit, f.Clock.Now)
 	if d := authz.Authorize(context.Background(), f.Who(t, "alice"), "acme/payments", auth.ActionRead); d.Allowed {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
@@ -49,11 +50,13 @@ func TestDecideCases(t *testing.T) {
 		{ID: "freeze", Description: "infra is frozen", Subjects: []string{"group:sre"}, Repos: []string{"infra/core"}, Effect: auth.Deny, Level: auth.LevelWrite, Source: "config"},
 		{ID: "approvers", Subjects: []string{"group:sre"}, Repos: []string{"*"}, Effect: auth.Allow, Approve: true, Source: "config"},
 	} {
-		if err := db.PutPolicy(ctx, p); err != nil {
+		if err := db.Update(ctx, func(tx storage.Tx) error { return tx.Policies().Put(p) }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.CreateRepo(ctx, auth.Repo{Name: "acme/mirror", Mirror: "https://example.com/m.git", Created: now}); err != nil {
+	if err := db.Update(ctx, func(tx storage.Tx) error {
+		return tx.Repos().Create(auth.Repo{Name: "acme/mirror", Mirror: "https://example.com/m.git", Created: now})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	a := auth.NewAuthorizer(db, nil, func() time.Time { return now })

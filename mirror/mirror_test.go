@@ -49,7 +49,7 @@ func newMirrorFixture(t *testing.T) *mirrorFixture {
 		defer f.mu.Unlock()
 		return time.Now().Add(-f.shift)
 	}
-	audit := audit.NewLog(db, now)
+	audit := audit.NewLog(db.Events(), now)
 	t.Cleanup(func() { audit.Close(); db.Close() })
 	git, err := gitexec.New(gitexec.Config{HooksDir: filepath.Join(f.dir, "hooks")})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/service/servicetest"
+	"github.com/jitgit/jitgit/storage"
 	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
@@ -197,21 +198,31 @@ func TestChangePasswordIsNotAGuessingOracle(t *testing.T) {
 	}
 }
 
-// racyStore runs hook once, the next time a user record is read, after the
-// read: a change that lands while a sign-in checks the old password.
+// racyStore runs hook once, right after the next read-only transaction
+// that read a user record: a change that lands while a sign-in checks the
+// old password.
 type racyStore struct {
 	*badgerstore.DB
 	hook func()
 }
 
-func (s *racyStore) GetUser(ctx context.Context, name string) (auth.User, error) {
-	u, err := s.DB.GetUser(ctx, name)
-	if h := s.hook; h != nil {
+func (s *racyStore) View(ctx context.Context, fn func(storage.Tx) error) error {
+	var t userSpy
+	err := s.DB.View(ctx, func(tx storage.Tx) error { t = userSpy{Tx: tx}; return fn(&t) })
+	if h := s.hook; h != nil && t.read {
 		s.hook = nil
 		h()
 	}
-	return u, err
+	return err
 }
+
+// userSpy notes whether a user record was read through it.
+type userSpy struct {
+	storage.Tx
+	read bool
+}
+
+func (t *userSpy) Users() storage.Users { t.read = true; return t.Tx.Users() }
 
 // TestSignInRacingAPasswordChangeMakesNoLiveSession: a sign-in that checked
 // the old password while the password changed gets no session that
@@ -225,7 +236,7 @@ func TestSignInRacingAPasswordChangeMakesNoLiveSession(t *testing.T) {
 	var ticks atomic.Int64 // every reading of the clock is a millisecond later
 	now := func() time.Time { return t0.Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
 	store := &racyStore{DB: db}
-	audit := audit.NewLog(store, now)
+	audit := audit.NewLog(db.Events(), now)
 	t.Cleanup(func() { audit.Close(); db.Close() })
 	svc := service.New(store, servicetest.Dirs{}, audit, service.DefaultConfig(), now)
 	ctx := context.Background()

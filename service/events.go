@@ -11,6 +11,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // EventFilter narrows Events.
@@ -55,7 +56,7 @@ func (s *Service) Events(ctx context.Context, actor auth.Identity, f EventFilter
 	var out []audit.Event
 	var err error
 	if f.Limit > 0 && f.Page == 0 {
-		err = s.store.ScanEvents(ctx, 0, true, func(e audit.Event) bool {
+		err = s.store.Events().Scan(ctx, 0, true, func(e audit.Event) bool {
 			if !f.Since.IsZero() && e.Time.Before(f.Since.Add(-clockSlack)) {
 				return false
 			}
@@ -69,7 +70,7 @@ func (s *Service) Events(ctx context.Context, actor auth.Identity, f EventFilter
 		after := f.After
 		if after == 0 && !f.Since.IsZero() {
 			// Find where Since begins by walking back from the newest.
-			err = s.store.ScanEvents(ctx, 0, true, func(e audit.Event) bool {
+			err = s.store.Events().Scan(ctx, 0, true, func(e audit.Event) bool {
 				if e.Time.Before(f.Since.Add(-clockSlack)) {
 					after = e.Seq
 					return false
@@ -78,7 +79,7 @@ func (s *Service) Events(ctx context.Context, actor auth.Identity, f EventFilter
 			})
 		}
 		if err == nil {
-			err = s.store.ScanEvents(ctx, after, false, func(e audit.Event) bool {
+			err = s.store.Events().Scan(ctx, after, false, func(e audit.Event) bool {
 				if f.matches(e) {
 					out = append(out, e)
 				}
@@ -106,17 +107,22 @@ func (s *Service) SyncPolicies(ctx context.Context, source string, ps []auth.Pol
 			return fmt.Errorf("%w: policy %q is defined twice", auth.ErrInvalid, p.ID)
 		}
 		seen[p.ID] = true
-		if err := s.store.PutPolicy(ctx, p); err != nil {
+	}
+	// A transaction per policy: a backend bounds the size of one
+	// transaction, and a config file may hold many policies.
+	for _, p := range ps {
+		p.Source = source
+		if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Policies().Put(p) }); err != nil {
 			return fmt.Errorf("policy %s: %w", p.ID, err)
 		}
 	}
-	cur, err := s.store.ListPolicies(ctx)
+	cur, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Policy, error) { return tx.Policies().List() })
 	if err != nil {
 		return err
 	}
 	for _, p := range cur {
 		if p.Source == source && !seen[p.ID] {
-			if err := s.store.DeletePolicy(ctx, p.ID); err != nil {
+			if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Policies().Delete(p.ID) }); err != nil {
 				return fmt.Errorf("policy %s: %w", p.ID, err)
 			}
 		}
@@ -126,7 +132,7 @@ func (s *Service) SyncPolicies(ctx context.Context, source string, ps []auth.Pol
 
 // Policies lists the standing policies.
 func (s *Service) Policies(ctx context.Context) ([]auth.Policy, error) {
-	return s.store.ListPolicies(ctx)
+	return read(ctx, s.store, func(tx storage.Tx) ([]auth.Policy, error) { return tx.Policies().List() })
 }
 
 // AuditHead is the newest event of an intact audit trail. An auditor who
@@ -143,17 +149,17 @@ func (s *Service) VerifyAudit(ctx context.Context, actor auth.Identity) (AuditHe
 	if err := requireAdmin(actor, "verifying the audit trail"); err != nil {
 		return AuditHead{}, err
 	}
-	if err := s.store.VerifyAudit(ctx); err != nil {
+	if err := s.store.Events().Verify(ctx); err != nil {
 		rerr := s.record(ctx, actor, audit.Event{Action: "audit.verify", Result: "error", Detail: err.Error()})
 		return AuditHead{}, errors.Join(fmt.Errorf("%w: the audit trail is broken: %v", auth.ErrConflict, err), rerr)
 	}
-	evs, err := s.store.ListEvents(ctx, 0, 0)
-	if err != nil {
-		return AuditHead{}, err
-	}
 	var head AuditHead
-	if n := len(evs); n > 0 {
-		head = AuditHead{Seq: evs[n-1].Seq, Hash: evs[n-1].Hash}
+	err := s.store.Events().Scan(ctx, 0, true, func(e audit.Event) bool {
+		head = AuditHead{Seq: e.Seq, Hash: e.Hash}
+		return false
+	})
+	if err != nil {
+		return AuditHead{}, fmt.Errorf("audit head: %w", err)
 	}
 	return head, s.record(ctx, actor, audit.Event{Action: "audit.verify", Detail: fmt.Sprintf("intact up to %d (%s)", head.Seq, head.Hash)})
 }
@@ -168,5 +174,5 @@ func (s *Service) Backup(ctx context.Context, actor auth.Identity, w io.Writer) 
 	if err := s.record(ctx, actor, audit.Event{Action: "backup"}); err != nil {
 		return err
 	}
-	return s.store.Backup(w)
+	return s.store.Backup(ctx, w)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/secret"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // NewGrant describes a grant an administrator makes directly.
@@ -29,11 +30,23 @@ func (s *Service) AddGrant(ctx context.Context, actor auth.Identity, ng NewGrant
 	if err := requireAdmin(actor, "granting access"); err != nil {
 		return auth.Grant{}, err
 	}
-	g, err := s.checkGrant(ctx, actor, ng)
+	// The subject and repository are checked in the transaction that
+	// stores the grant, so neither is removed in between.
+	var g auth.Grant
+	err := s.store.Update(ctx, func(tx storage.Tx) error {
+		var err error
+		if g, err = s.checkGrant(tx, actor, ng); err != nil {
+			return err
+		}
+		if err := tx.Grants().Create(g); err != nil {
+			return fmt.Errorf("grant: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return auth.Grant{}, err
 	}
-	return g, s.storeGrant(ctx, actor, g, "")
+	return g, s.recordGrant(ctx, actor, g, "")
 }
 
 // AddGrants makes a batch of grants, all starting now, with origin bulk. It
@@ -47,29 +60,38 @@ func (s *Service) AddGrants(ctx context.Context, actor auth.Identity, ngs []NewG
 		return nil, fmt.Errorf("%w: a batch holds 1 to 10000 grants", auth.ErrInvalid)
 	}
 	gs := make([]auth.Grant, len(ngs))
-	for i, ng := range ngs {
-		ng.Origin = auth.OriginBulk
-		g, err := s.checkGrant(ctx, actor, ng)
-		if err != nil {
-			return nil, fmt.Errorf("entry %d: %w", i+1, err)
+	err := s.store.View(ctx, func(tx storage.Tx) error {
+		for i, ng := range ngs {
+			ng.Origin = auth.OriginBulk
+			g, err := s.checkGrant(tx, actor, ng)
+			if err != nil {
+				return fmt.Errorf("entry %d: %w", i+1, err)
+			}
+			gs[i] = g
 		}
-		gs[i] = g
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	batch := secret.NewID("b_")
 	for i, g := range gs {
-		if err := s.storeGrant(ctx, actor, g, batch); err != nil {
+		if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Grants().Create(g) }); err != nil {
+			return gs[:i], fmt.Errorf("entry %d: grant: %w (entries before it were granted)", i+1, err)
+		}
+		if err := s.recordGrant(ctx, actor, g, batch); err != nil {
 			return gs[:i], fmt.Errorf("entry %d: %w (entries before it were granted)", i+1, err)
 		}
 	}
 	return gs, nil
 }
 
-// checkGrant validates a new grant and builds it, starting now.
-func (s *Service) checkGrant(ctx context.Context, actor auth.Identity, ng NewGrant) (auth.Grant, error) {
-	if err := s.checkSubject(ctx, ng.Subject); err != nil {
+// checkGrant validates a new grant against tx and builds it, starting now.
+func (s *Service) checkGrant(tx storage.Tx, actor auth.Identity, ng NewGrant) (auth.Grant, error) {
+	if err := checkSubject(tx, ng.Subject); err != nil {
 		return auth.Grant{}, err
 	}
-	repo, err := s.checkRepoPattern(ctx, ng.Repo)
+	repo, err := checkRepoPattern(tx, ng.Repo)
 	if err != nil {
 		return auth.Grant{}, err
 	}
@@ -95,11 +117,8 @@ func (s *Service) checkGrant(ctx context.Context, actor auth.Identity, ng NewGra
 	return g, nil
 }
 
-// storeGrant stores a checked grant and audits it.
-func (s *Service) storeGrant(ctx context.Context, actor auth.Identity, g auth.Grant, batch string) error {
-	if err := s.store.CreateGrant(ctx, g); err != nil {
-		return fmt.Errorf("grant: %w", err)
-	}
+// recordGrant audits a stored grant.
+func (s *Service) recordGrant(ctx context.Context, actor auth.Identity, g auth.Grant, batch string) error {
 	detail := fmt.Sprintf("%s for %s: %s", g.Level, auth.FormatDuration(g.Expires.Sub(g.Starts)), g.Reason)
 	if batch != "" {
 		detail = "batch " + batch + ": " + detail
@@ -107,14 +126,14 @@ func (s *Service) storeGrant(ctx context.Context, actor auth.Identity, g auth.Gr
 	return s.record(ctx, actor, audit.Event{Action: "grant.create", Repo: g.Repo, Target: g.Subject, Grant: g.ID, Detail: detail})
 }
 
-func (s *Service) checkSubject(ctx context.Context, subject string) error {
+func checkSubject(tx storage.Tx, subject string) error {
 	if err := auth.ValidatePrincipal(subject); err != nil {
 		return err
 	}
 	kind, name, _ := strings.Cut(subject, ":")
 	switch kind {
 	case "user":
-		if _, err := s.store.GetUser(ctx, name); err != nil {
+		if _, err := tx.Users().Get(name); err != nil {
 			if errors.Is(err, auth.ErrNotFound) {
 				return fmt.Errorf("%w: no user %q; add it first with `jitgit user add %s`", auth.ErrInvalid, name, name)
 			}
@@ -127,7 +146,7 @@ func (s *Service) checkSubject(ctx context.Context, subject string) error {
 	return nil
 }
 
-func (s *Service) checkRepoPattern(ctx context.Context, pattern string) (string, error) {
+func checkRepoPattern(tx storage.Tx, pattern string) (string, error) {
 	repo, err := auth.CanonicalRepoPattern(pattern)
 	if err != nil {
 		return "", err
@@ -138,7 +157,7 @@ func (s *Service) checkRepoPattern(ctx context.Context, pattern string) (string,
 	if repo != pattern && repo+".git" != pattern {
 		return "", fmt.Errorf("%w: repository %q: write it as %s", auth.ErrInvalid, pattern, repo)
 	}
-	if _, err := s.store.GetRepo(ctx, repo); err != nil {
+	if _, err := tx.Repos().Get(repo); err != nil {
 		if errors.Is(err, auth.ErrNotFound) {
 			return "", fmt.Errorf("%w: no repository %s; create it first with `jitgit repo create %s`", auth.ErrInvalid, repo, repo)
 		}
@@ -165,7 +184,7 @@ func (s *Service) ListGrants(ctx context.Context, actor auth.Identity, f GrantFi
 	}
 	var subjects []string
 	if f.User != "" {
-		u, err := s.store.GetUser(ctx, f.User)
+		u, err := s.user(ctx, f.User)
 		if err != nil {
 			return nil, fmt.Errorf("user %s: %w", f.User, err)
 		}
@@ -183,7 +202,7 @@ func (s *Service) ListGrants(ctx context.Context, actor auth.Identity, f GrantFi
 		all, err = s.store.GrantsFor(ctx, subjects, now)
 		slices.SortFunc(all, func(a, b auth.Grant) int { return b.Created.Compare(a.Created) })
 	} else {
-		all, err = s.store.ListGrants(ctx)
+		all, err = read(ctx, s.store, func(tx storage.Tx) ([]auth.Grant, error) { return tx.Grants().List() })
 	}
 	if err != nil {
 		return nil, err
@@ -203,7 +222,7 @@ func (s *Service) ListGrants(ctx context.Context, actor auth.Identity, f GrantFi
 
 // Grant returns one grant, if the actor may see it.
 func (s *Service) Grant(ctx context.Context, actor auth.Identity, id string) (auth.Grant, error) {
-	g, err := s.store.GetGrant(ctx, id)
+	g, err := read(ctx, s.store, func(tx storage.Tx) (auth.Grant, error) { return tx.Grants().Get(id) })
 	if err != nil {
 		return auth.Grant{}, fmt.Errorf("grant %s: %w", id, err)
 	}
@@ -238,16 +257,20 @@ func (s *Service) endGrant(ctx context.Context, actor auth.Identity, id, note, a
 	}
 	now := s.now().UTC()
 	var out auth.Grant
-	err = s.store.UpdateGrant(ctx, id, func(g *auth.Grant) error {
-		if err := may(g); err != nil {
+	err = s.store.Update(ctx, func(tx storage.Tx) error {
+		g, err := tx.Grants().Get(id)
+		if err != nil {
+			return err
+		}
+		if err := may(&g); err != nil {
 			return err
 		}
 		if !g.End().After(now) {
 			return fmt.Errorf("grant %s: %w: it already ended at %s", id, auth.ErrConflict, g.End().Format(time.RFC3339))
 		}
 		g.Ended, g.EndedBy, g.EndNote = now, actor.Name(), note
-		out = *g
-		return nil
+		out = g
+		return tx.Grants().Update(g)
 	})
 	if err != nil {
 		if errors.Is(err, auth.ErrNotFound) {
@@ -268,7 +291,7 @@ func (s *Service) Check(ctx context.Context, actor auth.Identity, user, repo str
 	var who auth.Identity
 	disabled := false
 	if user != "" && user != "anonymous" {
-		u, err := s.store.GetUser(ctx, user)
+		u, err := s.user(ctx, user)
 		if err != nil {
 			return auth.Decision{}, fmt.Errorf("%w: no user %q", auth.ErrNotFound, user)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // AddKey attaches an SSH public key (authorized_keys form) to a user. A key
@@ -29,9 +30,6 @@ func (s *Service) AddKey(ctx context.Context, actor auth.Identity, user, authori
 	if len(opts) > 0 || strings.TrimSpace(string(rest)) != "" {
 		return auth.Key{}, fmt.Errorf("%w: SSH key: give exactly one key without options", auth.ErrInvalid)
 	}
-	if _, err := s.store.GetUser(ctx, user); err != nil {
-		return auth.Key{}, fmt.Errorf("user %s: %w", user, err)
-	}
 	comment, err = cleanText("key comment", comment, false, 200)
 	if err != nil {
 		return auth.Key{}, err
@@ -40,8 +38,17 @@ func (s *Service) AddKey(ctx context.Context, actor auth.Identity, user, authori
 		Fingerprint: ssh.FingerprintSHA256(pk), User: user, Type: pk.Type(), Comment: comment,
 		Authorized: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))), Created: s.now().UTC(),
 	}
-	if err := s.store.CreateKey(ctx, k); err != nil {
-		return auth.Key{}, fmt.Errorf("key %s: %w", k.Fingerprint, err)
+	err = s.store.Update(ctx, func(tx storage.Tx) error {
+		if _, err := tx.Users().Get(user); err != nil {
+			return fmt.Errorf("user %s: %w", user, err)
+		}
+		if err := tx.Keys().Create(k); err != nil {
+			return fmt.Errorf("key %s: %w", k.Fingerprint, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return auth.Key{}, err
 	}
 	return k, s.record(ctx, actor, audit.Event{Action: "key.add", Target: user, Detail: k.Fingerprint})
 }
@@ -53,7 +60,7 @@ func (s *Service) ListKeys(ctx context.Context, actor auth.Identity, user string
 			return nil, err
 		}
 	}
-	return s.store.ListKeys(ctx, user)
+	return read(ctx, s.store, func(tx storage.Tx) ([]auth.Key, error) { return tx.Keys().List(user) })
 }
 
 // RemoveKey detaches a key from its user.
@@ -63,7 +70,7 @@ func (s *Service) RemoveKey(ctx context.Context, actor auth.Identity, user, fing
 			return err
 		}
 	}
-	if err := s.store.DeleteKey(ctx, user, fingerprint); err != nil {
+	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Keys().Delete(user, fingerprint) }); err != nil {
 		return fmt.Errorf("key %s of %s: %w", fingerprint, user, err)
 	}
 	return s.record(ctx, actor, audit.Event{Action: "key.remove", Target: user, Detail: fingerprint})
@@ -72,7 +79,8 @@ func (s *Service) RemoveKey(ctx context.Context, actor auth.Identity, user, fing
 // IdentityForKey returns the identity owning the key that signed an SSH
 // authentication.
 func (s *Service) IdentityForKey(ctx context.Context, pk ssh.PublicKey) (auth.Identity, error) {
-	k, err := s.store.GetKey(ctx, ssh.FingerprintSHA256(pk))
+	fp := ssh.FingerprintSHA256(pk)
+	k, err := read(ctx, s.store, func(tx storage.Tx) (auth.Key, error) { return tx.Keys().Get(fp) })
 	if err != nil {
 		return auth.Identity{}, auth.ErrUnauthenticated
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/redact"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // Mirror schedule limits.
@@ -163,7 +164,7 @@ func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name stri
 	if err := requireAdmin(actor, "syncing a mirror"); err != nil {
 		return auth.Repo{}, err
 	}
-	r, err := s.store.GetRepo(ctx, name)
+	r, err := read(ctx, s.store, func(tx storage.Tx) (auth.Repo, error) { return tx.Repos().Get(name) })
 	if err != nil {
 		return auth.Repo{}, err
 	}
@@ -188,10 +189,14 @@ func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name stri
 	}
 	// The result is recorded even when ctx ended and killed the fetch.
 	ctx = context.WithoutCancel(ctx)
-	err = s.store.UpdateRepo(ctx, name, func(x *auth.Repo) error {
+	err = s.store.Update(ctx, func(tx storage.Tx) error {
+		x, err := tx.Repos().Get(name)
+		if err != nil {
+			return err
+		}
 		x.LastSync, x.SyncResult, x.SyncError, x.SyncUpdated = s.now().UTC(), ev.Result, msg, updated
-		r = *x
-		return nil
+		r = x
+		return tx.Repos().Update(x)
 	})
 	if err != nil {
 		return redacted(r), fmt.Errorf("sync %s: record the result: %w", name, err)

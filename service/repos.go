@@ -7,6 +7,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // CreateRepo records a repository and creates its bare repository on disk.
@@ -40,7 +41,7 @@ func (s *Service) newRepo(ctx context.Context, actor auth.Identity, name, descri
 	if set != nil {
 		set(&r)
 	}
-	if _, err := s.store.GetRepo(ctx, canon); err == nil {
+	if _, err := read(ctx, s.store, func(tx storage.Tx) (auth.Repo, error) { return tx.Repos().Get(canon) }); err == nil {
 		return auth.Repo{}, fmt.Errorf("repository %s: %w", canon, auth.ErrExists)
 	} else if !errors.Is(err, auth.ErrNotFound) {
 		return auth.Repo{}, err
@@ -48,7 +49,7 @@ func (s *Service) newRepo(ctx context.Context, actor auth.Identity, name, descri
 	if err := s.files.Init(ctx, canon); err != nil {
 		return auth.Repo{}, fmt.Errorf("repository %s: %w", canon, err)
 	}
-	if err := s.store.CreateRepo(ctx, r); err != nil {
+	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Repos().Create(r) }); err != nil {
 		return auth.Repo{}, fmt.Errorf("repository %s: %w", canon, err)
 	}
 	return r, nil
@@ -59,7 +60,7 @@ func (s *Service) newRepo(ctx context.Context, actor auth.Identity, name, descri
 // Upstream passwords are redacted.
 // Listing is no access, so it is not audited per repository.
 func (s *Service) ListRepos(ctx context.Context, actor auth.Identity) ([]auth.Repo, error) {
-	all, err := s.store.ListRepos(ctx)
+	all, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Repo, error) { return tx.Repos().List() })
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +76,7 @@ func (s *Service) ListRepos(ctx context.Context, actor auth.Identity) ([]auth.Re
 // Repo returns one repository if the actor may see it; otherwise the same
 // not-found error as for a missing one.
 func (s *Service) Repo(ctx context.Context, actor auth.Identity, name string) (auth.Repo, error) {
-	r, err := s.store.GetRepo(ctx, name)
+	r, err := read(ctx, s.store, func(tx storage.Tx) (auth.Repo, error) { return tx.Repos().Get(name) })
 	if err != nil || actor.Admin || actor.Approver || s.authz.Decide(ctx, actor, name, auth.ActionRead).Allowed {
 		return redacted(r), err
 	}

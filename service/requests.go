@@ -11,6 +11,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/secret"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // NewRequest is what a user asks for. Duration 0 takes the default.
@@ -55,26 +56,11 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 	if strings.ContainsAny(ticket, "\n\t") {
 		return auth.Request{}, fmt.Errorf("%w: ticket is one line", auth.ErrInvalid)
 	}
-	if nr.Extends != "" {
-		g, err := s.store.GetGrant(ctx, nr.Extends)
-		if err != nil || g.Subject != auth.UserPrincipal(actor.User) {
-			return auth.Request{}, fmt.Errorf("%w: grant %s is not one of yours", auth.ErrInvalid, nr.Extends)
-		}
-		if !g.End().After(s.now()) {
-			return auth.Request{}, fmt.Errorf("%w: grant %s has ended; ask for new access instead", auth.ErrInvalid, nr.Extends)
-		}
-		if g.Repo != repo || g.Level != nr.Level {
-			return auth.Request{}, fmt.Errorf("%w: an extension asks for the same repository and access as grant %s (%s on %s)", auth.ErrInvalid, g.ID, g.Level, g.Repo)
-		}
-	}
-	if err := s.checkPending(ctx, actor.User, repo, nr.Level, nr.Extends); err != nil {
-		return auth.Request{}, err
-	}
 	rules, err := s.store.PoliciesFor(ctx, actor.Principals())
 	if err != nil {
 		return auth.Request{}, err
 	}
-	all, err := s.store.ListPolicies(ctx)
+	all, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Policy, error) { return tx.Policies().List() })
 	if err != nil {
 		return auth.Request{}, err
 	}
@@ -84,8 +70,24 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 		Reason: reason, Ticket: ticket, Status: auth.StatusPending, Created: now, Expires: now.Add(s.cfg.PendingLifetime),
 		Needed: s.approvalsNeeded(all, repo), Extends: nr.Extends,
 	}
-	if err := s.store.CreateRequest(ctx, r); err != nil {
-		return auth.Request{}, fmt.Errorf("request: %w", err)
+	// The checks and the write are one transaction: of identical requests
+	// submitted at once, one is filed and the others see it pending.
+	err = s.store.Update(ctx, func(tx storage.Tx) error {
+		if nr.Extends != "" {
+			if err := s.checkExtends(tx, actor, nr, repo); err != nil {
+				return err
+			}
+		}
+		if err := s.checkPending(tx, actor.User, repo, nr.Level, nr.Extends); err != nil {
+			return err
+		}
+		if err := tx.Requests().Create(r); err != nil {
+			return fmt.Errorf("request: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return auth.Request{}, err
 	}
 	action := "request.create"
 	if r.Extends != "" {
@@ -103,6 +105,25 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 	return r, nil
 }
 
+// checkExtends refuses an extension of a grant that is not the actor's,
+// has ended, or is for other access than asked.
+func (s *Service) checkExtends(tx storage.Tx, actor auth.Identity, nr NewRequest, repo string) error {
+	g, err := tx.Grants().Get(nr.Extends)
+	if errors.Is(err, auth.ErrNotFound) || (err == nil && g.Subject != auth.UserPrincipal(actor.User)) {
+		return fmt.Errorf("%w: grant %s is not one of yours", auth.ErrInvalid, nr.Extends)
+	}
+	if err != nil {
+		return err
+	}
+	if !g.End().After(s.now()) {
+		return fmt.Errorf("%w: grant %s has ended; ask for new access instead", auth.ErrInvalid, nr.Extends)
+	}
+	if g.Repo != repo || g.Level != nr.Level {
+		return fmt.Errorf("%w: an extension asks for the same repository and access as grant %s (%s on %s)", auth.ErrInvalid, g.ID, g.Level, g.Repo)
+	}
+	return nil
+}
+
 // maxPendingPerUser bounds one user's open requests, so nobody can flood
 // the approvers' queue.
 const maxPendingPerUser = 10
@@ -110,8 +131,8 @@ const maxPendingPerUser = 10
 // checkPending refuses a second pending request for the same thing, which
 // would only split the approvers' attention, and more than
 // maxPendingPerUser open requests.
-func (s *Service) checkPending(ctx context.Context, user, repo string, level auth.Level, extends string) error {
-	all, err := s.store.ListRequests(ctx)
+func (s *Service) checkPending(tx storage.Tx, user, repo string, level auth.Level, extends string) error {
+	all, err := tx.Requests().ListBy(user)
 	if err != nil {
 		return err
 	}
@@ -198,49 +219,62 @@ func (s *Service) ApproveRequest(ctx context.Context, actor auth.Identity, id st
 }
 
 func (s *Service) approve(ctx context.Context, actor auth.Identity, id string, duration time.Duration, comment, autoRule string) (auth.Request, error) {
-	cur, err := s.store.GetRequest(ctx, id)
-	if err != nil {
-		return auth.Request{}, fmt.Errorf("request %s: %w", id, err)
-	}
-	if autoRule == "" {
-		if err := s.mayReview(ctx, actor, cur); err != nil {
-			return auth.Request{}, err
-		}
-		if _, err := s.store.GetRepo(ctx, cur.Repo); err != nil {
-			if errors.Is(err, auth.ErrNotFound) {
-				return auth.Request{}, fmt.Errorf("%w: repository %s does not exist; deny the request or create the repository first", auth.ErrConflict, cur.Repo)
-			}
-			return auth.Request{}, err
-		}
-	}
 	now := s.now().UTC()
 	var out auth.Request
 	var made *auth.Grant
-	err = s.store.UpdateRequest(ctx, id, func(r *auth.Request) (*auth.Grant, error) {
+	// One transaction from the first check to the grant: a request decided
+	// or a grant ended meanwhile makes fn run again and see it.
+	err := s.store.Update(ctx, func(tx storage.Tx) error {
 		made = nil
-		if err := s.stillPending(r, now); err != nil {
-			return nil, err
+		r, err := tx.Requests().Get(id)
+		if err != nil {
+			return fmt.Errorf("request %s: %w", id, err)
+		}
+		if autoRule == "" {
+			if err := s.mayReview(ctx, actor, r); err != nil {
+				return err
+			}
+			if _, err := tx.Repos().Get(r.Repo); err != nil {
+				if errors.Is(err, auth.ErrNotFound) {
+					return fmt.Errorf("%w: repository %s does not exist; deny the request or create the repository first", auth.ErrConflict, r.Repo)
+				}
+				return err
+			}
+		}
+		if err := s.stillPending(&r, now); err != nil {
+			return err
 		}
 		if slices.ContainsFunc(r.Reviews, func(v auth.Review) bool { return v.By == actor.Name() && autoRule == "" }) {
-			return nil, fmt.Errorf("request %s: %w: you already approved it", id, auth.ErrConflict)
+			return fmt.Errorf("request %s: %w: you already approved it", id, auth.ErrConflict)
 		}
 		if duration > r.Duration {
-			return nil, fmt.Errorf("%w: an approval may shorten the duration (%s) but not lengthen it", auth.ErrInvalid, auth.FormatDuration(r.Duration))
+			return fmt.Errorf("%w: an approval may shorten the duration (%s) but not lengthen it", auth.ErrInvalid, auth.FormatDuration(r.Duration))
 		}
 		r.Reviews = append(r.Reviews, auth.Review{By: actor.Name(), Approved: true, Duration: duration, Comment: comment, At: now})
 		if autoRule != "" {
 			r.AutoRule = autoRule
-		} else if approvals(r) < r.Needed {
-			out = *r
-			return nil, nil
+		} else if approvals(&r) < r.Needed {
+			out = r
+			return tx.Requests().Update(r)
 		}
-		g, err := s.grantFor(ctx, r, now)
+		g, err := grantFor(tx, &r, now)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r.Status, r.Decided, r.Grant = auth.StatusApproved, now, g.ID
-		out, made = *r, g
-		return g, nil
+		if err := tx.Requests().Update(r); err != nil {
+			return err
+		}
+		if r.Extends != "" {
+			err = tx.Grants().Update(g)
+		} else {
+			err = tx.Grants().Create(g)
+		}
+		if err != nil {
+			return fmt.Errorf("grant %s: %w", g.ID, err)
+		}
+		out, made = r, &g
+		return nil
 	})
 	if err != nil {
 		return auth.Request{}, err
@@ -270,9 +304,9 @@ func approvals(r *auth.Request) int {
 }
 
 // grantFor makes the grant of an approved request, or, for an extension,
-// the running grant with its end moved to now + duration (never earlier
-// than it was, never stacked on the old end).
-func (s *Service) grantFor(ctx context.Context, r *auth.Request, now time.Time) (*auth.Grant, error) {
+// the running grant as tx reads it with its end moved to now + duration
+// (never earlier than it was, never stacked on the old end).
+func grantFor(tx storage.Tx, r *auth.Request, now time.Time) (auth.Grant, error) {
 	d := r.Duration
 	for _, v := range r.Reviews {
 		if v.Approved && v.Duration > 0 && v.Duration < d {
@@ -280,19 +314,19 @@ func (s *Service) grantFor(ctx context.Context, r *auth.Request, now time.Time) 
 		}
 	}
 	if r.Extends != "" {
-		g, err := s.store.GetGrant(ctx, r.Extends)
+		g, err := tx.Grants().Get(r.Extends)
 		if err != nil {
-			return nil, fmt.Errorf("grant %s: %w", r.Extends, err)
+			return auth.Grant{}, fmt.Errorf("grant %s: %w", r.Extends, err)
 		}
 		if !g.End().After(now) {
-			return nil, fmt.Errorf("%w: grant %s ended before the extension was approved; ask for new access", auth.ErrConflict, g.ID)
+			return auth.Grant{}, fmt.Errorf("%w: grant %s ended before the extension was approved; ask for new access", auth.ErrConflict, g.ID)
 		}
 		if end := now.Add(d); end.After(g.Expires) {
 			g.Expires = end
 		}
-		return &g, nil
+		return g, nil
 	}
-	return &auth.Grant{
+	return auth.Grant{
 		ID: secret.NewID("g_"), Subject: auth.UserPrincipal(r.Requester), Repo: r.Repo, Level: r.Level,
 		Starts: now, Expires: now.Add(d), Reason: r.Reason, Origin: auth.OriginRequest, Request: r.ID,
 		CreatedBy: strings.Join(reviewers(r), ","), Created: now,
@@ -336,14 +370,8 @@ func (s *Service) DenyRequest(ctx context.Context, actor auth.Identity, id, reas
 	if err != nil {
 		return auth.Request{}, err
 	}
-	cur, err := s.store.GetRequest(ctx, id)
-	if err != nil {
-		return auth.Request{}, fmt.Errorf("request %s: %w", id, err)
-	}
-	if err := s.mayReview(ctx, actor, cur); err != nil {
-		return auth.Request{}, err
-	}
-	return s.settle(ctx, actor, id, "request.deny", reason, func(r *auth.Request, now time.Time) {
+	may := func(r auth.Request) error { return s.mayReview(ctx, actor, r) }
+	return s.settle(ctx, actor, id, "request.deny", reason, may, func(r *auth.Request, now time.Time) {
 		r.Status, r.Decided, r.DenyNote = auth.StatusDenied, now, reason
 		r.Reviews = append(r.Reviews, auth.Review{By: actor.Name(), Comment: reason, At: now})
 	})
@@ -351,29 +379,36 @@ func (s *Service) DenyRequest(ctx context.Context, actor auth.Identity, id, reas
 
 // CancelRequest withdraws the actor's own pending request.
 func (s *Service) CancelRequest(ctx context.Context, actor auth.Identity, id string) (auth.Request, error) {
-	cur, err := s.store.GetRequest(ctx, id)
-	if err != nil {
-		return auth.Request{}, fmt.Errorf("request %s: %w", id, err)
+	may := func(r auth.Request) error {
+		if actor.Anonymous() || r.Requester != actor.User {
+			return fmt.Errorf("%w: only the requester can cancel a request", auth.ErrForbidden)
+		}
+		return nil
 	}
-	if actor.Anonymous() || cur.Requester != actor.User {
-		return auth.Request{}, fmt.Errorf("%w: only the requester can cancel a request", auth.ErrForbidden)
-	}
-	return s.settle(ctx, actor, id, "request.cancel", "", func(r *auth.Request, now time.Time) {
+	return s.settle(ctx, actor, id, "request.cancel", "", may, func(r *auth.Request, now time.Time) {
 		r.Status, r.Decided = auth.StatusCancelled, now
 	})
 }
 
-// settle moves a pending request to a final state without a grant.
-func (s *Service) settle(ctx context.Context, actor auth.Identity, id, action, detail string, apply func(*auth.Request, time.Time)) (auth.Request, error) {
+// settle moves a pending request to a final state without a grant, if
+// may allows the actor to.
+func (s *Service) settle(ctx context.Context, actor auth.Identity, id, action, detail string, may func(auth.Request) error, apply func(*auth.Request, time.Time)) (auth.Request, error) {
 	now := s.now().UTC()
 	var out auth.Request
-	err := s.store.UpdateRequest(ctx, id, func(r *auth.Request) (*auth.Grant, error) {
-		if err := s.stillPending(r, now); err != nil {
-			return nil, err
+	err := s.store.Update(ctx, func(tx storage.Tx) error {
+		r, err := tx.Requests().Get(id)
+		if err != nil {
+			return fmt.Errorf("request %s: %w", id, err)
 		}
-		apply(r, now)
-		out = *r
-		return nil, nil
+		if err := may(r); err != nil {
+			return err
+		}
+		if err := s.stillPending(&r, now); err != nil {
+			return err
+		}
+		apply(&r, now)
+		out = r
+		return tx.Requests().Update(r)
 	})
 	if err != nil {
 		return auth.Request{}, err
@@ -384,7 +419,7 @@ func (s *Service) settle(ctx context.Context, actor auth.Identity, id, action, d
 // ExpireRequests marks pending requests past their lifetime as expired and
 // returns how many it marked. The server calls it periodically.
 func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
-	all, err := s.store.ListRequests(ctx)
+	all, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().List() })
 	if err != nil {
 		return 0, err
 	}
@@ -394,12 +429,16 @@ func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
 		if r.Status != auth.StatusPending || now.Before(r.Expires) {
 			continue
 		}
-		err := s.store.UpdateRequest(ctx, r.ID, func(r *auth.Request) (*auth.Grant, error) {
-			if r.Status != auth.StatusPending {
-				return nil, auth.ErrConflict
+		err := s.store.Update(ctx, func(tx storage.Tx) error {
+			cur, err := tx.Requests().Get(r.ID)
+			if err != nil {
+				return err
 			}
-			r.Status, r.Decided = auth.StatusExpired, now
-			return nil, nil
+			if cur.Status != auth.StatusPending {
+				return auth.ErrConflict
+			}
+			cur.Status, cur.Decided = auth.StatusExpired, now
+			return tx.Requests().Update(cur)
 		})
 		if errors.Is(err, auth.ErrConflict) {
 			continue
@@ -427,7 +466,7 @@ func (s *Service) ListRequests(ctx context.Context, actor auth.Identity, f Reque
 	if actor.Anonymous() && !actor.Admin {
 		return nil, fmt.Errorf("%w: sign in to see requests", auth.ErrUnauthenticated)
 	}
-	all, err := s.store.ListRequests(ctx)
+	all, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().List() })
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +485,7 @@ func (s *Service) ListRequests(ctx context.Context, actor auth.Identity, f Reque
 
 // Request returns one request the actor may see.
 func (s *Service) Request(ctx context.Context, actor auth.Identity, id string) (auth.Request, error) {
-	r, err := s.store.GetRequest(ctx, id)
+	r, err := read(ctx, s.store, func(tx storage.Tx) (auth.Request, error) { return tx.Requests().Get(id) })
 	if err != nil {
 		return auth.Request{}, fmt.Errorf("request %s: %w", id, err)
 	}

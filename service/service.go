@@ -13,6 +13,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/ratelimit"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // Config holds the limits of the access domain. Zero fields take the
@@ -63,7 +64,7 @@ type RepoFiles interface {
 // and the audit trail. Every change is checked against the actor's rights
 // and recorded as an audit event.
 type Service struct {
-	store Store
+	store storage.Store
 	files RepoFiles
 	audit *audit.Log
 	authz *auth.Authorizer
@@ -76,7 +77,7 @@ type Service struct {
 
 // New wires the use cases together over store, recording every change and
 // decision in trail. now is the clock (time.Now in production).
-func New(store Store, files RepoFiles, trail *audit.Log, cfg Config, now func() time.Time) *Service {
+func New(store storage.Store, files RepoFiles, trail *audit.Log, cfg Config, now func() time.Time) *Service {
 	return &Service{store: store, files: files, audit: trail, authz: auth.NewAuthorizer(store, trail, now), cfg: cfg.withDefaults(), now: now,
 		pwFails: ratelimit.NewThrottle(5, 5*time.Minute, now)}
 }
@@ -137,7 +138,7 @@ func cleanText(field, s string, required bool, limit int) (string, error) {
 
 // Ping reports whether the store answers, for health checks.
 func (s *Service) Ping(ctx context.Context) error {
-	if _, err := s.store.ListPolicies(ctx); err != nil {
+	if _, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Policy, error) { return tx.Policies().List() }); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/secret"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // SessionLifetime is how long a web session lasts after sign-in.
@@ -44,12 +45,12 @@ func (s *Service) SignIn(ctx context.Context, name, password, remote string) (st
 	}
 	plain := secret.NewSecret(32)
 	sess := auth.Session{Hash: secret.HashSecret(plain), User: who.User, CSRF: secret.NewSecret(32), Created: now, Expires: now.Add(SessionLifetime)}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Sessions().Create(sess) }); err != nil {
 		return "", auth.Session{}, fmt.Errorf("session: %w", err)
 	}
 	who.Remote, who.Transport = remote, "web"
 	if err := s.record(ctx, who, audit.Event{Action: "session.signin", Target: who.User}); err != nil {
-		_ = s.store.DeleteSession(ctx, sess.Hash)
+		_ = s.store.Update(ctx, func(tx storage.Tx) error { return tx.Sessions().Delete(sess.Hash) })
 		return "", auth.Session{}, err
 	}
 	return plain, sess, nil
@@ -63,12 +64,17 @@ func (s *Service) SessionIdentity(ctx context.Context, plain string) (auth.Ident
 		return auth.Identity{}, auth.Session{}, auth.ErrUnauthenticated
 	}
 	h := secret.HashSecret(plain)
-	sess, err := s.store.GetSession(ctx, h)
-	if err != nil || !secret.SameHash(sess.Hash, h) || !s.now().Before(sess.Expires) {
-		return auth.Identity{}, auth.Session{}, auth.ErrUnauthenticated
-	}
-	u, err := s.store.GetUser(ctx, sess.User)
-	if err != nil || u.Disabled || sess.Created.Before(u.SessionsAfter) {
+	var sess auth.Session
+	var u auth.User
+	err := s.store.View(ctx, func(tx storage.Tx) error {
+		var err error
+		if sess, err = tx.Sessions().Get(h, s.now()); err != nil {
+			return err
+		}
+		u, err = tx.Users().Get(sess.User)
+		return err
+	})
+	if err != nil || !secret.SameHash(sess.Hash, h) || u.Disabled || sess.Created.Before(u.SessionsAfter) {
 		return auth.Identity{}, auth.Session{}, auth.ErrUnauthenticated
 	}
 	return u.Identity(auth.MethodSession), sess, nil
@@ -77,7 +83,8 @@ func (s *Service) SessionIdentity(ctx context.Context, plain string) (auth.Ident
 // SignOut ends the session with the secret on the server. Signing out of a
 // session that is gone already succeeds.
 func (s *Service) SignOut(ctx context.Context, actor auth.Identity, plain string) error {
-	if err := s.store.DeleteSession(ctx, secret.HashSecret(plain)); err != nil {
+	h := secret.HashSecret(plain)
+	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Sessions().Delete(h) }); err != nil {
 		return fmt.Errorf("sign out: %w", err)
 	}
 	return s.record(ctx, actor, audit.Event{Action: "session.signout", Target: actor.User})

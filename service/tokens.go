@@ -8,6 +8,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/secret"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // MaxTokenLifetime bounds token expiry: a token may last at most a year.
@@ -29,17 +30,23 @@ func (s *Service) CreateToken(ctx context.Context, actor auth.Identity, user, na
 	if err != nil {
 		return "", auth.Token{}, err
 	}
-	if _, err := s.store.GetUser(ctx, user); err != nil {
-		return "", auth.Token{}, fmt.Errorf("user %s: %w", user, err)
-	}
 	plain := secret.TokenPrefix + secret.NewSecret(32)
 	now := s.now().UTC()
 	t := auth.Token{ID: secret.NewID("t_"), User: user, Hash: secret.HashSecret(plain), Name: name, Created: now}
 	if ttl > 0 {
 		t.Expires = now.Add(ttl)
 	}
-	if err := s.store.CreateToken(ctx, t); err != nil {
-		return "", auth.Token{}, fmt.Errorf("token for %s: %w", user, err)
+	err = s.store.Update(ctx, func(tx storage.Tx) error {
+		if _, err := tx.Users().Get(user); err != nil {
+			return fmt.Errorf("user %s: %w", user, err)
+		}
+		if err := tx.Tokens().Create(t); err != nil {
+			return fmt.Errorf("token for %s: %w", user, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", auth.Token{}, err
 	}
 	return plain, t, s.record(ctx, actor, audit.Event{Action: "token.create", Target: user, Detail: "token " + t.ID})
 }
@@ -50,7 +57,7 @@ func (s *Service) tokenFor(ctx context.Context, plain string) (auth.Token, error
 		return auth.Token{}, auth.ErrUnauthenticated
 	}
 	h := secret.HashSecret(plain)
-	t, err := s.store.TokenByHash(ctx, h)
+	t, err := read(ctx, s.store, func(tx storage.Tx) (auth.Token, error) { return tx.Tokens().ByHash(h) })
 	if err != nil || !secret.SameHash(t.Hash, h) || t.Revoked || (!t.Expires.IsZero() && !s.now().Before(t.Expires)) {
 		return auth.Token{}, auth.ErrUnauthenticated
 	}
@@ -64,7 +71,7 @@ func (s *Service) ListTokens(ctx context.Context, actor auth.Identity, user stri
 			return nil, err
 		}
 	}
-	ts, err := s.store.ListTokens(ctx, user)
+	ts, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Token, error) { return tx.Tokens().List(user) })
 	for i := range ts {
 		ts[i].Hash = ""
 	}
@@ -78,12 +85,16 @@ func (s *Service) RevokeToken(ctx context.Context, actor auth.Identity, user, id
 			return err
 		}
 	}
-	err := s.store.UpdateToken(ctx, id, func(t *auth.Token) error {
+	err := s.store.Update(ctx, func(tx storage.Tx) error {
+		t, err := tx.Tokens().Get(id)
+		if err != nil {
+			return err
+		}
 		if t.User != user {
 			return fmt.Errorf("token %s of %s: %w", id, user, auth.ErrNotFound)
 		}
 		t.Revoked = true
-		return nil
+		return tx.Tokens().Update(t)
 	})
 	if err != nil {
 		return fmt.Errorf("revoke token %s: %w", id, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/secret"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // NewUser describes a user to create.
@@ -48,7 +49,7 @@ func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUse
 			return auth.User{}, err
 		}
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Users().Create(u) }); err != nil {
 		return auth.User{}, fmt.Errorf("user %s: %w", nu.Name, err)
 	}
 	detail := fmt.Sprintf("groups=%s admin=%t approver=%t", strings.Join(groups, ","), u.Admin, u.Approver)
@@ -89,7 +90,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor auth.Identity, curre
 	if wait := s.pwFails.Wait(key); wait > 0 {
 		return fmt.Errorf("%w: too many wrong current passwords; try again in %s", auth.ErrForbidden, auth.FormatDuration(wait.Truncate(time.Second)+time.Second))
 	}
-	u, err := s.store.GetUser(ctx, actor.User)
+	u, err := s.user(ctx, actor.User)
 	if err != nil {
 		return fmt.Errorf("user %s: %w", actor.User, err)
 	}
@@ -109,11 +110,15 @@ func (s *Service) setPassword(ctx context.Context, actor auth.Identity, name, pa
 	if err != nil {
 		return err
 	}
-	if err := s.store.UpdateUser(ctx, name, func(u *auth.User) error {
+	if err := s.store.Update(ctx, func(tx storage.Tx) error {
+		u, err := tx.Users().Get(name)
+		if err != nil {
+			return err
+		}
 		// Taken after the slow hash, as close to the write as can be: a
 		// sign-in that read the old hash made its session before this.
 		u.PasswordHash, u.SessionsAfter = hash, s.now().UTC()
-		return nil
+		return tx.Users().Update(u)
 	}); err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
 	}
@@ -125,7 +130,12 @@ func (s *Service) ListUsers(ctx context.Context, actor auth.Identity) ([]auth.Us
 	if !actor.Admin && !actor.Approver {
 		return nil, fmt.Errorf("%w: listing users needs an administrator or approver", auth.ErrForbidden)
 	}
-	return s.store.ListUsers(ctx)
+	return read(ctx, s.store, func(tx storage.Tx) ([]auth.User, error) { return tx.Users().List() })
+}
+
+// user reads the user called name.
+func (s *Service) user(ctx context.Context, name string) (auth.User, error) {
+	return read(ctx, s.store, func(tx storage.Tx) (auth.User, error) { return tx.Users().Get(name) })
 }
 
 // User returns one user. Users may read themselves; administrators anyone.
@@ -133,13 +143,13 @@ func (s *Service) User(ctx context.Context, actor auth.Identity, name string) (a
 	if actor.User != name && !actor.Admin && !actor.Approver {
 		return auth.User{}, fmt.Errorf("%w: reading another user needs an administrator", auth.ErrForbidden)
 	}
-	return s.store.GetUser(ctx, name)
+	return s.user(ctx, name)
 }
 
 // IdentityOf loads the identity of a user who proved who they are by some
 // other means (a session, an SSH key). Disabled users have none.
 func (s *Service) IdentityOf(ctx context.Context, name string, method auth.Method) (auth.Identity, error) {
-	u, err := s.store.GetUser(ctx, name)
+	u, err := s.user(ctx, name)
 	if err != nil || u.Disabled {
 		return auth.Identity{}, fmt.Errorf("user %q: %w", name, auth.ErrUnauthenticated)
 	}
@@ -162,7 +172,7 @@ func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Id
 		id.Credential = "token:" + t.ID
 		return id, err
 	}
-	u, err := s.store.GetUser(ctx, name)
+	u, err := s.user(ctx, name)
 	if err != nil {
 		secret.CheckNobody(plain)
 		if errors.Is(err, auth.ErrNotFound) {
@@ -200,16 +210,18 @@ func (s *Service) Revalidate(ctx context.Context, who auth.Identity) (auth.Ident
 	kind, ref, _ := strings.Cut(who.Credential, ":")
 	switch kind {
 	case "token":
-		ts, err := s.store.ListTokens(ctx, who.User)
+		t, err := read(ctx, s.store, func(tx storage.Tx) (auth.Token, error) { return tx.Tokens().Get(ref) })
+		if errors.Is(err, auth.ErrNotFound) || (err == nil && t.User != who.User) {
+			return auth.Identity{}, fmt.Errorf("%w: the token was revoked or expired", auth.ErrUnauthenticated)
+		}
 		if err != nil {
 			return auth.Identity{}, err
 		}
-		i := slices.IndexFunc(ts, func(t auth.Token) bool { return t.ID == ref })
-		if i < 0 || ts[i].Revoked || (!ts[i].Expires.IsZero() && !s.now().Before(ts[i].Expires)) {
+		if t.Revoked || (!t.Expires.IsZero() && !s.now().Before(t.Expires)) {
 			return auth.Identity{}, fmt.Errorf("%w: the token was revoked or expired", auth.ErrUnauthenticated)
 		}
 	case "key":
-		k, err := s.store.GetKey(ctx, ref)
+		k, err := read(ctx, s.store, func(tx storage.Tx) (auth.Key, error) { return tx.Keys().Get(ref) })
 		if err != nil || k.User != who.User {
 			return auth.Identity{}, fmt.Errorf("%w: the SSH key was removed", auth.ErrUnauthenticated)
 		}
@@ -248,8 +260,13 @@ func (s *Service) UpdateUser(ctx context.Context, actor auth.Identity, name stri
 	}
 	var out auth.User
 	var changes []string
-	err := s.store.UpdateUser(ctx, name, func(u *auth.User) error {
+	err := s.store.Update(ctx, func(tx storage.Tx) error {
 		changes = changes[:0]
+		stored, err := tx.Users().Get(name)
+		if err != nil {
+			return err
+		}
+		u := &stored
 		if ch.Disabled != nil && u.Disabled != *ch.Disabled {
 			u.Disabled = *ch.Disabled
 			changes = append(changes, fmt.Sprintf("disabled=%t", u.Disabled))
@@ -267,7 +284,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor auth.Identity, name stri
 			changes = append(changes, "groups="+strings.Join(groups, ","))
 		}
 		out = *u
-		return nil
+		return tx.Users().Update(stored)
 	})
 	if err != nil {
 		return auth.User{}, fmt.Errorf("user %s: %w", name, err)

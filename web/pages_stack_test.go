@@ -47,7 +47,7 @@ func newStack(t *testing.T, opts Options) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit := audit.NewLog(db, time.Now)
+	audit := audit.NewLog(db.Events(), time.Now)
 	svc := service.New(db, dirRepos{t.TempDir()}, audit, service.DefaultConfig(), time.Now)
 	if opts.Metrics != nil {
 		audit.Watch(opts.Metrics.Record)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
@@ -99,7 +101,13 @@ func restore(c *cli.Context) error {
 		return fmt.Errorf("open the database in %s: %w", data, err)
 	}
 	defer db.Close()
-	users, err := db.ListUsers(context.Background())
+	ctx := context.Background()
+	var users []auth.User
+	err = db.View(ctx, func(tx storage.Tx) error {
+		var err error
+		users, err = tx.Users().List()
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -109,5 +117,5 @@ func restore(c *cli.Context) error {
 	if err := db.Load(io.Reader(f)); err != nil {
 		return err
 	}
-	return db.VerifyAudit(context.Background())
+	return db.Events().Verify(ctx)
 }

@@ -119,7 +119,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 	// Deferred first, so it runs last: once every part has returned.
 	defer db.Close()
-	trail := audit.NewLog(db, now)
+	trail := audit.NewLog(db.Events(), now)
 	defer trail.Close()
 	hooksDir := filepath.Join(cfg.Data, "hooks")
 	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir})

@@ -75,7 +75,7 @@ func NewWith(t testing.TB, files service.RepoFiles, cfg service.Config) *Fixture
 		t.Fatal(err)
 	}
 	c := &Clock{t: time.Now().UTC().Truncate(time.Second)}
-	trail := audit.NewLog(db, c.Now)
+	trail := audit.NewLog(db.Events(), c.Now)
 	t.Cleanup(func() { trail.Close(); db.Close() })
 	svc := service.New(db, files, trail, cfg, c.Now)
 	f := &Fixture{DB: db, Audit: trail, Svc: svc, Clock: c, Admin: auth.LocalAdmin()}

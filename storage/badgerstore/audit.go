@@ -10,6 +10,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // auditHead is the end of the audit chain: the last sequence number handed
@@ -28,17 +29,24 @@ func readHead(txn *badger.Txn) (auditHead, error) {
 	return h, err
 }
 
+// events is storage.Events over the whole database.
+type events struct{ db *DB }
+
+// Events returns the audit trail.
+func (db *DB) Events() storage.Events { return events{db} }
+
 // AppendEvents numbers the events after the last stored one, chains each to
 // its predecessor by hash, and stores them durably in one transaction. A
 // zero Time is set to now; times are kept in UTC. It returns the events as
 // stored. Calls are serialized.
-func (db *DB) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.Event, error) {
+func (tr events) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if len(evs) == 0 {
 		return nil, nil
 	}
+	db := tr.db
 	db.appendMu.Lock()
 	defer db.appendMu.Unlock()
 	var out []audit.Event
@@ -79,34 +87,6 @@ func (db *DB) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.Even
 	return out, nil
 }
 
-// ListEvents returns the events with Seq > after in order, at most limit of
-// them (0: all).
-func (db *DB) ListEvents(ctx context.Context, after uint64, limit int) ([]audit.Event, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var out []audit.Event
-	err := db.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), PrefetchValues: true, PrefetchSize: 100})
-		defer it.Close()
-		for it.Seek(eventKey(after + 1)); it.Valid(); it.Next() {
-			if limit > 0 && len(out) >= limit {
-				break
-			}
-			var e audit.Event
-			if err := it.Item().Value(func(b []byte) error { return decode(b, &e) }); err != nil {
-				return fmt.Errorf("audit event %d: %w", eventSeq(it.Item().Key()), err)
-			}
-			out = append(out, e)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list audit events: %w", err)
-	}
-	return out, nil
-}
-
 // ChainError says where the audit chain is broken.
 type ChainError struct {
 	Seq     uint64 // the first event that does not verify
@@ -117,17 +97,17 @@ func (e *ChainError) Error() string {
 	return fmt.Sprintf("audit chain broken at event %d: %s", e.Seq, e.Problem)
 }
 
-// VerifyAudit walks the audit chain from the first event and checks that the
+// Verify walks the audit chain from the first event and checks that the
 // sequence has no gaps, that each event follows its predecessor as
 // audit.CheckLink requires (its hash, a hash form no older, a hash that
 // matches the event in its own form), and that the chain ends where the
 // stored head says. A trail whose older events are in an older form
 // verifies. It returns a *ChainError for the first event that fails.
-func (db *DB) VerifyAudit(ctx context.Context) error {
+func (tr events) Verify(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.view(func(txn *badger.Txn) error {
+	return tr.db.view(func(txn *badger.Txn) error {
 		head, err := readHead(txn)
 		if err != nil {
 			return err
@@ -166,18 +146,18 @@ func (db *DB) VerifyAudit(ctx context.Context) error {
 	})
 }
 
-// ScanEvents calls fn with the events after seq after, oldest first, or,
+// Scan calls fn with the events after seq after, oldest first, or,
 // with newestFirst, with the events before seq after (all when after is 0),
 // newest first; it stops when fn returns false. It holds one event at a
 // time, so a trail of any length can be read in constant memory.
-func (db *DB) ScanEvents(ctx context.Context, after uint64, newestFirst bool, fn func(audit.Event) bool) error {
+func (tr events) Scan(ctx context.Context, after uint64, newestFirst bool, fn func(audit.Event) bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if after == ^uint64(0) && !newestFirst {
 		return nil // nothing comes after the last possible event
 	}
-	err := db.view(func(txn *badger.Txn) error {
+	err := tr.db.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), Reverse: newestFirst, PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
 		start := eventKey(after + 1)

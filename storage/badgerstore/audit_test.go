@@ -52,21 +52,21 @@ func TestAuditChain(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := db.ListEvents(ctx, 0, 0)
+	got, err := db.ListEvents(ctx, 0)
 	if err != nil || len(got) != 5 {
-		t.Fatalf("ListEvents(0, 0) = %d events, %v", len(got), err)
+		t.Fatalf("ListEvents(0) = %d events, %v", len(got), err)
 	}
 	for i := range got {
 		if got[i] != all[i] {
 			t.Fatalf("stored event %d = %+v, want %+v", i+1, got[i], all[i])
 		}
 	}
-	got, _ = db.ListEvents(ctx, 2, 2)
-	if len(got) != 2 || got[0].Seq != 3 || got[1].Seq != 4 {
-		t.Fatalf("ListEvents(2, 2) = %+v", got)
+	got, _ = db.ListEvents(ctx, 2)
+	if len(got) != 3 || got[0].Seq != 3 || got[1].Seq != 4 {
+		t.Fatalf("ListEvents(2) = %+v", got)
 	}
-	if got, _ := db.ListEvents(ctx, 5, 0); len(got) != 0 {
-		t.Fatalf("ListEvents(5, 0) = %+v", got)
+	if got, _ := db.ListEvents(ctx, 5); len(got) != 0 {
+		t.Fatalf("ListEvents(5) = %+v", got)
 	}
 
 	// Events come back exactly as AppendEvents returned them, whatever
@@ -76,7 +76,7 @@ func TestAuditChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ = db.ListEvents(ctx, 5, 0)
+	got, _ = db.ListEvents(ctx, 5)
 	if len(got) != 2 || got[0] != out[0] || got[1] != out[1] || out[1].Time.IsZero() {
 		t.Fatalf("stored %+v, returned %+v", got, out)
 	}
@@ -138,7 +138,7 @@ func TestScanEventsAfterTheLastPossibleSeq(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	if err := db.ScanEvents(context.Background(), ^uint64(0), false, func(audit.Event) bool { n++; return true }); err != nil {
+	if err := db.Events().Scan(context.Background(), ^uint64(0), false, func(audit.Event) bool { n++; return true }); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
@@ -206,7 +206,7 @@ func TestAuditMixedTrail(t *testing.T) {
 	if err := db.VerifyAudit(ctx); err != nil {
 		t.Fatalf("mixed trail: %v", err)
 	}
-	evs, err := db.ListEvents(ctx, 0, 0)
+	evs, err := db.ListEvents(ctx, 0)
 	if err != nil || len(evs) != 5 {
 		t.Fatalf("ListEvents = %d, %v", len(evs), err)
 	}
@@ -233,7 +233,7 @@ func TestAuditMixedTrail(t *testing.T) {
 	if err := db.VerifyAudit(ctx); err != nil {
 		t.Fatalf("VerifyAudit after a tail rewrite = %v", err)
 	}
-	last, err := db.ListEvents(ctx, 4, 0)
+	last, err := db.ListEvents(ctx, 4)
 	if err != nil || len(last) != 1 || last[0].Hash == noted {
 		t.Fatalf("the rewritten tail ends in the noted head: %+v, %v", last, err)
 	}

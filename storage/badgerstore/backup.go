@@ -1,6 +1,7 @@
 package badgerstore
 
 import (
+	"context"
 	"fmt"
 	"io"
 )
@@ -8,7 +9,10 @@ import (
 // Backup writes a full backup of the database to w in Badger's backup
 // format. It sees one consistent snapshot and may run while the database is
 // in use.
-func (db *DB) Backup(w io.Writer) error {
+func (db *DB) Backup(ctx context.Context, w io.Writer) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if _, err := db.bdb.Backup(w, 0); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

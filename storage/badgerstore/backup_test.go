@@ -19,7 +19,7 @@ func TestBackupLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := src.Backup(&buf); err != nil {
+	if err := src.Backup(ctx, &buf); err != nil {
 		t.Fatal(err)
 	}
 

@@ -1,6 +1,6 @@
-// Package badgerstore keeps jitgit's records in Badger. DB implements service.Store:
-// users, tokens, SSH keys, repositories, grants, policies, requests, the
-// hash-chained audit trail and web sessions.
+// Package badgerstore keeps jitgit's records in Badger. DB implements
+// storage.Store: users, tokens, SSH keys, repositories, grants, policies,
+// requests, the hash-chained audit trail and web sessions.
 package badgerstore
 
 import (
@@ -13,7 +13,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
-	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // DefaultGCInterval is how often Open runs value-log garbage collection when
@@ -54,7 +54,7 @@ type DB struct {
 	closeErr  error
 }
 
-var _ service.Store = (*DB)(nil)
+var _ storage.Store = (*DB)(nil)
 
 // smallMemory applies the options that keep Badger's memory use modest.
 // A 4 MiB memtable allows transactions of about 600 KiB, so ValueThreshold
@@ -149,7 +149,10 @@ func (db *DB) collectGarbage(interval time.Duration) {
 // badger.ErrConflict. An error from fn is returned unchanged.
 func (db *DB) update(fn func(txn *badger.Txn) error) error {
 	var err error
-	for range maxAttempts {
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			backOff(attempt)
+		}
 		var fnErr error
 		err = db.bdb.Update(func(txn *badger.Txn) error {
 			fnErr = fn(txn)

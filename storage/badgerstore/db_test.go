@@ -72,7 +72,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 	if err != nil || len(gs) != 1 {
 		t.Fatalf("GrantsFor after reopen = %+v, %v", gs, err)
 	}
-	evs, err := db.ListEvents(ctx, 0, 0)
+	evs, err := db.ListEvents(ctx, 0)
 	if err != nil || len(evs) != 1 || evs[0].Seq != 1 || evs[0].Grant != "g1" {
 		t.Fatalf("ListEvents after reopen = %+v, %v", evs, err)
 	}

@@ -35,95 +35,82 @@ func checkGrant(g auth.Grant) error {
 	return checkSegment("grant subject", g.Subject)
 }
 
-// createGrant stores a new grant and its index entry in txn.
-func createGrant(txn *badger.Txn, g auth.Grant) error {
+// grants is storage.Grants in one transaction.
+type grants struct{ t *tx }
+
+// Create stores a new grant and its index entry. The id must be new and
+// the subject must not contain '/'.
+func (s grants) Create(g auth.Grant) error {
 	if err := checkGrant(g); err != nil {
 		return err
 	}
-	ok, err := exists(txn, grantKey(g.ID))
+	ok, err := exists(s.t.txn, grantKey(g.ID))
 	if err != nil {
 		return fmt.Errorf("grant %q: %w", g.ID, err)
 	}
 	if ok {
 		return fmt.Errorf("grant %q: %w", g.ID, auth.ErrExists)
 	}
-	return setGrant(txn, g)
+	if err := s.t.added("grant"); err != nil {
+		return fmt.Errorf("grant %q: %w", g.ID, err)
+	}
+	return s.set(g)
 }
 
-// setGrant writes g and its index entry in txn.
-func setGrant(txn *badger.Txn, g auth.Grant) error {
+// set writes g and its index entry, and notes the subject for the cache.
+func (s grants) set(g auth.Grant) error {
 	es, err := grantEntries(g)
 	if err != nil {
 		return err
 	}
 	for _, e := range es {
-		if err := txn.SetEntry(e); err != nil {
+		if err := s.t.txn.SetEntry(e); err != nil {
 			return fmt.Errorf("grant %q: %w", g.ID, err)
 		}
+	}
+	if !slices.Contains(s.t.grantSubjects, g.Subject) {
+		s.t.grantSubjects = append(s.t.grantSubjects, g.Subject)
 	}
 	return nil
 }
 
-// CreateGrant stores a new grant and indexes it under its subject. The id
-// must be new and the subject must not contain '/'.
-func (db *DB) CreateGrant(ctx context.Context, g auth.Grant) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// Get returns the grant id, ended or not.
+func (s grants) Get(id string) (auth.Grant, error) {
+	return get[auth.Grant](s.t.txn, grantKey(id), fmt.Sprintf("grant %q", id))
+}
+
+// Update replaces the grant g.ID and rewrites its subject index entry to
+// match, moving it if the subject changed.
+func (s grants) Update(g auth.Grant) error {
 	if err := checkGrant(g); err != nil {
 		return err
 	}
-	defer db.cache.invalidateGrants(g.Subject)
-	return db.update(func(txn *badger.Txn) error { return createGrant(txn, g) })
-}
-
-// GetGrant returns the grant id, ended or not.
-func (db *DB) GetGrant(ctx context.Context, id string) (auth.Grant, error) {
-	if err := ctx.Err(); err != nil {
-		return auth.Grant{}, err
-	}
-	var g auth.Grant
-	err := db.view(func(txn *badger.Txn) error {
-		var err error
-		g, err = get[auth.Grant](txn, grantKey(id), fmt.Sprintf("grant %q", id))
-		return err
-	})
-	return g, err
-}
-
-// UpdateGrant applies fn to the grant id atomically and rewrites its subject
-// index entry to match, moving it if fn changed the subject. fn may not
-// change the id.
-func (db *DB) UpdateGrant(ctx context.Context, id string, fn func(*auth.Grant) error) error {
-	if err := ctx.Err(); err != nil {
+	old, err := s.Get(g.ID)
+	if err != nil {
 		return err
 	}
-	var touched []string // the subjects whose index this write changes
-	defer func() { db.cache.invalidateGrants(touched...) }()
-	return db.update(func(txn *badger.Txn) error {
-		g, err := get[auth.Grant](txn, grantKey(id), fmt.Sprintf("grant %q", id))
-		if err != nil {
-			return err
+	if g.Subject != old.Subject {
+		if err := s.t.txn.Delete(grantSubjectKey(old.Subject, g.ID)); err != nil {
+			return fmt.Errorf("grant %q: %w", g.ID, err)
 		}
-		oldSubject := g.Subject
-		touched = append(touched[:0], oldSubject)
-		if err := fn(&g); err != nil {
-			return err
-		}
-		if g.ID != id {
-			return fmt.Errorf("%w: grant %q: the id cannot change", auth.ErrInvalid, id)
-		}
-		if err := checkSegment("grant subject", g.Subject); err != nil {
-			return err
-		}
-		if g.Subject != oldSubject {
-			touched = append(touched, g.Subject)
-			if err := txn.Delete(grantSubjectKey(oldSubject, id)); err != nil {
-				return fmt.Errorf("grant %q: %w", id, err)
-			}
-		}
-		return setGrant(txn, g)
+		s.t.grantSubjects = append(s.t.grantSubjects, old.Subject)
+	}
+	return s.set(g)
+}
+
+// List returns every grant, newest first; expired and ended ones included.
+func (s grants) List() ([]auth.Grant, error) {
+	if err := s.t.listed("grant"); err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	gs, err := scan[auth.Grant](s.t.txn, []byte(prefixGrant))
+	if err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	slices.SortFunc(gs, func(a, b auth.Grant) int {
+		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
 	})
+	return gs, nil
 }
 
 // GrantsFor returns the grants of the given subjects that end after now,
@@ -193,7 +180,7 @@ func appendGrantsOf(it *badger.Iterator, out []auth.Grant, prefix []byte) ([]aut
 	return out, nil
 }
 
-// CreateGrants stores new grants as CreateGrant does, many to a transaction,
+// CreateGrants stores new grants as Grants.Create does, many to a transaction,
 // so a bulk load costs a few fsyncs instead of one per grant. Every grant is
 // checked, and the ids are checked against each other and the store, before
 // anything is written; a grant created concurrently with one of the same id
@@ -237,8 +224,9 @@ func (db *DB) CreateGrants(ctx context.Context, gs []auth.Grant) error {
 	for len(gs) > 0 {
 		n := grantBatch(gs)
 		if err := db.update(func(txn *badger.Txn) error {
+			s := grants{&tx{txn: txn, update: true}}
 			for _, g := range gs[:n] {
-				if err := createGrant(txn, g); err != nil {
+				if err := s.Create(g); err != nil {
 					return err
 				}
 			}
@@ -271,25 +259,4 @@ func grantBatch(gs []auth.Grant) int {
 		size += n
 	}
 	return len(gs)
-}
-
-// ListGrants returns every grant, newest first; expired and ended ones
-// included.
-func (db *DB) ListGrants(ctx context.Context) ([]auth.Grant, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var gs []auth.Grant
-	err := db.view(func(txn *badger.Txn) error {
-		var err error
-		gs, err = scan[auth.Grant](txn, []byte(prefixGrant))
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list grants: %w", err)
-	}
-	slices.SortFunc(gs, func(a, b auth.Grant) int {
-		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
-	})
-	return gs, nil
 }

@@ -30,6 +30,7 @@ import (
 //	event/<seq, 8 bytes big-endian>     Event                  in sequence order
 //	meta/audit                          auditHead              last seq and hash
 //	session/<hash>                      Session                TTL at Expires
+//	guard/<scope>                       empty                  written on insertion into a list; see tx.listed
 const (
 	prefixUser          = "user/"
 	prefixToken         = "token/"
@@ -46,6 +47,7 @@ const (
 	prefixEvent         = "event/"
 	keyAuditHead        = "meta/audit"
 	prefixSession       = "session/"
+	prefixGuard         = "guard/"
 )
 
 // indexGrace is how long a grant's subject index entry outlives the grant's
@@ -69,6 +71,7 @@ func policySubjectPrefix(s string) []byte  { return []byte(prefixPolicySubject +
 func policySubjectKey(s, id string) []byte { return []byte(prefixPolicySubject + s + "/" + id) }
 func requestKey(id string) []byte          { return []byte(prefixRequest + id) }
 func sessionKey(hash string) []byte        { return []byte(prefixSession + hash) }
+func guardKey(scope string) []byte         { return []byte(prefixGuard + scope) }
 
 // eventKey orders events by sequence number.
 func eventKey(seq uint64) []byte {

@@ -2,6 +2,7 @@ package badgerstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -9,17 +10,17 @@ import (
 	"github.com/jitgit/jitgit/auth"
 )
 
-// PutPolicy stores p, replacing any policy with its id, and indexes a copy
-// under each of its subjects.
-func (db *DB) PutPolicy(ctx context.Context, p auth.Policy) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// policies is storage.Policies in one transaction.
+type policies struct{ t *tx }
+
+// Put stores p, replacing any policy with its id, and indexes a copy under
+// each of its subjects.
+func (s policies) Put(p auth.Policy) error {
 	if err := checkID("policy id", p.ID); err != nil {
 		return err
 	}
-	for _, s := range p.Subjects {
-		if err := checkSegment("policy subject", s); err != nil {
+	for _, sub := range p.Subjects {
+		if err := checkSegment("policy subject", sub); err != nil {
 			return err
 		}
 	}
@@ -27,58 +28,72 @@ func (db *DB) PutPolicy(ctx context.Context, p auth.Policy) error {
 	if err != nil {
 		return err
 	}
-	defer db.cache.invalidate()
-	return db.update(func(txn *badger.Txn) error {
-		if _, err := deletePolicyIndex(txn, p.ID); err != nil {
-			return err
-		}
-		if err := txn.Set(policyKey(p.ID), b); err != nil {
+	txn := s.t.txn
+	found, err := s.deleteIndex(p.ID)
+	if err != nil {
+		return err
+	}
+	if !found {
+		if err := s.t.added("policy"); err != nil {
 			return fmt.Errorf("policy %q: %w", p.ID, err)
 		}
-		for _, s := range p.Subjects {
-			if err := txn.Set(policySubjectKey(s, p.ID), b); err != nil {
-				return fmt.Errorf("policy %q: %w", p.ID, err)
-			}
+	}
+	if err := txn.Set(policyKey(p.ID), b); err != nil {
+		return fmt.Errorf("policy %q: %w", p.ID, err)
+	}
+	for _, sub := range p.Subjects {
+		if err := txn.Set(policySubjectKey(sub, p.ID), b); err != nil {
+			return fmt.Errorf("policy %q: %w", p.ID, err)
 		}
-		return nil
-	})
+	}
+	s.t.policies = true
+	return nil
 }
 
-// deletePolicyIndex removes the subject index entries of the stored policy
-// id and reports whether there was such a policy.
-func deletePolicyIndex(txn *badger.Txn, id string) (bool, error) {
-	ok, err := exists(txn, policyKey(id))
-	if err != nil || !ok {
-		return false, err
+// deleteIndex removes the subject index entries of the stored policy id
+// and reports whether there was such a policy.
+func (s policies) deleteIndex(id string) (bool, error) {
+	old, err := get[auth.Policy](s.t.txn, policyKey(id), fmt.Sprintf("policy %q", id))
+	if errors.Is(err, auth.ErrNotFound) {
+		return false, nil
 	}
-	old, err := get[auth.Policy](txn, policyKey(id), fmt.Sprintf("policy %q", id))
 	if err != nil {
 		return false, err
 	}
-	for _, s := range old.Subjects {
-		if err := txn.Delete(policySubjectKey(s, id)); err != nil {
+	for _, sub := range old.Subjects {
+		if err := s.t.txn.Delete(policySubjectKey(sub, id)); err != nil {
 			return false, fmt.Errorf("policy %q: %w", id, err)
 		}
 	}
+	s.t.policies = true
 	return true, nil
 }
 
-// DeletePolicy removes the policy id and its index entries.
-func (db *DB) DeletePolicy(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
+// Delete removes the policy id and its index entries.
+func (s policies) Delete(id string) error {
+	found, err := s.deleteIndex(id)
+	if err != nil {
 		return err
 	}
-	defer db.cache.invalidate()
-	return db.update(func(txn *badger.Txn) error {
-		found, err := deletePolicyIndex(txn, id)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("policy %q: %w", id, auth.ErrNotFound)
-		}
-		return txn.Delete(policyKey(id))
-	})
+	if !found {
+		return fmt.Errorf("policy %q: %w", id, auth.ErrNotFound)
+	}
+	if err := s.t.txn.Delete(policyKey(id)); err != nil {
+		return fmt.Errorf("policy %q: %w", id, err)
+	}
+	return nil
+}
+
+// List returns every policy, sorted by id.
+func (s policies) List() ([]auth.Policy, error) {
+	if err := s.t.listed("policy"); err != nil {
+		return nil, fmt.Errorf("list policies: %w", err)
+	}
+	ps, err := scan[auth.Policy](s.t.txn, []byte(prefixPolicy))
+	if err != nil {
+		return nil, fmt.Errorf("list policies: %w", err)
+	}
+	return ps, nil
 }
 
 // PoliciesFor returns the policies naming any of the given subjects, each
@@ -131,21 +146,4 @@ func (db *DB) PoliciesFor(ctx context.Context, subjects []string) ([]auth.Policy
 		}
 	}
 	return out, nil
-}
-
-// ListPolicies returns every policy, sorted by id.
-func (db *DB) ListPolicies(ctx context.Context) ([]auth.Policy, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var ps []auth.Policy
-	err := db.view(func(txn *badger.Txn) error {
-		var err error
-		ps, err = scan[auth.Policy](txn, []byte(prefixPolicy))
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list policies: %w", err)
-	}
-	return ps, nil
 }

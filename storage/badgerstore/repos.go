@@ -9,27 +9,54 @@ import (
 	"github.com/jitgit/jitgit/auth"
 )
 
-// CreateRepo stores a new repository record; the name must be new.
-func (db *DB) CreateRepo(ctx context.Context, r auth.Repo) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// repos is storage.Repos in one transaction.
+type repos struct{ t *tx }
+
+// Create stores a new repository record; the name must be new.
+func (s repos) Create(r auth.Repo) error {
 	if err := checkID("repository name", r.Name); err != nil {
 		return err
 	}
-	return db.update(func(txn *badger.Txn) error {
-		ok, err := exists(txn, repoKey(r.Name))
-		if err != nil {
-			return fmt.Errorf("repository %q: %w", r.Name, err)
-		}
-		if ok {
-			return fmt.Errorf("repository %q: %w", r.Name, auth.ErrExists)
-		}
-		return set(txn, repoKey(r.Name), r)
-	})
+	ok, err := exists(s.t.txn, repoKey(r.Name))
+	if err != nil {
+		return fmt.Errorf("repository %q: %w", r.Name, err)
+	}
+	if ok {
+		return fmt.Errorf("repository %q: %w", r.Name, auth.ErrExists)
+	}
+	if err := s.t.added("repo"); err != nil {
+		return fmt.Errorf("repository %q: %w", r.Name, err)
+	}
+	return set(s.t.txn, repoKey(r.Name), r)
 }
 
-// GetRepo returns the repository called name.
+// Get returns the repository called name.
+func (s repos) Get(name string) (auth.Repo, error) {
+	return get[auth.Repo](s.t.txn, repoKey(name), fmt.Sprintf("repository %q", name))
+}
+
+// Update replaces the repository called r.Name, which must exist.
+func (s repos) Update(r auth.Repo) error {
+	if _, err := s.Get(r.Name); err != nil {
+		return err
+	}
+	return set(s.t.txn, repoKey(r.Name), r)
+}
+
+// List returns every repository, sorted by name.
+func (s repos) List() ([]auth.Repo, error) {
+	if err := s.t.listed("repo"); err != nil {
+		return nil, fmt.Errorf("list repositories: %w", err)
+	}
+	rs, err := scan[auth.Repo](s.t.txn, []byte(prefixRepo))
+	if err != nil {
+		return nil, fmt.Errorf("list repositories: %w", err)
+	}
+	return rs, nil
+}
+
+// GetRepo returns the repository called name, in a read transaction of its
+// own; it is part of the decision's read path (auth.Rules).
 func (db *DB) GetRepo(ctx context.Context, name string) (auth.Repo, error) {
 	if err := ctx.Err(); err != nil {
 		return auth.Repo{}, err
@@ -41,41 +68,4 @@ func (db *DB) GetRepo(ctx context.Context, name string) (auth.Repo, error) {
 		return err
 	})
 	return r, err
-}
-
-// UpdateRepo changes the repository called name; its name cannot change.
-func (db *DB) UpdateRepo(ctx context.Context, name string, fn func(*auth.Repo) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return db.update(func(txn *badger.Txn) error {
-		r, err := get[auth.Repo](txn, repoKey(name), fmt.Sprintf("repository %q", name))
-		if err != nil {
-			return err
-		}
-		if err := fn(&r); err != nil {
-			return err
-		}
-		if r.Name != name {
-			return fmt.Errorf("%w: repository %q: the name cannot change", auth.ErrInvalid, name)
-		}
-		return set(txn, repoKey(name), r)
-	})
-}
-
-// ListRepos returns every repository, sorted by name.
-func (db *DB) ListRepos(ctx context.Context) ([]auth.Repo, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var rs []auth.Repo
-	err := db.view(func(txn *badger.Txn) error {
-		var err error
-		rs, err = scan[auth.Repo](txn, []byte(prefixRepo))
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list repositories: %w", err)
-	}
-	return rs, nil
 }

@@ -1,68 +1,59 @@
 package badgerstore
 
 import (
-	"context"
 	"fmt"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
 )
 
-// CreateSession stores a new web session, which Badger drops once it
-// expires. The hash must be new.
-func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
-	if err := ctx.Err(); err != nil {
+// sessions is storage.Sessions in one transaction.
+type sessions struct{ t *tx }
+
+// Create stores a new web session, which Badger drops once it expires. The
+// hash must be new.
+func (s sessions) Create(se auth.Session) error {
+	if err := checkID("session hash", se.Hash); err != nil {
 		return err
 	}
-	if err := checkID("session hash", s.Hash); err != nil {
-		return err
-	}
-	b, err := encode(s)
+	b, err := encode(se)
 	if err != nil {
 		return err
 	}
-	e := badger.NewEntry(sessionKey(s.Hash), b)
-	e.ExpiresAt = expiresAt(s.Expires)
-	return db.update(func(txn *badger.Txn) error {
-		ok, err := exists(txn, sessionKey(s.Hash))
-		if err != nil {
-			return fmt.Errorf("session: %w", err)
-		}
-		if ok {
-			return fmt.Errorf("session: %w", auth.ErrExists)
-		}
-		return txn.SetEntry(e)
-	})
+	ok, err := exists(s.t.txn, sessionKey(se.Hash))
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	if ok {
+		return fmt.Errorf("session: %w", auth.ErrExists)
+	}
+	e := badger.NewEntry(sessionKey(se.Hash), b)
+	e.ExpiresAt = expiresAt(se.Expires)
+	if err := s.t.txn.SetEntry(e); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	return nil
 }
 
-// GetSession returns the session with the hash if it has not expired.
-func (db *DB) GetSession(ctx context.Context, hash string) (auth.Session, error) {
-	if err := ctx.Err(); err != nil {
-		return auth.Session{}, err
-	}
-	var s auth.Session
-	err := db.view(func(txn *badger.Txn) error {
-		var err error
-		s, err = get[auth.Session](txn, sessionKey(hash), "session")
-		return err
-	})
+// Get returns the session with the hash if it has not expired by now.
+func (s sessions) Get(hash string, now time.Time) (auth.Session, error) {
+	se, err := get[auth.Session](s.t.txn, sessionKey(hash), "session")
 	if err != nil {
 		return auth.Session{}, err
 	}
-	if !db.now().Before(s.Expires) {
+	if !now.Before(se.Expires) {
 		return auth.Session{}, fmt.Errorf("session: expired: %w", auth.ErrNotFound)
 	}
-	return s, nil
+	return se, nil
 }
 
-// DeleteSession removes the session with the hash. Deleting a session that
-// is gone already succeeds, so signing out twice is harmless.
-func (db *DB) DeleteSession(ctx context.Context, hash string) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// Delete removes the session with the hash; one that is gone already is no
+// error.
+func (s sessions) Delete(hash string) error {
+	if err := s.t.txn.Delete(sessionKey(hash)); err != nil {
+		return fmt.Errorf("session: %w", err)
 	}
-	return db.update(func(txn *badger.Txn) error {
-		return txn.Delete(sessionKey(hash))
-	})
+	return nil
 }

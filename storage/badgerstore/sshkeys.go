@@ -2,77 +2,64 @@ package badgerstore
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"slices"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
 )
 
-// CreateKey stores an SSH key for its user. It fails with auth.ErrExists
-// when any user already has the fingerprint.
-func (db *DB) CreateKey(ctx context.Context, k auth.Key) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// keys is storage.Keys in one transaction.
+type keys struct{ t *tx }
+
+// Create stores an SSH key for its user. It fails with auth.ErrExists when
+// any user already has the fingerprint.
+func (s keys) Create(k auth.Key) error {
 	if err := checkID("key fingerprint", k.Fingerprint); err != nil {
 		return err
 	}
 	if err := checkSegment("key user", k.User); err != nil {
 		return err
 	}
-	return db.update(func(txn *badger.Txn) error {
-		ok, err := exists(txn, keyKey(k.Fingerprint))
-		if err != nil {
-			return fmt.Errorf("key %s: %w", k.Fingerprint, err)
-		}
-		if ok {
-			return fmt.Errorf("key %s: %w", k.Fingerprint, auth.ErrExists)
-		}
-		if err := set(txn, keyKey(k.Fingerprint), k); err != nil {
-			return err
-		}
-		return txn.Set(keyUserKey(k.User, k.Fingerprint), nil)
-	})
-}
-
-// GetKey returns the key with the fingerprint, whoever owns it.
-func (db *DB) GetKey(ctx context.Context, fingerprint string) (auth.Key, error) {
-	if err := ctx.Err(); err != nil {
-		return auth.Key{}, err
+	txn := s.t.txn
+	ok, err := exists(txn, keyKey(k.Fingerprint))
+	if err != nil {
+		return fmt.Errorf("key %s: %w", k.Fingerprint, err)
 	}
-	var k auth.Key
-	err := db.view(func(txn *badger.Txn) error {
-		var err error
-		k, err = get[auth.Key](txn, keyKey(fingerprint), "key "+fingerprint)
+	if ok {
+		return fmt.Errorf("key %s: %w", k.Fingerprint, auth.ErrExists)
+	}
+	if err := set(txn, keyKey(k.Fingerprint), k); err != nil {
 		return err
-	})
-	return k, err
+	}
+	if err := s.t.added("key-user/" + k.User); err != nil {
+		return fmt.Errorf("key %s: %w", k.Fingerprint, err)
+	}
+	if err := txn.Set(keyUserKey(k.User, k.Fingerprint), nil); err != nil {
+		return fmt.Errorf("key %s: %w", k.Fingerprint, err)
+	}
+	return nil
 }
 
-// ListKeys returns the keys of user, oldest first.
-func (db *DB) ListKeys(ctx context.Context, user string) ([]auth.Key, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+// Get returns the key with the fingerprint, whoever owns it.
+func (s keys) Get(fingerprint string) (auth.Key, error) {
+	return get[auth.Key](s.t.txn, keyKey(fingerprint), "key "+fingerprint)
+}
+
+// List returns the keys of user, oldest first.
+func (s keys) List(user string) ([]auth.Key, error) {
 	if err := checkSegment("user name", user); err != nil {
 		return nil, err
 	}
-	var ks []auth.Key
-	err := db.view(func(txn *badger.Txn) error {
-		for _, fp := range scanKeys(txn, keyUserPrefix(user)) {
-			k, err := get[auth.Key](txn, keyKey(fp), "key "+fp)
-			if err != nil {
-				return err
-			}
-			ks = append(ks, k)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.t.listed("key-user/" + user); err != nil {
 		return nil, fmt.Errorf("list keys of %q: %w", user, err)
+	}
+	var ks []auth.Key
+	for _, fp := range scanKeys(s.t.txn, keyUserPrefix(user)) {
+		k, err := s.Get(fp)
+		if err != nil {
+			return nil, fmt.Errorf("list keys of %q: %w", user, err)
+		}
+		ks = append(ks, k)
 	}
 	slices.SortFunc(ks, func(a, b auth.Key) int {
 		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.Fingerprint, b.Fingerprint))
@@ -80,24 +67,22 @@ func (db *DB) ListKeys(ctx context.Context, user string) ([]auth.Key, error) {
 	return ks, nil
 }
 
-// DeleteKey removes the key with the fingerprint from user. A key of another
+// Delete removes the key with the fingerprint from user. A key of another
 // user is reported as not found.
-func (db *DB) DeleteKey(ctx context.Context, user, fingerprint string) error {
-	if err := ctx.Err(); err != nil {
+func (s keys) Delete(user, fingerprint string) error {
+	what := fmt.Sprintf("key %s of %q", fingerprint, user)
+	k, err := get[auth.Key](s.t.txn, keyKey(fingerprint), what)
+	if err != nil {
 		return err
 	}
-	return db.update(func(txn *badger.Txn) error {
-		what := fmt.Sprintf("key %s of %q", fingerprint, user)
-		k, err := get[auth.Key](txn, keyKey(fingerprint), what)
-		if err != nil {
-			return err
-		}
-		if k.User != user {
-			return fmt.Errorf("%s: %w", what, auth.ErrNotFound)
-		}
-		if err := txn.Delete(keyKey(fingerprint)); err != nil {
-			return err
-		}
-		return txn.Delete(keyUserKey(user, fingerprint))
-	})
+	if k.User != user {
+		return fmt.Errorf("%s: %w", what, auth.ErrNotFound)
+	}
+	if err := s.t.txn.Delete(keyKey(fingerprint)); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := s.t.txn.Delete(keyUserKey(user, fingerprint)); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }

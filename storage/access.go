@@ -1,0 +1,60 @@
+package storage
+
+import "github.com/jitgit/jitgit/auth"
+
+// Repos are the repository records, keyed by canonical name.
+type Repos interface {
+	// Create stores a new repository record.
+	Create(r auth.Repo) error
+	// Get returns the repository called name.
+	Get(name string) (auth.Repo, error)
+	// Update replaces the stored repository of the same name.
+	Update(r auth.Repo) error
+	// List returns every repository, sorted by name.
+	List() ([]auth.Repo, error)
+}
+
+// Grants are the grants, keyed by id and indexed by subject for
+// Store.GrantsFor. Ended grants stay on record.
+type Grants interface {
+	// Create stores a new grant and indexes it under its subject, which
+	// must not contain '/'.
+	Create(g auth.Grant) error
+	// Get returns the grant id, ended or not.
+	Get(id string) (auth.Grant, error)
+	// Update replaces the stored grant of the same id and moves its index
+	// entry when the subject changed.
+	Update(g auth.Grant) error
+	// List returns every grant, newest first, ended ones included.
+	List() ([]auth.Grant, error)
+}
+
+// Policies are the standing policies, keyed by id and indexed by each of
+// their subjects for Store.PoliciesFor.
+type Policies interface {
+	// Put stores p, replacing any policy with its id.
+	Put(p auth.Policy) error
+	// Delete removes the policy id.
+	Delete(id string) error
+	// List returns every policy, sorted by id.
+	List() ([]auth.Policy, error)
+}
+
+// Requests are the access requests, keyed by id.
+type Requests interface {
+	// Create stores a new request.
+	Create(r auth.Request) error
+	// Get returns the request id.
+	Get(id string) (auth.Request, error)
+	// Update replaces the stored request of the same id; its requester
+	// cannot change.
+	Update(r auth.Request) error
+	// List returns every request, newest first.
+	List() ([]auth.Request, error)
+	// ListBy returns the requests of requester, newest first. In an Update
+	// it conflicts with a request of requester created meanwhile, so that
+	// checking a user's open requests and filing a new one is serialised
+	// per user; unlike List, it need not conflict with other users' new
+	// requests.
+	ListBy(requester string) ([]auth.Request, error)
+}

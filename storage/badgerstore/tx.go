@@ -1,0 +1,103 @@
+package badgerstore
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/jitgit/jitgit/storage"
+)
+
+// tx is the storage.Tx of one attempt of View or Update.
+type tx struct {
+	txn    *badger.Txn
+	update bool
+	// grantSubjects are the subjects whose grant index this attempt
+	// wrote, and policies whether it wrote the policy index: what the
+	// index cache must forget once the transaction has committed.
+	grantSubjects []string
+	policies      bool
+}
+
+func (t *tx) Users() storage.Users       { return users{t} }
+func (t *tx) Tokens() storage.Tokens     { return tokens{t} }
+func (t *tx) Keys() storage.Keys         { return keys{t} }
+func (t *tx) Repos() storage.Repos       { return repos{t} }
+func (t *tx) Grants() storage.Grants     { return grants{t} }
+func (t *tx) Policies() storage.Policies { return policies{t} }
+func (t *tx) Requests() storage.Requests { return requests{t} }
+func (t *tx) Sessions() storage.Sessions { return sessions{t} }
+
+// View runs fn in a read-only Badger transaction.
+func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.view(func(txn *badger.Txn) error { return fn(&tx{txn: txn}) })
+}
+
+// Update runs fn in a read-write Badger transaction, retrying on conflict,
+// and once it has committed makes the index cache forget what fn changed.
+// Badger detects conflicts on the keys a transaction read; lists read a
+// guard key that every insertion into them writes (see added), so a record
+// created meanwhile conflicts too.
+func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var last *tx
+	fnFailed := false
+	err := db.update(func(txn *badger.Txn) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		last = &tx{txn: txn, update: true}
+		err := fn(last)
+		fnFailed = err != nil
+		return err
+	})
+	// A failed fn wrote nothing. A failed commit may still have landed
+	// (Badger can fail after writing), so the cache forgets then too.
+	if last != nil && !fnFailed {
+		if len(last.grantSubjects) > 0 {
+			db.cache.invalidateGrants(last.grantSubjects...)
+		}
+		if last.policies {
+			db.cache.invalidate()
+		}
+	}
+	return err
+}
+
+// listed makes an Update conflict with any transaction that adds a record
+// to scope: Badger tracks the keys a transaction read, not the ranges it
+// scanned, so a list alone would miss a record inserted into it.
+func (t *tx) listed(scope string) error {
+	if !t.update {
+		return nil
+	}
+	_, err := t.txn.Get(guardKey(scope))
+	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		return err
+	}
+	return nil
+}
+
+// added marks scope as written, for the lists that read it; see listed.
+func (t *tx) added(scopes ...string) error {
+	for _, s := range scopes {
+		if err := t.txn.Set(guardKey(s), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// backOff waits a little, at random, before attempt (from 1), so that
+// transactions that conflicted do not meet again at once.
+func backOff(attempt int) {
+	time.Sleep(rand.N(time.Duration(attempt) * 200 * time.Microsecond))
+}
