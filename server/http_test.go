@@ -223,6 +223,7 @@ func basic(user, pw string) http.Header {
 }
 
 func TestCloneFetchPushV2(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	work := t.TempDir()
@@ -270,6 +271,7 @@ func TestCloneFetchPushV2(t *testing.T) {
 }
 
 func TestAnonymousIsChallenged(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	resp, body := s.do("GET", "/acme/payments.git/info/refs?service=git-upload-pack", nil, nil)
 	if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != `Basic realm="jitgit"` {
@@ -287,6 +289,7 @@ func TestAnonymousIsChallenged(t *testing.T) {
 }
 
 func TestBadCredentialsAreNotAnonymous(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.allowAnyone("acme/payments", auth.LevelRead) // anonymous could read
 	runs := s.run.Runs()
@@ -313,6 +316,7 @@ func TestBadCredentialsAreNotAnonymous(t *testing.T) {
 }
 
 func TestPasswordGuessingIsThrottled(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{Throttle: ratelimit.NewThrottle(3, time.Minute, time.Now)}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	path := "/acme/payments.git/info/refs?service=git-upload-pack"
@@ -332,6 +336,7 @@ func TestPasswordGuessingIsThrottled(t *testing.T) {
 }
 
 func TestDeniedUserSeesWhereToAsk(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	out, err := s.git(t.TempDir(), nil, "clone", s.url("bob", "acme/payments.git"), "x")
 	if err == nil {
@@ -365,6 +370,7 @@ func TestDeniedUserSeesWhereToAsk(t *testing.T) {
 }
 
 func TestReadOnlyUserCannotPush(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	s.auth.grant("carol", "acme/payments", auth.LevelRead)
@@ -389,6 +395,7 @@ func TestReadOnlyUserCannotPush(t *testing.T) {
 }
 
 func TestRevocationTakesEffectOnNextRequest(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	work := t.TempDir()
@@ -404,6 +411,7 @@ func TestRevocationTakesEffectOnNextRequest(t *testing.T) {
 }
 
 func TestPushRecheckDeniedLandsNothing(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	work := t.TempDir()
@@ -449,6 +457,7 @@ func TestPushRecheckDeniedLandsNothing(t *testing.T) {
 // A token revoked while its push uploads lands nothing: the re-check
 // signs the pusher in again before it asks about the grant.
 func TestPushWithTokenRevokedDuringUploadLandsNothing(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	work := t.TempDir()
@@ -502,6 +511,7 @@ func TestPushWithTokenRevokedDuringUploadLandsNothing(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestBadGitProtocolRunsNothing(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	for _, v := range [][]string{{"version=3"}, {"version=2:x=y"}, {"VERSION=2"}, {"version=2", "version=1"}} {
@@ -530,6 +540,7 @@ func TestBadGitProtocolRunsNothing(t *testing.T) {
 }
 
 func TestBodyLimits(t *testing.T) {
+	t.Parallel()
 	const limit = 64 << 10
 	s := newTestServer(t, HTTPConfig{MaxUploadPackBody: limit, MaxReceivePackBody: limit}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
@@ -574,6 +585,7 @@ func TestBodyLimits(t *testing.T) {
 // TestStreamedBodyLimits uses a git that reads all its input, so that only
 // the limits stop it.
 func TestStreamedBodyLimits(t *testing.T) {
+	t.Parallel()
 	const limit = 1 << 20
 	fake := filepath.Join(t.TempDir(), "git")
 	if err := os.WriteFile(fake, []byte("#!/bin/sh\ncat >/dev/null\necho done\n"), 0o755); err != nil {
@@ -594,11 +606,17 @@ func TestStreamedBodyLimits(t *testing.T) {
 	if resp.StatusCode != 413 || !strings.Contains(body, "at most 1 MiB") {
 		t.Errorf("chunked over the limit: %d %q", resp.StatusCode, body)
 	}
-	// A gzip bomb: small compressed, huge decompressed.
-	var bomb bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
-	zw.Write(make([]byte, 64<<20))
+	// A gzip bomb: small compressed, huge decompressed. It is one
+	// compressed MiB of zeros repeated as 64 gzip members (a gzip stream
+	// may hold many), since compressing 64 MiB under the race detector
+	// would take most of the test's time.
+	var member, bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
+	zw.Write(make([]byte, 1<<20))
 	zw.Close()
+	for range 64 {
+		bomb.Write(member.Bytes())
+	}
 	if bomb.Len() >= limit {
 		t.Fatalf("bomb is %d bytes compressed", bomb.Len())
 	}
@@ -649,6 +667,7 @@ func (s *testServer) rawRequest(method, path string, hdr http.Header) int {
 }
 
 func TestBadRepoNamesStartNothing(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	// Alice may read everything she could possibly name.
 	for _, r := range []string{"acme/payments", "acme/*", "etc/*"} {
@@ -684,6 +703,7 @@ func TestBadRepoNamesStartNothing(t *testing.T) {
 }
 
 func TestNonGitRequestsFallBack(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	for _, p := range []struct{ method, path string }{
@@ -721,6 +741,7 @@ func TestNonGitRequestsFallBack(t *testing.T) {
 }
 
 func TestRepoHooksNeverRun(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	p, _ := s.repos.Path("acme/payments")
@@ -752,6 +773,7 @@ func TestRepoHooksNeverRun(t *testing.T) {
 // git process for ever: the server gives up on a write that makes no
 // progress within WriteTimeout and git is stopped.
 func TestStalledReaderIsCutOff(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
 	fake := filepath.Join(dir, "git")

@@ -132,6 +132,7 @@ func run(t *testing.T, c *ssh.Client, env map[string]string, command, stdin stri
 }
 
 func TestSSHUploadPackV2AndExitStatus(t *testing.T) {
+	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	c := s.client("alice")
@@ -157,6 +158,7 @@ func TestSSHUploadPackV2AndExitStatus(t *testing.T) {
 }
 
 func TestSSHDeniedSeesWhereToAsk(t *testing.T) {
+	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	for _, tc := range []struct {
@@ -180,6 +182,7 @@ func TestSSHDeniedSeesWhereToAsk(t *testing.T) {
 }
 
 func TestSSHRefusedCommandsRunNothing(t *testing.T) {
+	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	marker := filepath.Join(t.TempDir(), "pwned")
@@ -230,6 +233,7 @@ func TestSSHRefusedCommandsRunNothing(t *testing.T) {
 }
 
 func TestSSHEnvOnlyGitProtocol(t *testing.T) {
+	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	c := s.client("alice")
@@ -270,6 +274,7 @@ func TestSSHEnvOnlyGitProtocol(t *testing.T) {
 }
 
 func TestSSHRefusesEverythingButGit(t *testing.T) {
+	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	c := s.client("alice")
 
@@ -332,6 +337,7 @@ func TestSSHRefusesEverythingButGit(t *testing.T) {
 }
 
 func TestSSHShellIsGreeting(t *testing.T) {
+	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.Grant(t, auth.UserPrincipal("alice"), "acme/payments", auth.LevelWrite, 90*time.Minute)
 	// Asked three minutes ago: the greeting counts from the wall clock.
@@ -395,6 +401,7 @@ type lyingSigner struct {
 func (l lyingSigner) PublicKey() ssh.PublicKey { return l.pub }
 
 func TestSSHIdentityIsTheSigningKey(t *testing.T) {
+	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	// mallory offers alice's key, which the server accepts as a candidate,
@@ -433,6 +440,7 @@ func TestSSHIdentityIsTheSigningKey(t *testing.T) {
 }
 
 func TestSSHKeyRemovedAndRevokedOnOpenConnection(t *testing.T) {
+	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	c := s.client("alice")
@@ -458,6 +466,7 @@ func TestSSHKeyRemovedAndRevokedOnOpenConnection(t *testing.T) {
 }
 
 func TestSSHKillsGitWhenChannelCloses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
 	fake := filepath.Join(dir, "git")
@@ -492,6 +501,8 @@ func TestSSHKillsGitWhenChannelCloses(t *testing.T) {
 	t.Fatal("git still runs after the channel closed")
 }
 
+// TestSSHLimits is not parallel: its short AuthTimeout is meant for a
+// handshake of its own, not one slowed down by other tests.
 func TestSSHLimits(t *testing.T) {
 	s := newSSHTestServer(t, SSHConfig{MaxSessionsPerConn: 2, MaxConnsPerAddr: 2, IdleTimeout: 500 * time.Millisecond, AuthTimeout: 300 * time.Millisecond}, "")
 
@@ -546,6 +557,7 @@ func TestSSHLimits(t *testing.T) {
 }
 
 func TestLoadHostKey(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "data", HostKeyFile)
 	k1, created, err := LoadHostKey(path)
 	if err != nil || !created {
