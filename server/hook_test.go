@@ -21,7 +21,6 @@ func TestMain(m *testing.M) {
 }
 
 func TestInstallHooksQuotes(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	arg := `it's $(touch pwned); "x" \ ` + "`id`"
 	if err := InstallHooks(dir, []string{"/bin/echo", arg}); err != nil {
@@ -45,7 +44,6 @@ func TestInstallHooksQuotes(t *testing.T) {
 }
 
 func TestPreReceiveHookRefuses(t *testing.T) {
-	t.Parallel()
 	sock := filepath.Join(shortTempDir(t), "hook.sock")
 	a := newAccess(t)
 	if _, err := a.Svc.CreateRepo(t.Context(), a.Admin, "acme/x", ""); err != nil {

@@ -223,7 +223,6 @@ func basic(user, pw string) http.Header {
 }
 
 func TestCloneFetchPushV2(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	work := t.TempDir()
@@ -271,7 +270,6 @@ func TestCloneFetchPushV2(t *testing.T) {
 }
 
 func TestAnonymousIsChallenged(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	resp, body := s.do("GET", "/acme/payments.git/info/refs?service=git-upload-pack", nil, nil)
 	if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != `Basic realm="jitgit"` {
@@ -289,7 +287,6 @@ func TestAnonymousIsChallenged(t *testing.T) {
 }
 
 func TestBadCredentialsAreNotAnonymous(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.allowAnyone("acme/payments", auth.LevelRead) // anonymous could read
 	runs := s.run.Runs()
@@ -316,7 +313,6 @@ func TestBadCredentialsAreNotAnonymous(t *testing.T) {
 }
 
 func TestPasswordGuessingIsThrottled(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{Throttle: ratelimit.NewThrottle(3, time.Minute, time.Now)}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	path := "/acme/payments.git/info/refs?service=git-upload-pack"
@@ -336,7 +332,6 @@ func TestPasswordGuessingIsThrottled(t *testing.T) {
 }
 
 func TestDeniedUserSeesWhereToAsk(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	out, err := s.git(t.TempDir(), nil, "clone", s.url("bob", "acme/payments.git"), "x")
 	if err == nil {
@@ -370,7 +365,6 @@ func TestDeniedUserSeesWhereToAsk(t *testing.T) {
 }
 
 func TestReadOnlyUserCannotPush(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	s.auth.grant("carol", "acme/payments", auth.LevelRead)
@@ -395,7 +389,6 @@ func TestReadOnlyUserCannotPush(t *testing.T) {
 }
 
 func TestRevocationTakesEffectOnNextRequest(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	work := t.TempDir()
@@ -411,7 +404,6 @@ func TestRevocationTakesEffectOnNextRequest(t *testing.T) {
 }
 
 func TestPushRecheckDeniedLandsNothing(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	work := t.TempDir()
@@ -457,7 +449,6 @@ func TestPushRecheckDeniedLandsNothing(t *testing.T) {
 // A token revoked while its push uploads lands nothing: the re-check
 // signs the pusher in again before it asks about the grant.
 func TestPushWithTokenRevokedDuringUploadLandsNothing(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	work := t.TempDir()
@@ -511,7 +502,6 @@ func TestPushWithTokenRevokedDuringUploadLandsNothing(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestBadGitProtocolRunsNothing(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	for _, v := range [][]string{{"version=3"}, {"version=2:x=y"}, {"VERSION=2"}, {"version=2", "version=1"}} {
@@ -540,7 +530,6 @@ func TestBadGitProtocolRunsNothing(t *testing.T) {
 }
 
 func TestBodyLimits(t *testing.T) {
-	t.Parallel()
 	const limit = 64 << 10
 	s := newTestServer(t, HTTPConfig{MaxUploadPackBody: limit, MaxReceivePackBody: limit}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
@@ -585,7 +574,6 @@ func TestBodyLimits(t *testing.T) {
 // TestStreamedBodyLimits uses a git that reads all its input, so that only
 // the limits stop it.
 func TestStreamedBodyLimits(t *testing.T) {
-	t.Parallel()
 	const limit = 1 << 20
 	fake := filepath.Join(t.TempDir(), "git")
 	if err := os.WriteFile(fake, []byte("#!/bin/sh\ncat >/dev/null\necho done\n"), 0o755); err != nil {
@@ -667,7 +655,6 @@ func (s *testServer) rawRequest(method, path string, hdr http.Header) int {
 }
 
 func TestBadRepoNamesStartNothing(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	// Alice may read everything she could possibly name.
 	for _, r := range []string{"acme/payments", "acme/*", "etc/*"} {
@@ -703,7 +690,6 @@ func TestBadRepoNamesStartNothing(t *testing.T) {
 }
 
 func TestNonGitRequestsFallBack(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	for _, p := range []struct{ method, path string }{
@@ -741,7 +727,6 @@ func TestNonGitRequestsFallBack(t *testing.T) {
 }
 
 func TestRepoHooksNeverRun(t *testing.T) {
-	t.Parallel()
 	s := newTestServer(t, HTTPConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	p, _ := s.repos.Path("acme/payments")
@@ -773,7 +758,6 @@ func TestRepoHooksNeverRun(t *testing.T) {
 // git process for ever: the server gives up on a write that makes no
 // progress within WriteTimeout and git is stopped.
 func TestStalledReaderIsCutOff(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
 	fake := filepath.Join(dir, "git")

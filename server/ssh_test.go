@@ -132,7 +132,6 @@ func run(t *testing.T, c *ssh.Client, env map[string]string, command, stdin stri
 }
 
 func TestSSHUploadPackV2AndExitStatus(t *testing.T) {
-	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	c := s.client("alice")
@@ -158,7 +157,6 @@ func TestSSHUploadPackV2AndExitStatus(t *testing.T) {
 }
 
 func TestSSHDeniedSeesWhereToAsk(t *testing.T) {
-	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	for _, tc := range []struct {
@@ -182,7 +180,6 @@ func TestSSHDeniedSeesWhereToAsk(t *testing.T) {
 }
 
 func TestSSHRefusedCommandsRunNothing(t *testing.T) {
-	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
 	marker := filepath.Join(t.TempDir(), "pwned")
@@ -233,7 +230,6 @@ func TestSSHRefusedCommandsRunNothing(t *testing.T) {
 }
 
 func TestSSHEnvOnlyGitProtocol(t *testing.T) {
-	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	c := s.client("alice")
@@ -274,7 +270,6 @@ func TestSSHEnvOnlyGitProtocol(t *testing.T) {
 }
 
 func TestSSHRefusesEverythingButGit(t *testing.T) {
-	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	c := s.client("alice")
 
@@ -337,7 +332,6 @@ func TestSSHRefusesEverythingButGit(t *testing.T) {
 }
 
 func TestSSHShellIsGreeting(t *testing.T) {
-	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.Grant(t, auth.UserPrincipal("alice"), "acme/payments", auth.LevelWrite, 90*time.Minute)
 	// Asked three minutes ago: the greeting counts from the wall clock.
@@ -401,7 +395,6 @@ type lyingSigner struct {
 func (l lyingSigner) PublicKey() ssh.PublicKey { return l.pub }
 
 func TestSSHIdentityIsTheSigningKey(t *testing.T) {
-	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	// mallory offers alice's key, which the server accepts as a candidate,
@@ -440,7 +433,6 @@ func TestSSHIdentityIsTheSigningKey(t *testing.T) {
 }
 
 func TestSSHKeyRemovedAndRevokedOnOpenConnection(t *testing.T) {
-	t.Parallel()
 	s := newSSHTestServer(t, SSHConfig{}, "")
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
 	c := s.client("alice")
@@ -466,7 +458,6 @@ func TestSSHKeyRemovedAndRevokedOnOpenConnection(t *testing.T) {
 }
 
 func TestSSHKillsGitWhenChannelCloses(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "pid")
 	fake := filepath.Join(dir, "git")
@@ -501,8 +492,6 @@ func TestSSHKillsGitWhenChannelCloses(t *testing.T) {
 	t.Fatal("git still runs after the channel closed")
 }
 
-// TestSSHLimits is not parallel: its short AuthTimeout is meant for a
-// handshake of its own, not one slowed down by other tests.
 func TestSSHLimits(t *testing.T) {
 	s := newSSHTestServer(t, SSHConfig{MaxSessionsPerConn: 2, MaxConnsPerAddr: 2, IdleTimeout: 500 * time.Millisecond, AuthTimeout: 300 * time.Millisecond}, "")
 
@@ -557,7 +546,6 @@ func TestSSHLimits(t *testing.T) {
 }
 
 func TestLoadHostKey(t *testing.T) {
-	t.Parallel()
 	path := filepath.Join(t.TempDir(), "data", HostKeyFile)
 	k1, created, err := LoadHostKey(path)
 	if err != nil || !created {
