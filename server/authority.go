@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // Authority is what the Git transports need from the access domain.
@@ -15,6 +16,21 @@ type Authority interface {
 	// Authorize decides (and audits) one access; who.Remote and who.Transport are set by the caller.
 	Authorize(ctx context.Context, who auth.Identity, repo string, action auth.Action) auth.Decision
 }
+
+// PushRechecker is what the push re-check needs: the Authority of every
+// transport and a fresh look at the pusher's credential. Revalidate is part
+// of the interface, not an optional upgrade found by a type assertion, so
+// that an Authority wrapped on its way to the hook server cannot silently
+// turn the credential check off.
+type PushRechecker interface {
+	Authority
+	// Revalidate checks again that who may still sign in with the token or
+	// key that proved it, and returns the identity as it is now (groups and
+	// flags may have changed); the error wraps auth.ErrUnauthenticated.
+	Revalidate(ctx context.Context, who auth.Identity) (auth.Identity, error)
+}
+
+var _ PushRechecker = (*service.Service)(nil)
 
 // denyMessage is what a refused client is shown, on every transport: the
 // decision's reason and where to ask for access. publicURL is the server's

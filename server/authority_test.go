@@ -2,94 +2,109 @@ package server
 
 import (
 	"context"
-	"fmt"
-	"sync"
+	"strings"
+	"testing"
+	"time"
 
+	"golang.org/x/crypto/ssh"
+
+	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/service/servicetest"
 )
 
-// fakeAuthority is an Authority with a mutable grant table.
-type fakeAuthority struct {
-	mu        sync.Mutex
-	passwords map[string]string     // user → password
-	grants    map[string]auth.Level // "user repo" ("" user: anonymous) → level
-	// writeBudget, when set for a user, is how many write checks are
-	// allowed before every further one is denied.
-	writeBudget map[string]int
-	calls       []authCall
+// access is the real access domain under the transports: service.Service
+// over in-memory Badger, changed only the way an administrator changes it,
+// so a test sees the decisions, messages and audit trail users see.
+type access struct {
+	t *testing.T
+	*servicetest.Fixture
+	tokens   map[string]string     // user → jg_ token, the HTTP password
+	tokenIDs map[string]string     // user → id of that token
+	policies []auth.Policy         // the test's standing policies
+	grants   map[string]auth.Grant // "user repo" → the grant made last
 }
 
-type authCall struct {
-	who     auth.Identity
-	repo    string
-	action  auth.Action
-	allowed bool
-}
-
-func newFakeAuthority() *fakeAuthority {
-	return &fakeAuthority{
-		passwords:   map[string]string{},
-		grants:      map[string]auth.Level{},
-		writeBudget: map[string]int{},
-	}
-}
-
-func (f *fakeAuthority) Authenticate(ctx context.Context, user, secret string) (auth.Identity, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if pw, ok := f.passwords[user]; !ok || pw != secret {
-		return auth.Identity{}, fmt.Errorf("user %q: %w", user, auth.ErrUnauthenticated)
-	}
-	return auth.Identity{User: user, Method: auth.MethodPassword}, nil
-}
-
-func (f *fakeAuthority) Authorize(ctx context.Context, who auth.Identity, repo string, action auth.Action) auth.Decision {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	d := auth.Decision{Level: action}
-	if f.grants[who.User+" "+repo].Implies(action) {
-		d.Allowed, d.Grant, d.Reason = true, "g_test", "grant g_test"
-	}
-	if budget, ok := f.writeBudget[who.User]; ok && action == auth.ActionWrite && d.Allowed {
-		if budget <= 0 {
-			d.Allowed, d.Grant = false, ""
+func newAccess(t *testing.T) *access {
+	t.Helper()
+	a := &access{t: t, Fixture: servicetest.New(t), tokens: map[string]string{}, tokenIDs: map[string]string{}, grants: map[string]auth.Grant{}}
+	for _, u := range []string{"alice", "bob", "carol"} {
+		plain, tok, err := a.Svc.CreateToken(context.Background(), a.Admin, u, "git", 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		f.writeBudget[who.User] = budget - 1
+		a.tokens[u], a.tokenIDs[u] = plain, tok.ID
 	}
-	if !d.Allowed {
-		d.Reason = fmt.Sprintf("%s has no active grant to %s %s", who.Name(), action, repo)
+	return a
+}
+
+// grant gives user level on repo (exact or owner/*) for an hour.
+func (a *access) grant(user, repo string, l auth.Level) auth.Grant {
+	a.t.Helper()
+	g := a.Grant(a.t, auth.UserPrincipal(user), repo, l, time.Hour)
+	a.grants[user+" "+repo] = g
+	return g
+}
+
+// revoke ends the grant made last for user on repo.
+func (a *access) revoke(user, repo string) {
+	a.t.Helper()
+	g, ok := a.grants[user+" "+repo]
+	if !ok {
+		a.t.Fatalf("no grant of %s on %s to revoke", user, repo)
 	}
-	f.calls = append(f.calls, authCall{who: who, repo: repo, action: action, allowed: d.Allowed})
-	return d
+	if _, err := a.Svc.RevokeGrant(context.Background(), a.Admin, g.ID, "test"); err != nil {
+		a.t.Fatal(err)
+	}
 }
 
-func (f *fakeAuthority) setUser(user, password string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.passwords[user] = password
+// allowAnyone lets everybody, signed in or not, have level on repo, by a
+// standing policy: grants never name anonymous users.
+func (a *access) allowAnyone(repo string, l auth.Level) {
+	a.t.Helper()
+	id := "anyone-" + strings.ReplaceAll(repo, "/", "-")
+	a.policies = append(a.policies, auth.Policy{ID: id, Subjects: []string{auth.PrincipalAnyone}, Repos: []string{repo}, Effect: auth.Allow, Level: l})
+	if err := a.Svc.SyncPolicies(context.Background(), "test", a.policies); err != nil {
+		a.t.Fatal(err)
+	}
 }
 
-func (f *fakeAuthority) grant(user, repo string, l auth.Level) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.grants[user+" "+repo] = l
+// addKey registers key as one of user's SSH keys.
+func (a *access) addKey(user string, key ssh.PublicKey) {
+	a.t.Helper()
+	if _, err := a.Svc.AddKey(context.Background(), a.Admin, user, string(ssh.MarshalAuthorizedKey(key))); err != nil {
+		a.t.Fatal(err)
+	}
 }
 
-func (f *fakeAuthority) setWriteBudget(user string, n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.writeBudget[user] = n
+// removeKey takes key away from user.
+func (a *access) removeKey(user string, key ssh.PublicKey) {
+	a.t.Helper()
+	if err := a.Svc.RemoveKey(context.Background(), a.Admin, user, ssh.FingerprintSHA256(key)); err != nil {
+		a.t.Fatal(err)
+	}
 }
 
-// callsOf returns the checks made for user.
-func (f *fakeAuthority) callsOf(user string) []authCall {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []authCall
-	for _, c := range f.calls {
-		if c.who.User == user {
-			out = append(out, c)
+// events returns the audit events of user ("anonymous" for nobody) whose
+// action starts with prefix, oldest first, as an auditor lists them.
+func (a *access) events(user, prefix string) []audit.Event {
+	a.t.Helper()
+	evs, err := a.Svc.Events(context.Background(), a.Admin, service.EventFilter{Action: prefix})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	var out []audit.Event
+	for _, e := range evs {
+		if e.Actor == user {
+			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// decisions returns the access decisions recorded for user.
+func (a *access) decisions(user string) []audit.Event {
+	a.t.Helper()
+	return a.events(user, "access.")
 }

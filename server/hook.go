@@ -150,10 +150,11 @@ type HookServerConfig struct {
 }
 
 // HookServer answers the pre-receive hooks of running pushes: for each it
-// asks the Authority again whether the pusher may still write, so a grant
-// that ended during the upload lands nothing.
+// checks the pusher's credential again and asks again whether they may
+// still write, so a grant that ended, or a token revoked, during the upload
+// lands nothing.
 type HookServer struct {
-	a         Authority
+	a         PushRechecker
 	pushes    *Pushes
 	publicURL string
 	log       *slog.Logger
@@ -163,7 +164,7 @@ type HookServer struct {
 
 // ListenHooks creates the hook socket (mode 0600) and returns the server;
 // call Serve to answer hooks.
-func ListenHooks(cfg HookServerConfig, a Authority, pushes *Pushes, log *slog.Logger) (*HookServer, error) {
+func ListenHooks(cfg HookServerConfig, a PushRechecker, pushes *Pushes, log *slog.Logger) (*HookServer, error) {
 	if fi, err := os.Lstat(cfg.Socket); err == nil {
 		if fi.Mode()&fs.ModeSocket == 0 {
 			return nil, fmt.Errorf("hook socket %s: exists and is not a socket", cfg.Socket)
@@ -253,10 +254,10 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 		return hookReply{Message: "push refused: this push is not known to the server"}
 	}
 	who := p.who
-	if r, ok := h.a.(revalidator); ok && !who.Anonymous() {
+	if !who.Anonymous() {
 		// The user may have been disabled, left a group, or lost the token
 		// or key that signed in during the upload.
-		fresh, err := r.Revalidate(ctx, who)
+		fresh, err := h.a.Revalidate(ctx, who)
 		if err != nil {
 			h.log.Info("push re-check: credentials no longer valid", "user", who.User, "repo", p.repo, "err", err)
 			return hookReply{Message: "push refused: " + who.User + " can no longer sign in (" + strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ") + ")\n"}
@@ -270,14 +271,6 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 		return hookReply{Message: "push refused: " + denyMessage(d, h.publicURL, p.repo, auth.ActionWrite)}
 	}
 	return hookReply{Allow: true}
-}
-
-// revalidator is implemented by an Authority that can check an identity
-// again (service.Service does), so the re-check sees the user and their
-// credential as they are when the refs are applied, not as they were when
-// the push began.
-type revalidator interface {
-	Revalidate(ctx context.Context, who auth.Identity) (auth.Identity, error)
 }
 
 // RunPreReceiveHook is the pre-receive hook: it reads the ref updates from

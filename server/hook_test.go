@@ -45,10 +45,14 @@ func TestInstallHooksQuotes(t *testing.T) {
 
 func TestPreReceiveHookRefuses(t *testing.T) {
 	sock := filepath.Join(shortTempDir(t), "hook.sock")
-	a := newFakeAuthority()
+	a := newAccess(t)
+	if _, err := a.Svc.CreateRepo(t.Context(), a.Admin, "acme/x", ""); err != nil {
+		t.Fatal(err)
+	}
 	a.grant("alice", "acme/x", auth.LevelWrite)
+	a.grant("carol", "acme/x", auth.LevelWrite)
 	pushes := NewPushes(sock)
-	hs, err := ListenHooks(HookServerConfig{Socket: sock, PublicURL: "https://git.example.com"}, a, pushes, nil)
+	hs, err := ListenHooks(HookServerConfig{Socket: sock, PublicURL: "https://git.example.com"}, a.Svc, pushes, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +82,16 @@ func TestPreReceiveHookRefuses(t *testing.T) {
 		t.Errorf("unknown push: %d %q", code, msg)
 	}
 
-	env, end := pushes.Begin(auth.Identity{User: "alice"}, "acme/x")
-	m := map[string]string{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
+	begin := func(who auth.Identity) (map[string]string, func()) {
+		env, end := pushes.Begin(who, "acme/x")
+		m := map[string]string{}
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			m[k] = v
+		}
+		return m, end
 	}
+	m, end := begin(a.Who(t, "alice"))
 	if code, msg := run(m); code != 0 {
 		t.Errorf("allowed push: %d %q", code, msg)
 	}
@@ -92,17 +100,31 @@ func TestPreReceiveHookRefuses(t *testing.T) {
 	}
 	end()
 
-	env, end = pushes.Begin(auth.Identity{User: "bob"}, "acme/x")
-	defer end()
-	m = map[string]string{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
-	}
+	m, end = begin(a.Who(t, "bob"))
 	code, msg := run(m)
 	if code != 1 || !strings.Contains(msg, "bob has no active grant to write acme/x") ||
 		!strings.Contains(msg, "Ask for access: https://git.example.com/requests/new?repo=acme/x&access=write") {
 		t.Errorf("denied push: %d %q", code, msg)
+	}
+	end()
+
+	// carol signed in with a token that is revoked before her refs are
+	// applied: her grant stands, her credential does not.
+	who, err := a.Svc.Authenticate(t.Context(), "carol", a.tokens["carol"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, end = begin(who)
+	defer end()
+	if err := a.Svc.RevokeToken(t.Context(), a.Admin, "carol", a.tokenIDs["carol"]); err != nil {
+		t.Fatal(err)
+	}
+	code, msg = run(m)
+	if code != 1 || !strings.Contains(msg, "push refused: carol can no longer sign in (the token was revoked or expired)") {
+		t.Errorf("push with a revoked token: %d %q", code, msg)
+	}
+	if evs := a.decisions("carol"); len(evs) != 0 {
+		t.Errorf("a revoked credential reached a decision: %+v", evs)
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,65 +23,11 @@ import (
 	"github.com/jitgit/jitgit/service"
 )
 
-// fakeSSHAuthority adds SSH keys and the greeting's lists to fakeAuthority.
-type fakeSSHAuthority struct {
-	*fakeAuthority
-	mu   sync.Mutex
-	keys map[string]string // fingerprint → user
-	reqs []auth.Request
-}
-
-func (f *fakeSSHAuthority) IdentityForKey(ctx context.Context, key ssh.PublicKey) (auth.Identity, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	user, ok := f.keys[ssh.FingerprintSHA256(key)]
-	if !ok {
-		return auth.Identity{}, auth.ErrUnauthenticated
-	}
-	return auth.Identity{User: user, Method: auth.MethodSSHKey}, nil
-}
-
-func (f *fakeSSHAuthority) ListGrants(ctx context.Context, actor auth.Identity, flt service.GrantFilter) ([]auth.Grant, error) {
-	f.fakeAuthority.mu.Lock()
-	defer f.fakeAuthority.mu.Unlock()
-	var out []auth.Grant
-	for k, l := range f.grants {
-		user, repo, _ := strings.Cut(k, " ")
-		if user == flt.User {
-			out = append(out, auth.Grant{ID: "g_" + strings.ReplaceAll(repo, "/", "_"), Subject: auth.UserPrincipal(user), Repo: repo,
-				Level: l, Expires: time.Now().Add(90 * time.Minute)})
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeSSHAuthority) ListRequests(ctx context.Context, actor auth.Identity, flt service.RequestFilter) ([]auth.Request, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []auth.Request
-	for _, r := range f.reqs {
-		if r.Requester == actor.User {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeSSHAuthority) setKey(user string, key ssh.PublicKey) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if user == "" {
-		delete(f.keys, ssh.FingerprintSHA256(key))
-		return
-	}
-	f.keys[ssh.FingerprintSHA256(key)] = user
-}
-
 // sshTestServer is the SSH transport on a loopback port with a real git, a
-// real hook and a fake authority.
+// real hook and the real service over in-memory storage, beside the HTTP
+// transport of the same server.
 type sshTestServer struct {
 	*testServer
-	auth *fakeSSHAuthority
 	srv  *SSH
 	addr string
 	keys map[string]ssh.Signer // user → key
@@ -91,7 +36,7 @@ type sshTestServer struct {
 func newSSHTestServer(t *testing.T, cfg SSHConfig, git string) *sshTestServer {
 	t.Helper()
 	hs := newTestServer(t, HTTPConfig{}, git)
-	s := &sshTestServer{testServer: hs, auth: &fakeSSHAuthority{fakeAuthority: hs.auth, keys: map[string]string{}}, keys: map[string]ssh.Signer{}}
+	s := &sshTestServer{testServer: hs, keys: map[string]ssh.Signer{}}
 	var err error
 	cfg.HostKey, _, err = LoadHostKey(filepath.Join(t.TempDir(), HostKeyFile))
 	if err != nil {
@@ -100,7 +45,7 @@ func newSSHTestServer(t *testing.T, cfg SSHConfig, git string) *sshTestServer {
 	cfg.PublicURL = publicURL
 	cfg.SSHURL = "ssh://git@git.example.com:2222"
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s.srv, err = NewSSH(cfg, s.auth, hs.run, hs.repos, log)
+	s.srv, err = NewSSH(cfg, s.auth.Svc, hs.run, hs.repos, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +65,7 @@ func newSSHTestServer(t *testing.T, cfg SSHConfig, git string) *sshTestServer {
 	for _, u := range []string{"alice", "bob", "mallory"} {
 		s.keys[u] = newKey(t)
 		if u != "mallory" {
-			s.auth.setKey(u, s.keys[u].PublicKey())
+			s.auth.addKey(u, s.keys[u].PublicKey())
 		}
 	}
 	return s
@@ -218,7 +163,7 @@ func TestSSHDeniedSeesWhereToAsk(t *testing.T) {
 	for _, tc := range []struct {
 		user, command, want string
 	}{
-		{"alice", "git-receive-pack 'acme/payments.git'", "alice has no active grant to write acme/payments\nAsk for access: https://git.example.com/requests/new?repo=acme/payments&access=write\n"},
+		{"alice", "git-receive-pack 'acme/payments.git'", "alice has read access to acme/payments but no active grant to write it\nAsk for access: https://git.example.com/requests/new?repo=acme/payments&access=write\n"},
 		{"bob", "git-upload-pack 'acme/payments.git'", "bob has no active grant to read acme/payments\nAsk for access: https://git.example.com/requests/new?repo=acme/payments&access=read\n"},
 		{"bob", "git-upload-archive 'acme/payments.git'", "access=read"},
 		// A missing repository looks the same as a private one.
@@ -389,9 +334,14 @@ func TestSSHRefusesEverythingButGit(t *testing.T) {
 
 func TestSSHShellIsGreeting(t *testing.T) {
 	s := newSSHTestServer(t, SSHConfig{}, "")
-	s.auth.grant("alice", "acme/payments", auth.LevelWrite)
-	s.auth.reqs = []auth.Request{{ID: "r_1", Requester: "alice", Repo: "acme/infra", Level: auth.LevelRead, Duration: time.Hour,
-		Status: auth.StatusPending, Created: time.Now().Add(-3 * time.Minute)}}
+	s.auth.Grant(t, auth.UserPrincipal("alice"), "acme/payments", auth.LevelWrite, 90*time.Minute)
+	// Asked three minutes ago: the greeting counts from the wall clock.
+	s.auth.Clock.Set(time.Now().Add(-3 * time.Minute))
+	req, err := s.auth.Svc.CreateRequest(t.Context(), s.auth.Who(t, "alice"), service.NewRequest{Repo: "acme/infra", Level: auth.LevelRead, Duration: time.Hour, Reason: "on call"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.auth.Clock.Set(time.Now())
 	c := s.client("alice")
 	sess, err := c.NewSession()
 	if err != nil {
@@ -413,7 +363,7 @@ func TestSSHShellIsGreeting(t *testing.T) {
 		"Hi alice! You are signed in to jitgit with the SSH key " + ssh.FingerprintSHA256(s.keys["alice"].PublicKey()),
 		"there is no shell",
 		"acme/payments  write  ends in 1h",
-		"acme/infra  read  for 1h  r_1  asked 3m",
+		"acme/infra  read  for 1h  " + req.ID + "  asked 3m",
 		"git clone ssh://git@git.example.com:2222/acme/payments.git",
 		"git clone https://git.example.com/acme/payments.git",
 	} {
@@ -456,8 +406,8 @@ func TestSSHIdentityIsTheSigningKey(t *testing.T) {
 		c.Close()
 		t.Fatal("a key that did not sign was accepted")
 	}
-	if calls := s.auth.callsOf("alice"); len(calls) != 0 {
-		t.Fatalf("acted as alice: %+v", calls)
+	if evs := s.auth.decisions("alice"); len(evs) != 0 {
+		t.Fatalf("acted as alice: %+v", evs)
 	}
 	// The key that signs is the identity.
 	c, err := s.dial(ssh.PublicKeys(s.keys["bob"]))
@@ -490,18 +440,21 @@ func TestSSHKeyRemovedAndRevokedOnOpenConnection(t *testing.T) {
 	if _, errOut, code := run(t, c, nil, "git-upload-pack 'acme/payments.git'", "0000"); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	s.auth.grant("alice", "acme/payments", auth.LevelNone)
+	s.auth.revoke("alice", "acme/payments")
 	if _, errOut, code := run(t, c, nil, "git-upload-pack 'acme/payments.git'", "0000"); code != exitDenied || !strings.Contains(errOut, "alice has no active grant") {
 		t.Fatalf("after revoke: exit %d, stderr %q", code, errOut)
 	}
 	s.auth.grant("alice", "acme/payments", auth.LevelRead)
-	s.auth.setKey("", s.keys["alice"].PublicKey())
-	if _, errOut, code := run(t, c, nil, "git-upload-pack 'acme/payments.git'", "0000"); code != exitDenied || !strings.Contains(errOut, "anonymous has no active grant") {
+	s.auth.removeKey("alice", s.keys["alice"].PublicKey())
+	if _, errOut, code := run(t, c, nil, "git-upload-pack 'acme/payments.git'", "0000"); code != exitDenied || !strings.Contains(errOut, "anonymous read access to acme/payments is not allowed") {
 		t.Fatalf("after key removal: exit %d, stderr %q", code, errOut)
 	}
-	calls := s.auth.callsOf("alice")
-	if len(calls) != 2 || calls[0].who.Transport != "ssh" || calls[0].who.Remote == "" {
-		t.Fatalf("authorize calls of alice: %+v", calls)
+	evs := s.auth.decisions("alice")
+	if len(evs) != 2 || evs[0].Result != "allow" || evs[1].Result != "deny" || evs[0].Transport != "ssh" || evs[0].Remote == "" {
+		t.Fatalf("audited decisions of alice: %+v", evs)
+	}
+	if anon := s.auth.decisions("anonymous"); len(anon) != 1 || anon[0].Result != "deny" || anon[0].Transport != "ssh" {
+		t.Fatalf("audited decisions after the key was removed: %+v", anon)
 	}
 }
 
