@@ -33,13 +33,6 @@ func newLauncher(t *testing.T, git, hooks string) *gitexec.Launcher {
 	return l
 }
 
-// clientEnv is the environment of a git client in the tests: nothing from
-// the developer's own configuration.
-func clientEnv() []string {
-	return []string{"PATH=" + os.Getenv("PATH"), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_TERMINAL_PROMPT=0", "LC_ALL=C"}
-}
-
 // argvProbe is a git that prints its arguments, one "arg:" line each, and
 // then its environment.
 const argvProbe = `for a in "$@"; do echo "arg:$a"; done; env`
