@@ -123,8 +123,10 @@ func TestPreReceiveHookRefuses(t *testing.T) {
 	if code != 1 || !strings.Contains(msg, "push refused: carol can no longer sign in (the token was revoked or expired)") {
 		t.Errorf("push with a revoked token: %d %q", code, msg)
 	}
-	if evs := a.decisions("carol"); len(evs) != 0 {
-		t.Errorf("a revoked credential reached a decision: %+v", evs)
+	// The refusal is on the record, and the revoked credential never
+	// reached a decision about the repository.
+	if evs := a.decisions("carol"); len(evs) != 1 || evs[0].Action != "access.recheck" || evs[0].Result != "deny" {
+		t.Errorf("decisions after a revoked credential: %+v, want one access.recheck deny", evs)
 	}
 }
 

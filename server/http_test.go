@@ -485,12 +485,12 @@ func TestPushWithTokenRevokedDuringUploadLandsNothing(t *testing.T) {
 		t.Errorf("the refused commit %s is in the repository", second)
 	}
 	// The grant still stands, so only the credential refused: the two
-	// writes allowed before are all the trail holds of the push.
+	// writes allowed before, then the refused re-check.
 	var writes []string
 	for _, e := range s.auth.decisions("alice")[n:] {
 		writes = append(writes, e.Action+" "+e.Result)
 	}
-	if want := []string{"access.write allow", "access.write allow"}; !slices.Equal(writes, want) {
+	if want := []string{"access.write allow", "access.write allow", "access.recheck deny"}; !slices.Equal(writes, want) {
 		t.Errorf("audited decisions = %v, want %v", writes, want)
 	}
 	if revoked := s.auth.events("local-admin", "token.revoke"); len(revoked) != 1 {

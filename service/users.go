@@ -202,7 +202,21 @@ func (s *Service) AuthenticateToken(ctx context.Context, plain string) (auth.Ide
 // user's identity as it is now (groups and flags may have changed). The
 // push re-check uses it: a token revoked or a key removed during a long
 // upload lands nothing.
+//
+// A refusal is on the record (access.recheck, deny) like every other, before
+// it is returned.
 func (s *Service) Revalidate(ctx context.Context, who auth.Identity) (auth.Identity, error) {
+	fresh, err := s.revalidate(ctx, who)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		ev := audit.Event{Action: "access.recheck", Result: "deny", Target: who.Credential, Detail: err.Error()}
+		if rerr := s.record(ctx, who, ev); rerr != nil {
+			return auth.Identity{}, rerr
+		}
+	}
+	return fresh, err
+}
+
+func (s *Service) revalidate(ctx context.Context, who auth.Identity) (auth.Identity, error) {
 	fresh, err := s.IdentityOf(ctx, who.User, who.Method)
 	if err != nil {
 		return auth.Identity{}, err
