@@ -15,45 +15,68 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Argon2id parameters (RFC 9106's second recommendation scaled to a small
-// server: 19 MiB, 2 passes), recorded in every hash so they can change.
+// argon2id's fixed parameters; the cost (passes and memory) is a
+// PasswordCost, recorded in every hash so that it can change.
 const (
-	argonTime    = 2
-	argonMemory  = 19 * 1024
 	argonThreads = 1
 	argonKeyLen  = 32
 )
+
+// PasswordCost is the work of one argon2id password hash.
+type PasswordCost struct {
+	Time      uint32 // passes
+	MemoryKiB uint32
+}
+
+// DefaultPasswordCost is RFC 9106's second recommendation scaled to a small
+// server: 19 MiB, 2 passes. Only tests, which hash hundreds of passwords
+// under the race detector, use less.
+func DefaultPasswordCost() PasswordCost { return PasswordCost{Time: 2, MemoryKiB: 19 * 1024} }
 
 // TokenPrefix starts every personal access token, so secret scanners and
 // the HTTP handler can tell a token from a password.
 const TokenPrefix = "jg_"
 
-// HashPassword returns an argon2id PHC string for password.
-func HashPassword(password string) (string, error) {
+// Passwords hashes passwords at one cost. Its zero value is not usable:
+// make one with NewPasswords.
+type Passwords struct {
+	cost PasswordCost
+	// dummy is checked against when a user does not exist, so that the
+	// answer takes as long as for a real user. It is made on first use:
+	// every process importing this package (the CLI, the pre-receive hook)
+	// would otherwise pay for an argon2 hash at start.
+	dummy func() string
+}
+
+// NewPasswords hashes at cost; a zero cost is DefaultPasswordCost.
+func NewPasswords(cost PasswordCost) *Passwords {
+	if cost.Time == 0 || cost.MemoryKiB == 0 {
+		cost = DefaultPasswordCost()
+	}
+	p := &Passwords{cost: cost}
+	p.dummy = sync.OnceValue(func() string {
+		h, _ := p.Hash("jitgit dummy password")
+		return h
+	})
+	return p
+}
+
+// Hash returns an argon2id PHC string for password.
+func (p *Passwords) Hash(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, p.cost.Time, p.cost.MemoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.cost.MemoryKiB, p.cost.Time, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// dummyHash is verified against when a user does not exist, so that the
-// answer takes as long as for a real user.
-// It is made on first use: every process importing auth (the CLI, the
-// pre-receive hook) would otherwise pay for an argon2 hash at start.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := HashPassword("jitgit dummy password")
-	return h
-})
-
 // CheckNobody spends the time of one CheckPassword and fails: it is checked
-// when a user does not exist, so that the answer takes as long as for a
-// real user.
-func CheckNobody(password string) bool {
-	CheckPassword(dummyHash(), password)
+// when a user does not exist.
+func (p *Passwords) CheckNobody(password string) bool {
+	CheckPassword(p.dummy(), password)
 	return false
 }
 

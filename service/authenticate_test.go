@@ -238,7 +238,7 @@ func TestSignInRacingAPasswordChangeMakesNoLiveSession(t *testing.T) {
 	store := &racyStore{DB: db}
 	audit := audit.NewLog(db.Events(), now)
 	t.Cleanup(func() { audit.Close(); db.Close() })
-	svc := service.New(store, servicetest.Dirs{}, audit, service.DefaultConfig(), now)
+	svc := service.New(store, servicetest.Dirs{}, audit, servicetest.Config(), now)
 	ctx := context.Background()
 	admin := auth.LocalAdmin()
 	if _, err := svc.CreateUser(ctx, admin, service.NewUser{Name: "pat", Password: "the-old-password"}); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/ratelimit"
+	"github.com/jitgit/jitgit/secret"
 	"github.com/jitgit/jitgit/storage"
 )
 
@@ -28,6 +29,8 @@ type Config struct {
 	// server's own disk. Unsafe in production: whoever creates a mirror
 	// could read any repository the server's user can.
 	AllowLocalMirrors bool
+	// PasswordCost is the work of a password hash (zero: the default).
+	PasswordCost secret.PasswordCost
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -73,13 +76,15 @@ type Service struct {
 	// pwFails throttles wrong current passwords in ChangePassword, so a
 	// stolen session or token cannot guess the password without limit.
 	pwFails *ratelimit.Throttle
+	// passwords hashes at the configured cost.
+	passwords *secret.Passwords
 }
 
 // New wires the use cases together over store, recording every change and
 // decision in trail. now is the clock (time.Now in production).
 func New(store storage.Store, files RepoFiles, trail *audit.Log, cfg Config, now func() time.Time) *Service {
 	return &Service{store: store, files: files, audit: trail, authz: auth.NewAuthorizer(store, trail, now), cfg: cfg.withDefaults(), now: now,
-		pwFails: ratelimit.NewThrottle(5, 5*time.Minute, now)}
+		pwFails: ratelimit.NewThrottle(5, 5*time.Minute, now), passwords: secret.NewPasswords(cfg.PasswordCost)}
 }
 
 // Config returns the limits in force.

@@ -45,7 +45,7 @@ func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUse
 		if len(nu.Password) < 8 || len(nu.Password) > 1024 {
 			return auth.User{}, fmt.Errorf("%w: password must be 8–1024 bytes", auth.ErrInvalid)
 		}
-		if u.PasswordHash, err = secret.HashPassword(nu.Password); err != nil {
+		if u.PasswordHash, err = s.passwords.Hash(nu.Password); err != nil {
 			return auth.User{}, err
 		}
 	}
@@ -106,7 +106,7 @@ func (s *Service) setPassword(ctx context.Context, actor auth.Identity, name, pa
 	if len(password) < 8 || len(password) > 1024 {
 		return fmt.Errorf("%w: password must be 8–1024 bytes", auth.ErrInvalid)
 	}
-	hash, err := secret.HashPassword(password)
+	hash, err := s.passwords.Hash(password)
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Id
 	}
 	u, err := s.user(ctx, name)
 	if err != nil {
-		secret.CheckNobody(plain)
+		s.passwords.CheckNobody(plain)
 		if errors.Is(err, auth.ErrNotFound) {
 			return auth.Identity{}, auth.ErrUnauthenticated
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/service/servicetest"
 	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
@@ -48,7 +49,7 @@ func newStack(t *testing.T, opts Options) *stack {
 		t.Fatal(err)
 	}
 	audit := audit.NewLog(db.Events(), time.Now)
-	svc := service.New(db, dirRepos{t.TempDir()}, audit, service.DefaultConfig(), time.Now)
+	svc := service.New(db, dirRepos{t.TempDir()}, audit, servicetest.Config(), time.Now)
 	if opts.Metrics != nil {
 		audit.Watch(opts.Metrics.Record)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/secret"
 	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/storage/badgerstore"
 )
@@ -62,9 +63,18 @@ type Dirs map[string]bool
 // Init records name.
 func (d Dirs) Init(_ context.Context, name string) error { d[name] = true; return nil }
 
+// Config is service.DefaultConfig with passwords hashed at the least cost
+// argon2id allows: tests hash hundreds of them under the race detector,
+// and what they test does not depend on the cost.
+func Config() service.Config {
+	c := service.DefaultConfig()
+	c.PasswordCost = secret.PasswordCost{Time: 1, MemoryKiB: 64}
+	return c
+}
+
 // New returns a Fixture closed when t ends.
 func New(t testing.TB) *Fixture {
-	return NewWith(t, Dirs{}, service.DefaultConfig())
+	return NewWith(t, Dirs{}, Config())
 }
 
 // NewWith is New with the given repository files and limits.
