@@ -73,6 +73,9 @@ func (u User) Identity(m Method) Identity {
 	return Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Method: m}
 }
 
+// IsLocalAdmin reports whether the identity is the admin socket's.
+func (id Identity) IsLocalAdmin() bool { return id.User == "" && id.Method == MethodSocket }
+
 // Anonymous reports whether nobody signed in.
 func (id Identity) Anonymous() bool { return id.User == "" }
 

@@ -23,7 +23,7 @@ const (
 )
 
 // MirrorFetcher brings a mirror's bare repository up to date with its
-// upstream. server.Mirrors implements it.
+// upstream. mirror.Mirrors implements it.
 type MirrorFetcher interface {
 	// Fetch fetches upstream into the repository name and returns how many
 	// refs it created, moved or deleted. An error wrapping ErrConflict means

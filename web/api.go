@@ -211,7 +211,7 @@ func decode(r *http.Request, v any) error {
 
 // needUser refuses anonymous callers.
 func needUser(who auth.Identity) error {
-	if who.Anonymous() && who.Method != auth.MethodSocket {
+	if who.Anonymous() && !who.IsLocalAdmin() {
 		return fmt.Errorf("%w: send a token: Authorization: Bearer jg_…", auth.ErrUnauthenticated)
 	}
 	return nil

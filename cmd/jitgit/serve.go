@@ -248,13 +248,16 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		{"mirror scheduler", func(ctx context.Context) error { mirrors.Run(ctx); return nil }},
 		{"request sweeper", func(ctx context.Context) error { sweepRequests(ctx, svc, log); return nil }},
 	}
+	// Stopped last: the notifications of what the parts above did while
+	// they stopped (a lapsed request, a mirror fetch cut short).
+	var last []part
 	if webhooks != nil {
-		back = append(back, part{"webhooks", func(ctx context.Context) error { webhooks.Run(ctx); return nil }})
+		last = append(last, part{"webhooks", func(ctx context.Context) error { webhooks.Run(ctx); return nil }})
 	}
 	fmt.Fprintf(out, "jitgit: serving Git and web on %s (%s)\n", httpLn.Addr(), cfg.PublicURL)
 	fmt.Fprintf(out, "jitgit: admin socket %s; data in %s\n", filepath.Join(cfg.Data, socketName), cfg.Data)
 	serving = true
-	return runStages(ctx, log, front, back)
+	return runStages(ctx, log, front, back, last)
 }
 
 // listenSocket opens the admin socket, replacing a stale one, with mode

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -56,7 +55,7 @@ func (tr events) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.E
 			return err
 		}
 		out = make([]audit.Event, len(evs))
-		now := time.Now().UTC()
+		now := tr.db.now().UTC()
 		for i, e := range evs {
 			if e.Time.IsZero() {
 				e.Time = now

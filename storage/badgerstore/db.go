@@ -31,8 +31,9 @@ type Options struct {
 	// GCInterval is the period of value-log garbage collection
 	// (DefaultGCInterval when zero).
 	GCInterval time.Duration
-	// Now is the clock that sessions expire by (time.Now when nil); the
-	// server passes its own, so that sessions and grants end by the same.
+	// Now is the clock that stamps an audit event given without a time
+	// (time.Now when nil): the server's, so the trail and the decisions
+	// read the same time.
 	Now func() time.Time
 }
 
