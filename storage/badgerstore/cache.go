@@ -22,6 +22,9 @@ type indexCache struct {
 	gen      uint64
 	grants   map[string][]auth.Grant
 	policies map[string][]auth.Policy
+	// protections holds every protection rule once read (protectionsRead).
+	protections     []auth.Protection
+	protectionsRead bool
 }
 
 // maxCachedSubjects bounds the cache; past it the cache starts over, which
@@ -38,6 +41,7 @@ func (c *indexCache) invalidate() {
 	c.gen++
 	clear(c.grants)
 	clear(c.policies)
+	c.protections, c.protectionsRead = nil, false
 	c.mu.Unlock()
 }
 
