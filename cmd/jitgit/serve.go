@@ -151,7 +151,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	pushes := server.NewPushes(filepath.Join(cfg.Data, "hook.sock"))
-	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL}, svc, pushes, log)
+	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL, Repos: repos}, svc, pushes, log)
 	if err != nil {
 		return err
 	}
