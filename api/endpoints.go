@@ -31,6 +31,11 @@ var (
 
 	CheckAccess  = Endpoint[None, Decision]{Method: "GET", Path: "/api/v1/access/check"}
 	ListPolicies = Endpoint[None, []Policy]{Method: "GET", Path: "/api/v1/policies"}
+
+	ListProtections  = Endpoint[None, []Protection]{Method: "GET", Path: "/api/v1/protections"}
+	AddProtection    = Endpoint[Protection, Protection]{Method: "POST", Path: "/api/v1/protections"}
+	RemoveProtection = Endpoint[None, ProtectionRemoved]{Method: "POST", Path: "/api/v1/protections/{id}/remove"}
+
 	ListEvents   = Endpoint[None, []Event]{Method: "GET", Path: "/api/v1/audit"}
 	VerifyAudit  = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
 

@@ -131,6 +131,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return fmt.Errorf("repository root: %w", err)
 	}
 	svc := service.New(db, repos, trail, cfg.Auth, now)
+	if err := svc.SyncProtections(ctx, cfg.Protections); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	if err := svc.SyncPolicies(ctx, "config", cfg.Policies); err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
