@@ -36,8 +36,8 @@ var (
 	AddProtection    = Endpoint[Protection, Protection]{Method: "POST", Path: "/api/v1/protections"}
 	RemoveProtection = Endpoint[None, ProtectionRemoved]{Method: "POST", Path: "/api/v1/protections/{id}/remove"}
 
-	ListEvents   = Endpoint[None, []Event]{Method: "GET", Path: "/api/v1/audit"}
-	VerifyAudit  = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
+	ListEvents  = Endpoint[None, []Event]{Method: "GET", Path: "/api/v1/audit"}
+	VerifyAudit = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
 
 	ListRequests   = Endpoint[None, []Request]{Method: "GET", Path: "/api/v1/requests"}
 	CreateRequest  = Endpoint[NewRequest, Request]{Method: "POST", Path: "/api/v1/requests"}

@@ -107,7 +107,7 @@ func TestPreReceiveHookRefuses(t *testing.T) {
 	for stdin, want := range map[string]string{
 		"0 1 refs/heads/main\n": `ref update "0 1 refs/heads/main" is not "old new ref"`,
 		strings.Repeat("0", 40) + " " + strings.Repeat("1", 40) + " refs/heads/a..b\n": `ref "refs/heads/a..b": must not contain ".."`,
-		strings.Repeat(create, hookMaxUpdates+1):                                          "more than 5000 refs in one push",
+		strings.Repeat(create, hookMaxUpdates+1):                                       "more than 5000 refs in one push",
 	} {
 		m, end := begin(a.Who(t, "alice"))
 		if code, msg := runWith(m, stdin); code != 1 || !strings.Contains(msg, want) {
