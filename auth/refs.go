@@ -139,8 +139,13 @@ func checkRef(s string, pattern bool) error {
 // included ("refs/heads/release/*" matches refs/heads/release/1.2/rc); one
 // in an earlier component matches within that component only.
 func RefMatches(pattern, ref string) bool {
-	if !strings.Contains(pattern, "*") {
+	star := strings.IndexByte(pattern, '*')
+	if star < 0 {
 		return pattern == ref
+	}
+	// Most refs differ from a pattern before its first star.
+	if len(ref) <= star || ref[:star] != pattern[:star] {
+		return false
 	}
 	for {
 		pc, prest, pmore := strings.Cut(pattern, "/")

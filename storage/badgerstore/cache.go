@@ -25,6 +25,8 @@ type indexCache struct {
 	// protections holds every protection rule once read (protectionsRead).
 	protections     []auth.Protection
 	protectionsRead bool
+	// protectionsOf holds the rules matching each repository asked about.
+	protectionsOf map[string][]auth.Protection
 }
 
 // maxCachedSubjects bounds the cache; past it the cache starts over, which
@@ -32,7 +34,7 @@ type indexCache struct {
 const maxCachedSubjects = 16384
 
 func newIndexCache() *indexCache {
-	return &indexCache{grants: make(map[string][]auth.Grant), policies: make(map[string][]auth.Policy)}
+	return &indexCache{grants: make(map[string][]auth.Grant), policies: make(map[string][]auth.Policy), protectionsOf: make(map[string][]auth.Protection)}
 }
 
 // invalidate forgets everything; call it after every policy write and restore.
@@ -42,6 +44,7 @@ func (c *indexCache) invalidate() {
 	clear(c.grants)
 	clear(c.policies)
 	c.protections, c.protectionsRead = nil, false
+	clear(c.protectionsOf)
 	c.mu.Unlock()
 }
 

@@ -59,14 +59,19 @@ func (s protections) List() ([]auth.Protection, error) {
 }
 
 // ProtectionsFor returns the protection rules whose repository pattern
-// matches repo. Every rule is kept in memory once read, until the next
-// write of a rule or policy.
+// matches repo. Every rule is kept in memory once read, and the rules of
+// each repository once matched, until the next write of a rule or policy;
+// the slice returned is shared and must not be modified.
 func (db *DB) ProtectionsFor(ctx context.Context, repo string) ([]auth.Protection, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	c := db.cache
 	c.mu.Lock()
+	if ps, ok := c.protectionsOf[repo]; ok {
+		c.mu.Unlock()
+		return ps, nil
+	}
 	all, ok, gen := c.protections, c.protectionsRead, c.gen
 	c.mu.Unlock()
 	if !ok {
@@ -78,11 +83,6 @@ func (db *DB) ProtectionsFor(ctx context.Context, repo string) ([]auth.Protectio
 		if err != nil && !errors.Is(err, auth.ErrNotFound) {
 			return nil, fmt.Errorf("protection rules: %w", err)
 		}
-		c.mu.Lock()
-		if c.gen == gen {
-			c.protections, c.protectionsRead = all, true
-		}
-		c.mu.Unlock()
 	}
 	var out []auth.Protection
 	for _, p := range all {
@@ -90,5 +90,14 @@ func (db *DB) ProtectionsFor(ctx context.Context, repo string) ([]auth.Protectio
 			out = append(out, p)
 		}
 	}
+	c.mu.Lock()
+	if c.gen == gen {
+		c.protections, c.protectionsRead = all, true
+		if len(c.protectionsOf) >= maxCachedSubjects {
+			clear(c.protectionsOf)
+		}
+		c.protectionsOf[repo] = out
+	}
+	c.mu.Unlock()
 	return out, nil
 }
