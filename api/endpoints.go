@@ -31,8 +31,13 @@ var (
 
 	CheckAccess  = Endpoint[None, Decision]{Method: "GET", Path: "/api/v1/access/check"}
 	ListPolicies = Endpoint[None, []Policy]{Method: "GET", Path: "/api/v1/policies"}
-	ListEvents   = Endpoint[None, []Event]{Method: "GET", Path: "/api/v1/audit"}
-	VerifyAudit  = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
+
+	ListProtections  = Endpoint[None, []Protection]{Method: "GET", Path: "/api/v1/protections"}
+	AddProtection    = Endpoint[Protection, Protection]{Method: "POST", Path: "/api/v1/protections"}
+	RemoveProtection = Endpoint[None, ProtectionRemoved]{Method: "POST", Path: "/api/v1/protections/{id}/remove"}
+
+	ListEvents  = Endpoint[None, []Event]{Method: "GET", Path: "/api/v1/audit"}
+	VerifyAudit = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
 
 	ListRequests   = Endpoint[None, []Request]{Method: "GET", Path: "/api/v1/requests"}
 	CreateRequest  = Endpoint[NewRequest, Request]{Method: "POST", Path: "/api/v1/requests"}

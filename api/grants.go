@@ -9,6 +9,8 @@ type Grant struct {
 	Subject   string     `json:"subject"` // "user:alice" or "group:sre"
 	Repo      string     `json:"repo"`    // a name or "owner/*"
 	Access    string     `json:"access"`
+	Ref       string     `json:"ref,omitempty"`   // ref pattern; empty: every ref no rule protects
+	Allow     string     `json:"allow,omitempty"` // "force,delete" on Ref
 	Starts    time.Time  `json:"starts"`
 	Expires   time.Time  `json:"expires"`
 	Ends      time.Time  `json:"ends"` // Expires, or Ended when sooner
@@ -29,6 +31,8 @@ type NewGrant struct {
 	Group    string `json:"group,omitempty"`
 	Repo     string `json:"repo"`
 	Access   string `json:"access"`
+	Ref      string `json:"ref,omitempty"`   // optional ref pattern
+	Allow    string `json:"allow,omitempty"` // force, delete (comma-separated) on Ref
 	Duration string `json:"duration"`
 	Reason   string `json:"reason,omitempty"`
 }

@@ -9,6 +9,8 @@ type Request struct {
 	Requester       string     `json:"requester"`
 	Repo            string     `json:"repo"`
 	Access          string     `json:"access"`
+	Ref             string     `json:"ref,omitempty"`
+	Allow           string     `json:"allow,omitempty"`
 	Duration        string     `json:"duration"`
 	Reason          string     `json:"reason"`
 	Ticket          string     `json:"ticket,omitempty"`
@@ -39,6 +41,8 @@ type Review struct {
 type NewRequest struct {
 	Repo     string `json:"repo"`
 	Access   string `json:"access"`
+	Ref      string `json:"ref,omitempty"`   // optional ref pattern the grant will name
+	Allow    string `json:"allow,omitempty"` // force, delete on Ref
 	Duration string `json:"duration,omitempty"`
 	Reason   string `json:"reason"`
 	Ticket   string `json:"ticket,omitempty"`

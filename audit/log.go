@@ -147,6 +147,12 @@ func (l *Log) RecordDecision(ctx context.Context, who auth.Identity, repo string
 		Action: "access." + action.String(), Repo: repo, Result: "deny",
 		Grant: d.Grant, Policy: d.Policy, Detail: d.Reason,
 	}
+	if u := action.Ref; u.Name != "" {
+		// One event per ref update: the ref, both object ids, the kind
+		// (create, update, force, delete) and what decided.
+		ev.Action, ev.Target = "ref."+u.Kind.String(), u.Name
+		ev.Detail = u.Old + " " + u.New + ": " + d.Reason
+	}
 	if d.Allowed {
 		ev.Result = "allow"
 	}

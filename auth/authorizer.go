@@ -36,7 +36,7 @@ func NewAuthorizer(rules Rules, recorder Recorder, now func() time.Time) *Author
 func (a *Authorizer) Authorize(ctx context.Context, who Identity, repo string, action Action) Decision {
 	d := a.Decide(ctx, who, repo, action)
 	if err := a.recorder.RecordDecision(ctx, who, repo, action, d); err != nil {
-		return Decision{Level: action, Reason: "the audit trail cannot be written, so access is refused; tell an administrator"}
+		return Decision{Level: action.Level, Reason: "the audit trail cannot be written, so access is refused; tell an administrator"}
 	}
 	return d
 }
@@ -45,10 +45,15 @@ func (a *Authorizer) Authorize(ctx context.Context, who Identity, repo string, a
 // access ("who could?"), never for granting it.
 func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, action Action) Decision {
 	now := a.now()
-	d := Decision{Level: action}
+	d := Decision{Level: action.Level}
 	name, err := CanonicalRepo(repo)
-	if err != nil || action < LevelRead || action > LevelAdmin {
-		d.Reason = fmt.Sprintf("%q is not a repository name or %q not an access level", Printable(repo), action)
+	if err != nil || action.Level < LevelRead || action.Level > LevelAdmin {
+		d.Reason = fmt.Sprintf("%q is not a repository name or %q not an access level", Printable(repo), action.Level)
+		return d
+	}
+	ref := action.Ref
+	if ref.Name != "" && (action.Level != LevelWrite || ValidateRefName(ref.Name) != nil || !oneKind(ref.Kind)) {
+		d.Reason = fmt.Sprintf("%q is not a ref update", Printable(ref.Name))
 		return d
 	}
 	principals := who.Principals()
@@ -57,20 +62,35 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 		d.Reason = "access cannot be checked right now; try again or tell an administrator"
 		return d
 	}
-	allow, deny := evaluate(ctx, rules, principals, name, action, now)
+	var guard *Protection
+	if ref.Name != "" {
+		if guard, err = a.protection(ctx, name, ref); err != nil {
+			d.Reason = "access cannot be checked right now; try again or tell an administrator"
+			return d
+		}
+		rules = forRef(rules, ref, guard != nil)
+	}
+	allow, deny := evaluate(ctx, rules, principals, name, action.Level, now)
 	switch {
 	case deny != nil:
 		d.Policy, d.Final = deny.id, true
-		d.Reason = fmt.Sprintf("policy %s forbids %s access to %s for %s", deny.id, action, name, who.Name())
+		d.Reason = fmt.Sprintf("policy %s forbids %s access to %s for %s", deny.id, action.Level, name, who.Name())
 		if deny.policy != nil && deny.policy.Description != "" {
 			d.Reason += ": " + deny.policy.Description
 		}
 		return d
+	case allow == nil && guard != nil:
+		d.Policy = guard.ID
+		d.Reason = protectedReason(who, name, ref, guard)
+		return d
 	case allow == nil:
-		d.Reason = a.missing(ctx, who, rules, principals, name, action, now)
+		d.Reason = a.missing(ctx, who, rules, principals, name, action.Level, now)
+		if ref.Name != "" {
+			d.Reason = fmt.Sprintf("%s has no active grant that covers %s of %s", who.Name(), ref.Name, name)
+		}
 		return d
 	}
-	if action >= LevelWrite {
+	if action.Level >= LevelWrite {
 		r, err := a.rules.GetRepo(ctx, name)
 		switch {
 		case err != nil && !errors.Is(err, ErrNotFound):
@@ -86,17 +106,24 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 	if allow.grant != nil {
 		g := allow.grant
 		d.Grant, d.Expires = g.ID, g.End()
-		d.Reason = fmt.Sprintf("grant %s to %s (%s on %s, ends %s, in %s)", g.ID, g.Subject, g.Level, g.Repo,
+		scope := g.Repo
+		if g.Ref != "" {
+			scope += " " + g.Ref
+		}
+		d.Reason = fmt.Sprintf("grant %s to %s (%s on %s, ends %s, in %s)", g.ID, g.Subject, g.Level, scope,
 			d.Expires.UTC().Format(time.RFC3339), FormatDuration(d.Expires.Sub(now)))
 	} else {
 		d.Policy = allow.id
 		d.Reason = fmt.Sprintf("policy %s (%s on %s)", allow.id, allow.policy.Level, name)
 	}
+	if guard != nil {
+		d.Reason += "; lifts protection rule " + guard.ID
+	}
 	return d
 }
 
 // missing explains a deny when no rule matched, saying what is there.
-func (a *Authorizer) missing(ctx context.Context, who Identity, rules []*rule, principals []string, repo string, action Action, now time.Time) string {
+func (a *Authorizer) missing(ctx context.Context, who Identity, rules []*rule, principals []string, repo string, action Level, now time.Time) string {
 	if who.Anonymous() {
 		return fmt.Sprintf("anonymous %s access to %s is not allowed; sign in with a user name and token", action, repo)
 	}
@@ -111,7 +138,7 @@ func (a *Authorizer) missing(ctx context.Context, who Identity, rules []*rule, p
 // evaluate runs the ladon warden over the rules once per principal and
 // returns the rule that allowed (the grant that lasts longest, else a
 // policy) or the rule that denied. A deny under any principal wins.
-func evaluate(ctx context.Context, rules []*rule, principals []string, repo string, action Action, now time.Time) (allow, deny *rule) {
+func evaluate(ctx context.Context, rules []*rule, principals []string, repo string, action Level, now time.Time) (allow, deny *rule) {
 	rec := &deciders{}
 	warden := &ladon.Ladon{Matcher: globMatcher{}, AuditLogger: rec, Metric: &ladon.MetricNoOp{}}
 	req := &ladon.Request{Resource: resourcePrefix + repo, Action: action.String(), Context: ladon.Context{contextNow: now}}

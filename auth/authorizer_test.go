@@ -59,7 +59,7 @@ func TestDecisionTable(t *testing.T) {
 		{"", "mirrors/linux", auth.ActionRead, false, "anonymous"},
 		{"alice", "../etc/passwd", auth.ActionRead, false, "not a repository name"},
 		{"alice", "ACME/payments", auth.ActionRead, false, "not a repository name"},
-		{"alice", "acme/payments", auth.LevelNone, false, "not an access level"},
+		{"alice", "acme/payments", auth.Action{}, false, "not an access level"},
 	}
 	if d := f.Decide(t, "bob", "acme/web", auth.ActionWrite); !d.Final {
 		t.Error("a deny policy's answer is not final: the deny message would send bob to ask for a grant that cannot help")

@@ -15,16 +15,41 @@ const (
 	LevelAdmin
 )
 
-// Action is what a caller wants to do with a repository. It shares the
-// spelling of the levels: reading needs read, pushing needs write.
-type Action = Level
+// Action is what a caller wants to do with a repository: the level it
+// needs (reading needs read, pushing needs write) and, for one ref update
+// of a push, the update. Authorize decides both kinds.
+type Action struct {
+	Level Level
+	// Ref is the ref update being decided; its zero value means the
+	// repository as a whole (a clone, the start of a push).
+	Ref RefUpdate
+}
+
+// RefUpdate is one ref update of a push, as the pre-receive hook sees it.
+type RefUpdate struct {
+	Name     string  // full ref name, refs/heads/main
+	Old, New string  // object ids; all zeros for a create or a delete
+	Kind     Changes // exactly one kind: create, update (fast-forward), force or delete
+}
 
 // Actions the transports ask for.
-const (
-	ActionRead  = LevelRead
-	ActionWrite = LevelWrite
-	ActionAdmin = LevelAdmin
+var (
+	ActionRead  = Action{Level: LevelRead}
+	ActionWrite = Action{Level: LevelWrite}
+	ActionAdmin = Action{Level: LevelAdmin}
 )
+
+// RefAction is the write action of one ref update.
+func RefAction(u RefUpdate) Action { return Action{Level: LevelWrite, Ref: u} }
+
+// String names the action: the level, and the ref and kind of a ref update
+// ("write refs/heads/main (force)").
+func (a Action) String() string {
+	if a.Ref.Name == "" {
+		return a.Level.String()
+	}
+	return a.Level.String() + " " + a.Ref.Name + " (" + a.Ref.Kind.String() + ")"
+}
 
 // String returns the level's name as users type it.
 func (l Level) String() string {

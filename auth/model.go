@@ -99,10 +99,15 @@ const (
 // Grant is time-bounded access of one subject to one repository or to every
 // repository of an owner. It always ends.
 type Grant struct {
-	ID        string    `json:"id"`
-	Subject   string    `json:"subject"` // principal: "user:alice" or "group:sre"
-	Repo      string    `json:"repo"`    // canonical name or "owner/*"
-	Level     Level     `json:"access"`
+	ID      string `json:"id"`
+	Subject string `json:"subject"` // principal: "user:alice" or "group:sre"
+	Repo    string `json:"repo"`    // canonical name or "owner/*"
+	Level   Level  `json:"access"`
+	// Ref, when set, is a ref pattern: the grant then covers only the refs
+	// it matches, and it names them, which lifts the protection rules on
+	// them; Allow says which forbidden kinds (force, delete) it allows.
+	Ref       string    `json:"ref,omitempty"`
+	Allow     Changes   `json:"allow,omitempty"`
 	Starts    time.Time `json:"starts"`
 	Expires   time.Time `json:"expires"`
 	Reason    string    `json:"reason"`
@@ -185,6 +190,8 @@ type Request struct {
 	Requester string        `json:"requester"`
 	Repo      string        `json:"repo"`
 	Level     Level         `json:"access"`
+	Ref       string        `json:"ref,omitempty"`   // ref pattern the grant will name; empty: every unprotected ref
+	Allow     Changes       `json:"allow,omitempty"` // force, delete on Ref
 	Duration  time.Duration `json:"duration"`
 	Reason    string        `json:"reason"`
 	Ticket    string        `json:"ticket,omitempty"`

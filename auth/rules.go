@@ -16,6 +16,9 @@ type Rules interface {
 	PoliciesFor(ctx context.Context, subjects []string) ([]Policy, error)
 	// GetRepo returns a repository, or an error wrapping ErrNotFound.
 	GetRepo(ctx context.Context, name string) (Repo, error)
+	// ProtectionsFor returns the protection rules whose repository
+	// pattern matches repo (it may return more; the decision matches each).
+	ProtectionsFor(ctx context.Context, repo string) ([]Protection, error)
 }
 
 // Recorder keeps the record of every decision. Authorize returns a deny

@@ -45,7 +45,10 @@ func denyMessage(d auth.Decision, publicURL, repo string, action auth.Action) st
 	}
 	// repo is canonical (a-z, 0-9, '-', '_', '.', '/'), so it needs no
 	// escaping in the query.
-	query := "repo=" + url.QueryEscape(repo) + "&access=" + action.String()
+	query := "repo=" + url.QueryEscape(repo) + "&access=" + action.Level.String()
+	if action.Ref.Name != "" {
+		query += "&ref=" + url.QueryEscape(action.Ref.Name)
+	}
 	query = strings.ReplaceAll(query, "%2F", "/")
 	return reason + "\nAsk for access: " + strings.TrimRight(publicURL, "/") + "/requests/new?" + query + "\n"
 }

@@ -31,7 +31,9 @@ const (
 const (
 	hookTimeout    = 30 * time.Second
 	hookMaxRequest = 1 << 20
-	hookMaxUpdates = 1000
+	// hookMaxUpdates bounds the ref updates of one push; a push of more is
+	// refused whole, never checked in part.
+	hookMaxUpdates = 5000
 )
 
 // Pushes is the in-memory registry of running pushes. Each receive-pack run
@@ -132,6 +134,9 @@ func InstallHooks(dir string, command []string) error {
 type hookRequest struct {
 	Push    string   `json:"push"`
 	Updates []string `json:"updates,omitempty"`
+	// TooMany says the hook read more than hookMaxUpdates updates.
+	TooMany    bool       `json:"too_many,omitempty"`
+	Quarantine quarantine `json:"quarantine"`
 }
 
 // hookReply is the server's answer.
@@ -147,6 +152,9 @@ type HookServerConfig struct {
 	Socket string
 	// PublicURL is the server's base URL, for the "Ask for access" line.
 	PublicURL string
+	// Repos locates the repositories and runs git for the fast-forward
+	// check of each ref update.
+	Repos *Repos
 }
 
 // HookServer answers the pre-receive hooks of running pushes: for each it
@@ -157,6 +165,7 @@ type HookServer struct {
 	a         PushRechecker
 	pushes    *Pushes
 	publicURL string
+	repos     *Repos
 	log       *slog.Logger
 	ln        net.Listener
 	wg        sync.WaitGroup
@@ -188,7 +197,7 @@ func ListenHooks(cfg HookServerConfig, a PushRechecker, pushes *Pushes, log *slo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &HookServer{a: a, pushes: pushes, publicURL: cfg.PublicURL, log: log, ln: ln}, nil
+	return &HookServer{a: a, pushes: pushes, publicURL: cfg.PublicURL, repos: cfg.Repos, log: log, ln: ln}, nil
 }
 
 // Serve answers hooks until ctx ends or Close is called, then waits for the
@@ -270,6 +279,42 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 	if !d.Allowed {
 		return hookReply{Message: "push refused: " + denyMessage(d, h.publicURL, p.repo, auth.ActionWrite)}
 	}
+	return h.checkRefs(ctx, who, p.repo, req)
+}
+
+// checkRefs decides every ref update of an allowed push on its own, with
+// the kind of each (a force is found by git), and refuses the whole push
+// when any is refused: nothing of it lands.
+func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, repo string, req hookRequest) hookReply {
+	if req.TooMany {
+		return hookReply{Message: fmt.Sprintf("push refused: more than %d refs in one push; push them in parts\n", hookMaxUpdates)}
+	}
+	updates, err := parseUpdates(req.Updates)
+	if err != nil {
+		h.log.Warn("push re-check: bad ref update", "repo", repo, "err", err)
+		return hookReply{Message: "push refused: " + err.Error() + "\n"}
+	}
+	if h.repos == nil {
+		return hookReply{Message: "push refused: the ref check is not available\n"}
+	}
+	dir, err := h.repos.Path(repo)
+	if err == nil {
+		err = fastForwards(ctx, h.repos.Launcher, dir, req.Quarantine, updates)
+	}
+	if err != nil {
+		h.log.Warn("push re-check: fast-forward check failed", "repo", repo, "err", err)
+		return hookReply{Message: "push refused: the ref check failed; try again or tell an administrator\n"}
+	}
+	var refused []string
+	for _, u := range updates {
+		action := auth.RefAction(u)
+		if d := h.a.Authorize(ctx, who, repo, action); !d.Allowed {
+			refused = append(refused, denyMessage(d, h.publicURL, repo, action))
+		}
+	}
+	if len(refused) > 0 {
+		return hookReply{Message: "push refused: " + strings.Join(refused, "")}
+	}
 	return hookReply{Allow: true}
 }
 
@@ -288,11 +333,13 @@ func RunPreReceiveHook(env func(string) string, stdin io.Reader, stderr io.Write
 	if id == "" || sock == "" {
 		return refuse("push refused: the access re-check is not available")
 	}
-	req := hookRequest{Push: id}
+	req := hookRequest{Push: id, Quarantine: quarantine{Path: env("GIT_QUARANTINE_PATH")}}
 	sc := bufio.NewScanner(stdin)
 	for sc.Scan() {
 		if len(req.Updates) < hookMaxUpdates {
 			req.Updates = append(req.Updates, sc.Text())
+		} else {
+			req.TooMany = true
 		}
 	}
 	io.Copy(io.Discard, stdin) // git expects the hook to take all of stdin

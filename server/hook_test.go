@@ -52,7 +52,7 @@ func TestPreReceiveHookRefuses(t *testing.T) {
 	a.grant("alice", "acme/x", auth.LevelWrite)
 	a.grant("carol", "acme/x", auth.LevelWrite)
 	pushes := NewPushes(sock)
-	hs, err := ListenHooks(HookServerConfig{Socket: sock, PublicURL: "https://git.example.com"}, a.Svc, pushes, nil)
+	hs, err := ListenHooks(HookServerConfig{Socket: sock, PublicURL: "https://git.example.com", Repos: &Repos{Root: t.TempDir()}}, a.Svc, pushes, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +70,13 @@ func TestPreReceiveHookRefuses(t *testing.T) {
 		}
 	}()
 
-	run := func(env map[string]string) (int, string) {
+	create := strings.Repeat("0", 40) + " " + strings.Repeat("1", 40) + " refs/heads/main\n"
+	runWith := func(env map[string]string, stdin string) (int, string) {
 		var stderr bytes.Buffer
-		code := RunPreReceiveHook(func(k string) string { return env[k] }, strings.NewReader("0 1 refs/heads/main\n"), &stderr)
+		code := RunPreReceiveHook(func(k string) string { return env[k] }, strings.NewReader(stdin), &stderr)
 		return code, stderr.String()
 	}
+	run := func(env map[string]string) (int, string) { return runWith(env, create) }
 	if code, msg := run(nil); code != 1 || !strings.Contains(msg, "not available") {
 		t.Errorf("no environment: %d %q", code, msg)
 	}
@@ -99,6 +101,20 @@ func TestPreReceiveHookRefuses(t *testing.T) {
 		t.Errorf("second check of one push: %d %q, want refused", code, msg)
 	}
 	end()
+
+	// A ref update that is not one, or too many of them, refuses the
+	// push: no ref goes unchecked.
+	for stdin, want := range map[string]string{
+		"0 1 refs/heads/main\n": `ref update "0 1 refs/heads/main" is not "old new ref"`,
+		strings.Repeat("0", 40) + " " + strings.Repeat("1", 40) + " refs/heads/a..b\n": `ref "refs/heads/a..b": must not contain ".."`,
+		strings.Repeat(create, hookMaxUpdates+1):                                       "more than 5000 refs in one push",
+	} {
+		m, end := begin(a.Who(t, "alice"))
+		if code, msg := runWith(m, stdin); code != 1 || !strings.Contains(msg, want) {
+			t.Errorf("push of %.40q: %d %q, want refused with %q", stdin, code, msg, want)
+		}
+		end()
+	}
 
 	m, end = begin(a.Who(t, "bob"))
 	code, msg := run(m)

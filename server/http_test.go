@@ -76,7 +76,7 @@ func newTestServer(t *testing.T, cfg HTTPConfig, git string) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs, err := ListenHooks(HookServerConfig{Socket: sock, PublicURL: publicURL}, s.auth.Svc, pushes, log)
+	hs, err := ListenHooks(HookServerConfig{Socket: sock, PublicURL: publicURL, Repos: s.repos}, s.auth.Svc, pushes, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,14 @@ func writeGreeting(ctx context.Context, w io.Writer, a SSHAuthority, who auth.Id
 			if g.Starts.After(now) {
 				when = "starts in " + auth.FormatDuration(g.Starts.Sub(now))
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s", g.Repo, g.Level, when, g.ID)
+			level := g.Level.String()
+			if g.Ref != "" {
+				level += " " + g.Ref
+				if g.Allow != 0 {
+					level += " +" + g.Allow.String()
+				}
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s", g.Repo, level, when, g.ID)
 			if g.Subject != auth.UserPrincipal(who.User) {
 				fmt.Fprintf(tw, "\tvia %s", g.Subject)
 			}

@@ -19,6 +19,8 @@ type NewGrant struct {
 	Subject  string // "user:NAME" or "group:NAME"
 	Repo     string // exact name or owner/*
 	Level    auth.Level
+	Ref      string       // optional ref pattern: the grant covers and names only these refs
+	Allow    auth.Changes // what it allows on Ref beyond plain writes: force, delete
 	Duration time.Duration
 	Reason   string
 	Origin   auth.Origin // admin (default) or bulk
@@ -98,6 +100,10 @@ func (s *Service) checkGrant(tx storage.Tx, actor auth.Identity, ng NewGrant) (a
 	if ng.Level < auth.LevelRead || ng.Level > auth.LevelAdmin {
 		return auth.Grant{}, fmt.Errorf("%w: access level: use read, write or admin", auth.ErrInvalid)
 	}
+	ref, err := checkRefScope(ng.Level, ng.Ref, ng.Allow)
+	if err != nil {
+		return auth.Grant{}, err
+	}
 	if ng.Duration <= 0 || ng.Duration > s.cfg.MaxGrant {
 		return auth.Grant{}, fmt.Errorf("%w: duration must be longer than zero and at most %s", auth.ErrInvalid, auth.FormatDuration(s.cfg.MaxGrant))
 	}
@@ -111,7 +117,7 @@ func (s *Service) checkGrant(tx storage.Tx, actor auth.Identity, ng NewGrant) (a
 	}
 	now := s.now().UTC()
 	g := auth.Grant{
-		ID: secret.NewID("g_"), Subject: ng.Subject, Repo: repo, Level: ng.Level, Starts: now, Expires: now.Add(ng.Duration),
+		ID: secret.NewID("g_"), Subject: ng.Subject, Repo: repo, Level: ng.Level, Ref: ref, Allow: ng.Allow, Starts: now, Expires: now.Add(ng.Duration),
 		Reason: reason, Origin: origin, CreatedBy: actor.Name(), Created: now,
 	}
 	return g, nil
@@ -119,7 +125,7 @@ func (s *Service) checkGrant(tx storage.Tx, actor auth.Identity, ng NewGrant) (a
 
 // recordGrant audits a stored grant.
 func (s *Service) recordGrant(ctx context.Context, actor auth.Identity, g auth.Grant, batch string) error {
-	detail := fmt.Sprintf("%s for %s: %s", g.Level, auth.FormatDuration(g.Expires.Sub(g.Starts)), g.Reason)
+	detail := fmt.Sprintf("%s%s for %s: %s", g.Level, refScope(g.Ref, g.Allow), auth.FormatDuration(g.Expires.Sub(g.Starts)), g.Reason)
 	if batch != "" {
 		detail = "batch " + batch + ": " + detail
 	}
@@ -300,7 +306,7 @@ func (s *Service) Check(ctx context.Context, actor auth.Identity, user, repo str
 	if _, err := auth.CanonicalRepo(repo); err != nil {
 		return auth.Decision{}, err
 	}
-	d := s.authz.Decide(ctx, who, repo, level)
+	d := s.authz.Decide(ctx, who, repo, auth.Action{Level: level})
 	if disabled {
 		d = auth.Decision{Level: level, Reason: fmt.Sprintf("%s is disabled: nothing they hold works until an administrator enables them", user)}
 	}

@@ -18,6 +18,8 @@ import (
 type NewRequest struct {
 	Repo     string
 	Level    auth.Level
+	Ref      string       // optional ref pattern the grant will name
+	Allow    auth.Changes // force, delete on Ref
 	Duration time.Duration
 	Reason   string
 	Ticket   string
@@ -38,6 +40,10 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 	}
 	if nr.Level != auth.LevelRead && nr.Level != auth.LevelWrite {
 		return auth.Request{}, fmt.Errorf("%w: ask for read or write access", auth.ErrInvalid)
+	}
+	ref, err := checkRefScope(nr.Level, nr.Ref, nr.Allow)
+	if err != nil {
+		return auth.Request{}, err
 	}
 	if nr.Duration == 0 {
 		nr.Duration = s.cfg.DefaultRequest
@@ -66,7 +72,7 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 	}
 	now := s.now().UTC()
 	r := auth.Request{
-		ID: secret.NewID("r_"), Requester: actor.User, Repo: repo, Level: nr.Level, Duration: nr.Duration,
+		ID: secret.NewID("r_"), Requester: actor.User, Repo: repo, Level: nr.Level, Ref: ref, Allow: nr.Allow, Duration: nr.Duration,
 		Reason: reason, Ticket: ticket, Status: auth.StatusPending, Created: now, Expires: now.Add(s.cfg.PendingLifetime),
 		Needed: s.approvalsNeeded(all, repo), Extends: nr.Extends,
 	}
@@ -94,7 +100,7 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 		action = "request.extend"
 	}
 	if err := s.record(ctx, actor, audit.Event{Action: action, Repo: repo, Request: r.ID, Grant: r.Extends,
-		Detail: fmt.Sprintf("%s for %s: %s", r.Level, auth.FormatDuration(r.Duration), reason)}); err != nil {
+		Detail: fmt.Sprintf("%s%s for %s: %s", r.Level, refScope(r.Ref, r.Allow), auth.FormatDuration(r.Duration), reason)}); err != nil {
 		return r, err
 	}
 	// A repository that needs more than one approver is never approved by
@@ -327,7 +333,7 @@ func grantFor(tx storage.Tx, r *auth.Request, now time.Time) (auth.Grant, error)
 		return g, nil
 	}
 	return auth.Grant{
-		ID: secret.NewID("g_"), Subject: auth.UserPrincipal(r.Requester), Repo: r.Repo, Level: r.Level,
+		ID: secret.NewID("g_"), Subject: auth.UserPrincipal(r.Requester), Repo: r.Repo, Level: r.Level, Ref: r.Ref, Allow: r.Allow,
 		Starts: now, Expires: now.Add(d), Reason: r.Reason, Origin: auth.OriginRequest, Request: r.ID,
 		CreatedBy: strings.Join(reviewers(r), ","), Created: now,
 	}, nil

@@ -58,3 +58,14 @@ type Requests interface {
 	// requests.
 	ListBy(requester string) ([]auth.Request, error)
 }
+
+// Protections are the protection rules of refs, keyed by id; Store.ProtectionsFor
+// reads them for the decision.
+type Protections interface {
+	// Put stores p, replacing any rule with its id.
+	Put(p auth.Protection) error
+	// Delete removes the rule id.
+	Delete(id string) error
+	// List returns every rule, sorted by id.
+	List() ([]auth.Protection, error)
+}

@@ -1,6 +1,6 @@
 // Package storage is the contract between jitgit's use cases and a storage
 // backend: one interface per aggregate (users, tokens, keys, repositories,
-// grants, policies, requests, sessions, the audit trail, backups) and the
+// grants, policies, protection rules, requests, sessions, the audit trail, backups) and the
 // transaction handle through which a check and the write that depends on
 // it happen together. It holds no implementation; storage/badgerstore is
 // the embedded backend, and storage/storagetest is the suite every backend
@@ -22,7 +22,7 @@ import (
 
 // Store is one storage backend. It is safe for concurrent use.
 //
-// The decision's read path (auth.Rules: GrantsFor, PoliciesFor, GetRepo)
+// The decision's read path (auth.Rules: GrantsFor, PoliciesFor, ProtectionsFor, GetRepo)
 // runs outside any transaction, so that a backend can serve it from memory;
 // it sees every write whose Update returned before the call, and never a
 // write that has not committed. GrantsFor is exact where auth.Rules allows
@@ -62,6 +62,7 @@ type Tx interface {
 	Repos() Repos
 	Grants() Grants
 	Policies() Policies
+	Protections() Protections
 	Requests() Requests
 	Sessions() Sessions
 }

@@ -177,7 +177,11 @@ func (h *Handler) newGrant(in api.NewGrant) (service.NewGrant, error) {
 	if err != nil {
 		return service.NewGrant{}, err
 	}
-	return service.NewGrant{Subject: subject, Repo: in.Repo, Level: level, Duration: d, Reason: in.Reason}, nil
+	allow, err := auth.ParseChanges(in.Allow)
+	if err != nil {
+		return service.NewGrant{}, err
+	}
+	return service.NewGrant{Subject: subject, Repo: in.Repo, Level: level, Ref: in.Ref, Allow: allow, Duration: d, Reason: in.Reason}, nil
 }
 
 func (h *Handler) apiCreateGrant(r *http.Request, who auth.Identity) (int, api.Grant, error) {

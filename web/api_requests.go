@@ -21,7 +21,11 @@ func (h *Handler) apiCreateRequest(r *http.Request, who auth.Identity) (int, api
 	if err != nil {
 		return 0, api.Request{}, err
 	}
-	req, err := h.svc.CreateRequest(r.Context(), who, service.NewRequest{Repo: in.Repo, Level: level, Duration: d, Reason: in.Reason, Ticket: in.Ticket, Extends: in.Extends})
+	allow, err := auth.ParseChanges(in.Allow)
+	if err != nil {
+		return 0, api.Request{}, err
+	}
+	req, err := h.svc.CreateRequest(r.Context(), who, service.NewRequest{Repo: in.Repo, Level: level, Ref: in.Ref, Allow: allow, Duration: d, Reason: in.Reason, Ticket: in.Ticket, Extends: in.Extends})
 	return http.StatusCreated, viewRequest(req), err
 }
 

@@ -57,7 +57,7 @@ func viewRepo(r auth.Repo) api.Repo {
 func grantsAt(now time.Time) func(auth.Grant) api.Grant {
 	return func(g auth.Grant) api.Grant {
 		v := api.Grant{
-			ID: g.ID, Subject: g.Subject, Repo: g.Repo, Access: g.Level.String(), Starts: g.Starts, Expires: g.Expires, Ends: g.End(),
+			ID: g.ID, Subject: g.Subject, Repo: g.Repo, Access: g.Level.String(), Ref: g.Ref, Allow: g.Allow.String(), Starts: g.Starts, Expires: g.Expires, Ends: g.End(),
 			Active: g.ActiveAt(now), Reason: g.Reason, Origin: string(g.Origin), Request: g.Request, CreatedBy: g.CreatedBy,
 			Ended: optTime(g.Ended), EndedBy: g.EndedBy,
 		}
@@ -72,7 +72,7 @@ func viewGrant(g auth.Grant, now time.Time) api.Grant { return grantsAt(now)(g) 
 
 func viewRequest(r auth.Request) api.Request {
 	v := api.Request{
-		ID: r.ID, Requester: r.Requester, Repo: r.Repo, Access: r.Level.String(), Duration: auth.FormatDuration(r.Duration),
+		ID: r.ID, Requester: r.Requester, Repo: r.Repo, Access: r.Level.String(), Ref: r.Ref, Allow: r.Allow.String(), Duration: auth.FormatDuration(r.Duration),
 		Reason: r.Reason, Ticket: r.Ticket, Status: string(r.Status), Created: r.Created, Expires: r.Expires,
 		ApprovalsNeeded: r.Needed, Decided: optTime(r.Decided), DenyReason: r.DenyNote, Grant: r.Grant, Extends: r.Extends, AutoRule: r.AutoRule,
 		Reviews: each(r.Reviews, viewReview),

@@ -28,6 +28,8 @@ func grantCommand() *cli.Command {
 					&cli.StringFlag{Name: "group", Usage: "the group `NAME`"},
 					&cli.StringFlag{Name: "repo", Usage: "`OWNER/NAME` or OWNER/*", Required: true},
 					&cli.StringFlag{Name: "access", Usage: "read, write or admin", Required: true},
+					&cli.StringFlag{Name: "ref", Usage: "only the refs matching `PATTERN` (refs/heads/hotfix/*); names them, which lifts their protection rules"},
+					&cli.StringFlag{Name: "allow", Usage: "with --ref: what a protection rule forbids that this grant allows: `force,delete`"},
 					&cli.StringFlag{Name: "for", Usage: "how long: `DURATION` like 90m, 2h, 7d", Required: true},
 					&cli.StringFlag{Name: "reason", Usage: "why, for the audit trail"},
 					jsonFlag,
@@ -73,9 +75,17 @@ func grantAdd(c *cli.Context) error {
 	if _, err := auth.ParseDuration(c.String("for"), 0); err != nil {
 		return fmt.Errorf("--for: %w", err)
 	}
+	if ref := c.String("ref"); ref != "" {
+		if err := auth.ValidateRefPattern(ref); err != nil {
+			return fmt.Errorf("--ref: %w", err)
+		}
+	}
+	if _, err := auth.ParseChanges(c.String("allow")); err != nil {
+		return fmt.Errorf("--allow: %w", err)
+	}
 	in := api.NewGrant{
 		User: c.String("user"), Group: c.String("group"), Repo: c.String("repo"),
-		Access: c.String("access"), Duration: c.String("for"), Reason: c.String("reason"),
+		Access: c.String("access"), Ref: c.String("ref"), Allow: c.String("allow"), Duration: c.String("for"), Reason: c.String("reason"),
 	}
 	g, err := ask(c, api.CreateGrant, nil, in)
 	if err != nil {
@@ -97,7 +107,7 @@ func grantList(c *cli.Context) error {
 	if c.Bool("all") {
 		q.Set("all", "1")
 	}
-	return list(c, api.ListGrants, q, []string{"ID", "SUBJECT", "REPO", "ACCESS", "ENDS", "LEFT", "REASON"}, func(g api.Grant) []string {
+	return list(c, api.ListGrants, q, []string{"ID", "SUBJECT", "REPO", "ACCESS", "REFS", "ENDS", "LEFT", "REASON"}, func(g api.Grant) []string {
 		left := g.Remaining
 		switch {
 		case g.Ended != nil:
@@ -107,7 +117,7 @@ func grantList(c *cli.Context) error {
 		case !g.Active:
 			left = "expired"
 		}
-		return []string{g.ID, g.Subject, g.Repo, g.Access, g.Ends.Local().Format(time.DateTime), left, dash(oneLine(g.Reason, 40))}
+		return []string{g.ID, g.Subject, g.Repo, g.Access, refsCell(g.Ref, g.Allow), g.Ends.Local().Format(time.DateTime), left, dash(oneLine(g.Reason, 40))}
 	})
 }
 

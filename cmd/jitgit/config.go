@@ -35,6 +35,8 @@ type Config struct {
 	// TrustedProxies may report the client address in X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	Policies       []auth.Policy
+	// Protections are the protection rules of refs from the file.
+	Protections []auth.Protection
 	// ShutdownGrace is how long the Git operations running at a shutdown
 	// may go on before they are killed.
 	ShutdownGrace time.Duration
@@ -119,6 +121,13 @@ type fileConfig struct {
 		AutoAccess  string   `toml:"auto_access"`
 		Approvals   int      `toml:"approvals"`
 	} `toml:"policy"`
+	Protect []struct {
+		ID          string   `toml:"id"`
+		Description string   `toml:"description"`
+		Repo        string   `toml:"repo"`
+		Ref         string   `toml:"ref"`
+		Forbid      []string `toml:"forbid"`
+	} `toml:"protect"`
 }
 
 // loadConfig reads a TOML file over the defaults. Unknown keys are errors:
@@ -275,6 +284,17 @@ func (f *fileConfig) apply(cfg *Config) error {
 			return fmt.Errorf("policy %d: %w", i+1, err)
 		}
 		cfg.Policies = append(cfg.Policies, pol)
+	}
+	for i, p := range f.Protect {
+		forbid, err := auth.ParseChanges(strings.Join(p.Forbid, ","))
+		if err != nil {
+			return fmt.Errorf("protect %d (%s): forbid: %w", i+1, p.ID, err)
+		}
+		pr := auth.Protection{ID: p.ID, Description: p.Description, Repo: p.Repo, Ref: p.Ref, Forbid: forbid, Source: "config"}
+		if err := pr.Validate(); err != nil {
+			return fmt.Errorf("protect %d: %w", i+1, err)
+		}
+		cfg.Protections = append(cfg.Protections, pr)
 	}
 	return nil
 }

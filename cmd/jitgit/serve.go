@@ -131,6 +131,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return fmt.Errorf("repository root: %w", err)
 	}
 	svc := service.New(db, repos, trail, cfg.Auth, now)
+	if err := svc.SyncProtections(ctx, cfg.Protections); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	if err := svc.SyncPolicies(ctx, "config", cfg.Policies); err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
@@ -151,7 +154,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	pushes := server.NewPushes(filepath.Join(cfg.Data, "hook.sock"))
-	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL}, svc, pushes, log)
+	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL, Repos: repos}, svc, pushes, log)
 	if err != nil {
 		return err
 	}

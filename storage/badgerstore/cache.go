@@ -22,6 +22,11 @@ type indexCache struct {
 	gen      uint64
 	grants   map[string][]auth.Grant
 	policies map[string][]auth.Policy
+	// protections holds every protection rule once read (protectionsRead).
+	protections     []auth.Protection
+	protectionsRead bool
+	// protectionsOf holds the rules matching each repository asked about.
+	protectionsOf map[string][]auth.Protection
 }
 
 // maxCachedSubjects bounds the cache; past it the cache starts over, which
@@ -29,7 +34,7 @@ type indexCache struct {
 const maxCachedSubjects = 16384
 
 func newIndexCache() *indexCache {
-	return &indexCache{grants: make(map[string][]auth.Grant), policies: make(map[string][]auth.Policy)}
+	return &indexCache{grants: make(map[string][]auth.Grant), policies: make(map[string][]auth.Policy), protectionsOf: make(map[string][]auth.Protection)}
 }
 
 // invalidate forgets everything; call it after every policy write and restore.
@@ -38,6 +43,8 @@ func (c *indexCache) invalidate() {
 	c.gen++
 	clear(c.grants)
 	clear(c.policies)
+	c.protections, c.protectionsRead = nil, false
+	clear(c.protectionsOf)
 	c.mu.Unlock()
 }
 

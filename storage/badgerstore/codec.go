@@ -31,20 +31,25 @@ import (
 //	9     Session       binary
 //	10    audit.Event   binary
 //	11    auditHead     binary
+//	12    Grant         binary, with Ref and Allow (2 stays readable)
+//	13    Request       binary, with Ref and Allow (8 stays readable)
+//	14    Protection    binary
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
 // for their own reasons; see docs/decisions.md.
 const (
-	codecJSON      byte = 1
-	codecUser      byte = 4
-	codecToken     byte = 5
-	codecKey       byte = 6
-	codecRepo      byte = 7
-	codecRequest   byte = 8
-	codecSession   byte = 9
-	codecEvent     byte = 10
-	codecAuditHead byte = 11
+	codecJSON       byte = 1
+	codecUser       byte = 4
+	codecToken      byte = 5
+	codecKey        byte = 6
+	codecRepo       byte = 7
+	codecRequestV1  byte = 8
+	codecRequest    byte = 13
+	codecProtection byte = 14
+	codecSession    byte = 9
+	codecEvent      byte = 10
+	codecAuditHead  byte = 11
 )
 
 // encode returns v, a record type the store keeps, in its current codec.
@@ -66,6 +71,8 @@ func encode(v any) ([]byte, error) {
 		return encodeRequest(&v)
 	case auth.Session:
 		return encodeSession(&v)
+	case auth.Protection:
+		return encodeProtection(&v), nil
 	case audit.Event:
 		return encodeEvent(&v), nil
 	case auditHead:
@@ -84,7 +91,11 @@ func decode(b []byte, v any) error {
 	var err error
 	switch v := v.(type) {
 	case *auth.Grant:
-		err = decodeIn(codec, codecGrant, body, v, decodeGrant, legacyGrant)
+		if codec == codecGrantV1 {
+			err = decodeIn(codec, codecGrantV1, body, v, decodeGrantV1, legacyGrant)
+		} else {
+			err = decodeIn(codec, codecGrant, body, v, decodeGrant, legacyGrant)
+		}
 	case *auth.Policy:
 		err = decodeIn(codec, codecPolicy, body, v, decodePolicy, legacyPolicy)
 	case *auth.User:
@@ -96,7 +107,13 @@ func decode(b []byte, v any) error {
 	case *auth.Repo:
 		err = decodeIn(codec, codecRepo, body, v, decodeRepo, legacyRepo)
 	case *auth.Request:
-		err = decodeIn(codec, codecRequest, body, v, decodeRequest, legacyRequest)
+		if codec == codecRequestV1 {
+			err = decodeIn(codec, codecRequestV1, body, v, decodeRequestV1, legacyRequest)
+		} else {
+			err = decodeIn(codec, codecRequest, body, v, decodeRequest, legacyRequest)
+		}
+	case *auth.Protection:
+		err = decodeIn(codec, codecProtection, body, v, decodeProtection, noLegacy[auth.Protection])
 	case *auth.Session:
 		err = decodeIn(codec, codecSession, body, v, decodeSession, legacySession)
 	case *audit.Event:
@@ -111,6 +128,9 @@ func decode(b []byte, v any) error {
 	}
 	return nil
 }
+
+// noLegacy refuses a JSON value of a type that never had one.
+func noLegacy[T any](_ []byte, _ *T) error { return errors.New("this type has no JSON codec") }
 
 // decodeIn decodes body, written in codec, with the decoder for that codec:
 // current for the type's binary layout, legacy for codecJSON. On error *v

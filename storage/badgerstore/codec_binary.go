@@ -27,7 +27,14 @@ import (
 // for the zero time, else that many bytes of time.Time.AppendBinary (which
 // keeps the instant and the zone offset as JSON did). Decoders reject
 // trailing bytes, so a new field needs a new codec byte.
-const codecGrant byte = 2
+//
+// codecGrant (12) is the current layout: the fields of codecGrantV1 (2),
+// then Ref string and Allow uvarint. Values in codecGrantV1 decode with an
+// empty Ref and no allowance.
+const (
+	codecGrantV1 byte = 2
+	codecGrant   byte = 12
+)
 
 // codecPolicy marks a policy in the binary layout below; policies are read
 // with the grants on every decision.
@@ -92,8 +99,8 @@ var errShort = errors.New("value ends early")
 
 // encodeGrant returns g as a codecGrant value.
 func encodeGrant(g *auth.Grant) ([]byte, error) {
-	n := 1 + 3*binary.MaxVarintLen64 + 4*(1+16)
-	for _, s := range [...]string{g.ID, g.Subject, g.Repo, g.Reason, string(g.Origin), g.Request, g.CreatedBy, g.EndedBy, g.EndNote} {
+	n := 1 + 4*binary.MaxVarintLen64 + 4*(1+16)
+	for _, s := range [...]string{g.ID, g.Subject, g.Repo, g.Reason, string(g.Origin), g.Request, g.CreatedBy, g.EndedBy, g.EndNote, g.Ref} {
 		n += binary.MaxVarintLen64 + len(s)
 	}
 	b := make([]byte, 1, n)
@@ -121,7 +128,8 @@ func encodeGrant(g *auth.Grant) ([]byte, error) {
 	}
 	b = appendString(b, g.EndedBy)
 	b = appendString(b, g.EndNote)
-	return b, nil
+	b = appendString(b, g.Ref)
+	return binary.AppendUvarint(b, uint64(g.Allow)), nil
 }
 
 func appendBool(b []byte, v bool) []byte {
@@ -168,10 +176,30 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 }
 
 // decodeGrant parses a codecGrant value (without its codec byte) into g.
-// Every string field shares one copy of b, so b may be reused afterwards.
 // On error g holds part of the value; decode clears it.
 func decodeGrant(b []byte, g *auth.Grant) error {
 	d := binDecoder{s: string(b)}
+	grantV1Fields(&d, g)
+	g.Ref = d.string()
+	allow := d.uvarint()
+	if allow > uint64(auth.ChangeCreate|auth.ChangeUpdate|auth.ChangeForce|auth.ChangeDelete) {
+		d.fail(fmt.Errorf("allowance %d", allow))
+	}
+	g.Allow = auth.Changes(allow)
+	return d.finish()
+}
+
+// decodeGrantV1 parses a codecGrantV1 value (without its codec byte) into
+// g. Every string field shares one copy of b, so b may be reused
+// afterwards. On error g holds part of the value; decode clears it.
+func decodeGrantV1(b []byte, g *auth.Grant) error {
+	d := binDecoder{s: string(b)}
+	grantV1Fields(&d, g)
+	return d.finish()
+}
+
+// grantV1Fields reads the fields of the codecGrantV1 layout into g.
+func grantV1Fields(d *binDecoder, g *auth.Grant) {
 	*g = auth.Grant{}
 	g.ID = d.string()
 	g.Subject = d.string()
@@ -187,7 +215,6 @@ func decodeGrant(b []byte, g *auth.Grant) error {
 	g.Ended = d.time()
 	g.EndedBy = d.string()
 	g.EndNote = d.string()
-	return d.finish()
 }
 
 // binDecoder reads the fields of a binary value from s; the first error

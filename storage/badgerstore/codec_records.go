@@ -158,6 +158,8 @@ func decodeRepo(b []byte, r *auth.Repo) error {
 //	Decided                       time
 //	DenyNote, Grant, Extends,
 //	AutoRule                      string
+//	Ref                           string  (not in codecRequestV1)
+//	Allow                         uvarint (not in codecRequestV1)
 func encodeRequest(r *auth.Request) ([]byte, error) {
 	b := []byte{codecRequest}
 	b = appendString(b, r.ID)
@@ -190,14 +192,37 @@ func encodeRequest(r *auth.Request) ([]byte, error) {
 	if b, err = appendTimes(b, "request", r.ID, r.Decided); err != nil {
 		return nil, err
 	}
-	for _, s := range [...]string{r.DenyNote, r.Grant, r.Extends, r.AutoRule} {
+	for _, s := range [...]string{r.DenyNote, r.Grant, r.Extends, r.AutoRule, r.Ref} {
 		b = appendString(b, s)
 	}
-	return b, nil
+	return binary.AppendUvarint(b, uint64(r.Allow)), nil
 }
 
 func decodeRequest(b []byte, r *auth.Request) error {
 	d := binDecoder{s: string(b)}
+	if err := requestV1Fields(&d, r); err != nil {
+		return err
+	}
+	r.Ref = d.string()
+	allow := d.uvarint()
+	if allow > uint64(auth.ChangeCreate|auth.ChangeUpdate|auth.ChangeForce|auth.ChangeDelete) {
+		d.fail(fmt.Errorf("allowance %d", allow))
+	}
+	r.Allow = auth.Changes(allow)
+	return d.finish()
+}
+
+// decodeRequestV1 parses a codecRequestV1 value, without Ref and Allow.
+func decodeRequestV1(b []byte, r *auth.Request) error {
+	d := binDecoder{s: string(b)}
+	if err := requestV1Fields(&d, r); err != nil {
+		return err
+	}
+	return d.finish()
+}
+
+// requestV1Fields reads the fields of the codecRequestV1 layout into r.
+func requestV1Fields(d *binDecoder, r *auth.Request) error {
 	r.ID = d.string()
 	r.Requester = d.string()
 	r.Repo = d.string()
@@ -229,6 +254,35 @@ func decodeRequest(b []byte, r *auth.Request) error {
 	r.Grant = d.string()
 	r.Extends = d.string()
 	r.AutoRule = d.string()
+	return nil
+}
+
+// encodeProtection returns p as a codecProtection value:
+//
+//	ID, Description, Repo, Ref    string
+//	Forbid                        uvarint
+//	Source                        string
+func encodeProtection(p *auth.Protection) []byte {
+	b := []byte{codecProtection}
+	for _, s := range [...]string{p.ID, p.Description, p.Repo, p.Ref} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(p.Forbid))
+	return appendString(b, p.Source)
+}
+
+func decodeProtection(b []byte, p *auth.Protection) error {
+	d := binDecoder{s: string(b)}
+	p.ID = d.string()
+	p.Description = d.string()
+	p.Repo = d.string()
+	p.Ref = d.string()
+	forbid := d.uvarint()
+	if forbid == 0 || forbid > uint64(auth.ChangeCreate|auth.ChangeUpdate|auth.ChangeForce|auth.ChangeDelete) {
+		d.fail(fmt.Errorf("forbidden changes %d", forbid))
+	}
+	p.Forbid = auth.Changes(forbid)
+	p.Source = d.string()
 	return d.finish()
 }
 

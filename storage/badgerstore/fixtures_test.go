@@ -56,6 +56,10 @@ func fixtures() map[string]any {
 			},
 			Decided: fixedAt.Add(3 * time.Minute), DenyNote: "not now", Grant: "g_01", Extends: "g_00", AutoRule: "p_01",
 		},
+		"protection": auth.Protection{
+			ID: "main", Description: "the default branch — ünïcode", Repo: "acme/*", Ref: "refs/heads/main",
+			Forbid: auth.ChangeForce | auth.ChangeDelete, Source: "config",
+		},
 		"session": auth.Session{
 			Hash: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", User: "alice",
 			CSRF: "c5rf", Created: fixedAt, Expires: fixedAt.Add(12 * time.Hour),

@@ -47,6 +47,7 @@ const (
 	prefixEvent         = "event/"
 	keyAuditHead        = "meta/audit"
 	prefixSession       = "session/"
+	prefixProtection    = "protect/"
 	prefixGuard         = "guard/"
 )
 
@@ -71,6 +72,7 @@ func policySubjectPrefix(s string) []byte  { return []byte(prefixPolicySubject +
 func policySubjectKey(s, id string) []byte { return []byte(prefixPolicySubject + s + "/" + id) }
 func requestKey(id string) []byte          { return []byte(prefixRequest + id) }
 func sessionKey(hash string) []byte        { return []byte(prefixSession + hash) }
+func protectionKey(id string) []byte       { return []byte(prefixProtection + id) }
 func guardKey(scope string) []byte         { return []byte(prefixGuard + scope) }
 
 // eventKey orders events by sequence number.

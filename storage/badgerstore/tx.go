@@ -22,14 +22,15 @@ type tx struct {
 	policies      bool
 }
 
-func (t *tx) Users() storage.Users       { return users{t} }
-func (t *tx) Tokens() storage.Tokens     { return tokens{t} }
-func (t *tx) Keys() storage.Keys         { return keys{t} }
-func (t *tx) Repos() storage.Repos       { return repos{t} }
-func (t *tx) Grants() storage.Grants     { return grants{t} }
-func (t *tx) Policies() storage.Policies { return policies{t} }
-func (t *tx) Requests() storage.Requests { return requests{t} }
-func (t *tx) Sessions() storage.Sessions { return sessions{t} }
+func (t *tx) Users() storage.Users             { return users{t} }
+func (t *tx) Tokens() storage.Tokens           { return tokens{t} }
+func (t *tx) Keys() storage.Keys               { return keys{t} }
+func (t *tx) Repos() storage.Repos             { return repos{t} }
+func (t *tx) Grants() storage.Grants           { return grants{t} }
+func (t *tx) Policies() storage.Policies       { return policies{t} }
+func (t *tx) Requests() storage.Requests       { return requests{t} }
+func (t *tx) Protections() storage.Protections { return protections{t} }
+func (t *tx) Sessions() storage.Sessions       { return sessions{t} }
 
 // View runs fn in a read-only Badger transaction.
 func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Grants", testGrants},
 		{"GrantWindow", testGrantWindow},
 		{"Policies", testPolicies},
+		{"Protections", testProtections},
 		{"Requests", testRequests},
 		{"ViewIsReadOnly", testViewIsReadOnly},
 		{"FailedUpdateWritesNothing", testFailedUpdateWritesNothing},
