@@ -102,6 +102,7 @@ func chromium(t *testing.T) string {
 // clone URL from her dashboard and clones and pushes with git, and once the
 // grant has run out her next push is refused.
 func TestBrowserRequestToPush(t *testing.T) {
+	t.Parallel()
 	browserPath := chromium(t)
 	const grantFor = 10 * time.Minute
 	s := startServer(t, fmt.Sprintf("[limits]\nmax_grant = %q\ndefault_request = %q\n", grantFor.String(), grantFor.String()))

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +23,15 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// These tests wait on git, ssh, Chromium and slow proxies far more
+	// than on a CPU: run more of them at once than there are cores, unless
+	// -parallel says otherwise.
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		flag.Set("test.parallel", "6")
+	}
 	dir, err := os.MkdirTemp("", "jitgit-e2e-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -48,14 +60,27 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// freePort returns a loopback address nobody listens on right now.
+// nextPort is the next port freePort tries. The ports come from below
+// Linux's ephemeral range (32768 and up): a port the kernel handed out and
+// took back is soon the source port of some git or ssh client's
+// connection, and a server started on it then fails to bind.
+var nextPort atomic.Uint32
+
+func init() { nextPort.Store(20000 + uint32(os.Getpid()%1000)*10) }
+
+// freePort returns a loopback address nobody listens on right now, a
+// different one on every call.
 func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	for range 1000 {
+		port := 20000 + (nextPort.Add(1)-20000)%12000
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		defer ln.Close()
+		return ln.Addr().String(), nil
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return "", errors.New("no free port in 20000-31999")
 }
 
 func setup(env *testscript.Env) error {

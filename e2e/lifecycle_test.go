@@ -253,6 +253,7 @@ func verifyAuditAfterRestart(t *testing.T, s *serveProcess) {
 // SIGTERM completes, while new connections are already refused; then the
 // server exits 0, and after a restart its audit trail verifies.
 func TestSIGTERMLetsACloneFinish(t *testing.T) {
+	t.Parallel()
 	const grace = 30 * time.Second
 	var signalled time.Time
 	work, s, head, err := cloneAcrossStop(t, "30s", func(s *serveProcess) {
@@ -287,6 +288,7 @@ func TestSIGTERMLetsACloneFinish(t *testing.T) {
 // cut off, the server still exits 0 at once after the grace, and nothing it
 // did on the way out broke the audit trail.
 func TestSIGTERMCutsCloneAfterGrace(t *testing.T) {
+	t.Parallel()
 	_, s, _, err := cloneAcrossStop(t, "1s", func(s *serveProcess) {
 		select {
 		case <-s.done:
@@ -307,6 +309,7 @@ func TestSIGTERMCutsCloneAfterGrace(t *testing.T) {
 // taken) the server does not run in half: it exits non-zero, says what
 // failed, and leaves no HTTP port open.
 func TestFailedPartStopsServe(t *testing.T) {
+	t.Parallel()
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -54,6 +54,7 @@ func selfSigned(t *testing.T, dir string) (cert, key string) {
 // TestHTTPS: with tls_cert and tls_key the Git side speaks HTTPS, session
 // cookies are Secure, and a client that trusts the certificate clones.
 func TestHTTPS(t *testing.T) {
+	t.Parallel()
 	cert, key := selfSigned(t, t.TempDir())
 	s := startServer(t, fmt.Sprintf("tls_cert = %q\ntls_key = %q\n", cert, key))
 	s.url = strings.Replace(s.url, "http://", "https://", 1)
@@ -98,6 +99,7 @@ func TestHTTPS(t *testing.T) {
 // records the client's address from X-Forwarded-For; a client's own header
 // is ignored when it does not come from a trusted proxy.
 func TestTrustedProxyAddressInAudit(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "trusted_proxies = [\"127.0.0.1\"]\n")
 	work := t.TempDir()
 
@@ -117,6 +119,7 @@ func TestTrustedProxyAddressInAudit(t *testing.T) {
 
 // TestHealthz: load balancers get 200 "ok" without signing in.
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	resp, err := http.Get(s.url + "/healthz")
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 // TestApproversHearOfRequestsByWebhook: a request filed from the CLI reaches
 // a configured webhook with a link to act on it, and its approval follows.
 func TestApproversHearOfRequestsByWebhook(t *testing.T) {
+	t.Parallel()
 	got := make(chan map[string]any, 10)
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p map[string]any
