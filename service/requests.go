@@ -84,7 +84,7 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 				return err
 			}
 		}
-		if err := s.checkPending(tx, actor.User, repo, nr.Level, nr.Extends); err != nil {
+		if err := s.checkPending(tx, r); err != nil {
 			return err
 		}
 		if err := tx.Requests().Create(r); err != nil {
@@ -134,22 +134,23 @@ func (s *Service) checkExtends(tx storage.Tx, actor auth.Identity, nr NewRequest
 // the approvers' queue.
 const maxPendingPerUser = 10
 
-// checkPending refuses a second pending request for the same thing, which
-// would only split the approvers' attention, and more than
-// maxPendingPerUser open requests.
-func (s *Service) checkPending(tx storage.Tx, user, repo string, level auth.Level, extends string) error {
-	all, err := tx.Requests().ListBy(user)
+// checkPending refuses a second pending request for the same thing (the
+// same repository, access, ref pattern and allowance), which would only
+// split the approvers' attention, and more than maxPendingPerUser open
+// requests.
+func (s *Service) checkPending(tx storage.Tx, want auth.Request) error {
+	all, err := tx.Requests().ListBy(want.Requester)
 	if err != nil {
 		return err
 	}
 	now := s.now()
 	n := 0
 	for _, r := range all {
-		if r.Requester != user || r.Status != auth.StatusPending || !now.Before(r.Expires) {
+		if r.Requester != want.Requester || r.Status != auth.StatusPending || !now.Before(r.Expires) {
 			continue
 		}
-		if r.Repo == repo && r.Level == level && r.Extends == extends {
-			return fmt.Errorf("%w: you already asked for %s on %s (request %s, still pending); cancel it to ask differently", auth.ErrConflict, level, repo, r.ID)
+		if r.Repo == want.Repo && r.Level == want.Level && r.Ref == want.Ref && r.Allow == want.Allow && r.Extends == want.Extends {
+			return fmt.Errorf("%w: you already asked for %s%s on %s (request %s, still pending); cancel it to ask differently", auth.ErrConflict, want.Level, refScope(want.Ref, want.Allow), want.Repo, r.ID)
 		}
 		if n++; n >= maxPendingPerUser {
 			return fmt.Errorf("%w: you have %d pending requests; wait for decisions or cancel some first", auth.ErrConflict, n)

@@ -312,3 +312,36 @@ func TestNoDuplicateOrFloodOfPendingRequests(t *testing.T) {
 	}
 	f.ask(t, "alice", "acme/payments", auth.LevelWrite, time.Hour)
 }
+
+func TestPendingRequestsForOtherRefsAreNotDuplicates(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ask := func(ref string, allow auth.Changes) (auth.Request, error) {
+		return f.Svc.CreateRequest(ctx, f.Who(t, "alice"), service.NewRequest{Repo: "acme/payments", Level: auth.LevelWrite, Ref: ref, Allow: allow, Reason: "INC-42 hotfix"})
+	}
+	whole, err := ask("", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, err := ask("refs/heads/main", 0)
+	if err != nil {
+		t.Fatalf("write on refs/heads/main beside write on the whole repository: %v", err)
+	}
+	if _, err := ask("refs/heads/main", auth.ChangeForce); err != nil {
+		t.Fatalf("write on refs/heads/main allowing force beside one without: %v", err)
+	}
+	if _, err := ask("refs/heads/hotfix/*", 0); err != nil {
+		t.Fatalf("write on refs/heads/hotfix/* beside refs/heads/main: %v", err)
+	}
+	_, err = ask("refs/heads/main", 0)
+	if !errors.Is(err, auth.ErrConflict) || !strings.Contains(err.Error(), main.ID) || !strings.Contains(err.Error(), "write refs/heads/main on acme/payments") {
+		t.Fatalf("the same ref again: %v", err)
+	}
+	_, err = ask("refs/heads/main", auth.ChangeForce)
+	if !errors.Is(err, auth.ErrConflict) || !strings.Contains(err.Error(), "write refs/heads/main (allows force) on acme/payments") {
+		t.Fatalf("the same ref and allowance again: %v", err)
+	}
+	if _, err := ask("", 0); !errors.Is(err, auth.ErrConflict) || !strings.Contains(err.Error(), whole.ID) {
+		t.Fatalf("the whole repository again: %v", err)
+	}
+}
