@@ -15,6 +15,9 @@ import (
 type requestFormData struct {
 	Repo      string
 	Access    string
+	Ref       string // optional ref pattern, for write access
+	Force     bool   // the allowance asked for on Ref
+	Delete    bool
 	Duration  string
 	Reason    string
 	Ticket    string
@@ -23,6 +26,14 @@ type requestFormData struct {
 	Choices   []durationChoice
 	MaxReason int
 	MaxGrant  string
+}
+
+// setAllow ticks the allowance boxes named in values ("force", "delete").
+func (d *requestFormData) setAllow(values []string) {
+	for _, v := range values {
+		d.Force = d.Force || v == "force"
+		d.Delete = d.Delete || v == "delete"
+	}
 }
 
 // durationChoice is one option of a duration menu.
@@ -77,7 +88,9 @@ func durationLabel(d time.Duration) string {
 func (h *Handler) requestForm(w http.ResponseWriter, r *http.Request, v *visit) error {
 	q := r.URL.Query()
 	cfg := h.svc.Config()
-	d := requestFormData{Repo: strings.TrimSpace(q.Get("repo")), Access: q.Get("access"), Duration: auth.FormatDuration(cfg.DefaultRequest), Extends: q.Get("extends")}
+	d := requestFormData{Repo: strings.TrimSpace(q.Get("repo")), Access: q.Get("access"), Ref: strings.TrimSpace(q.Get("ref")),
+		Duration: auth.FormatDuration(cfg.DefaultRequest), Extends: q.Get("extends")}
+	d.setAllow(q["allow"])
 	if d.Access != "write" {
 		d.Access = "read"
 	}
@@ -87,6 +100,7 @@ func (h *Handler) requestForm(w http.ResponseWriter, r *http.Request, v *visit) 
 			return fmt.Errorf("grant %s: %w", d.Extends, auth.ErrNotFound)
 		}
 		d.Extending, d.Repo, d.Access = &g, g.Repo, g.Level.String()
+		d.Ref, d.Force, d.Delete = g.Ref, g.Allow.Has(auth.ChangeForce), g.Allow.Has(auth.ChangeDelete)
 	}
 	h.showRequestForm(w, v, http.StatusOK, d, "")
 	return nil
@@ -105,8 +119,9 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, v *visit
 	f := r.PostForm
 	d := requestFormData{
 		Repo: strings.TrimSpace(f.Get("repo")), Access: f.Get("access"), Duration: f.Get("duration"),
-		Reason: f.Get("reason"), Ticket: f.Get("ticket"), Extends: f.Get("extends"),
+		Reason: f.Get("reason"), Ticket: f.Get("ticket"), Extends: f.Get("extends"), Ref: strings.TrimSpace(f.Get("ref")),
 	}
+	d.setAllow(f["allow"])
 	fail := func(err error) error {
 		if d.Extends != "" {
 			if g, gerr := h.svc.Grant(r.Context(), v.who, d.Extends); gerr == nil {
@@ -128,8 +143,15 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, v *visit
 	if err != nil {
 		return fail(err)
 	}
+	allow, err := auth.ParseChanges(strings.Join(f["allow"], ","))
+	if err != nil {
+		return fail(err)
+	}
+	if allow != 0 && d.Ref == "" {
+		return fail(fmt.Errorf("%w: force-pushing or deleting needs a ref pattern: name the refs it is for", auth.ErrInvalid))
+	}
 	req, err := h.svc.CreateRequest(r.Context(), v.who, service.NewRequest{
-		Repo: d.Repo, Level: level, Duration: dur, Reason: d.Reason, Ticket: d.Ticket, Extends: d.Extends,
+		Repo: d.Repo, Level: level, Ref: d.Ref, Allow: allow, Duration: dur, Reason: d.Reason, Ticket: d.Ticket, Extends: d.Extends,
 	})
 	if err != nil {
 		if req.ID != "" && !errors.Is(err, auth.ErrInvalid) {
