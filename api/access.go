@@ -9,6 +9,8 @@ type Decision struct {
 	User    string     `json:"user"`
 	Repo    string     `json:"repo"`
 	Access  string     `json:"access"`
+	Ref     string     `json:"ref,omitempty"`    // the ref whose update was checked
+	Change  string     `json:"change,omitempty"` // its kind: create, update, force or delete
 	Grant   string     `json:"grant,omitempty"`
 	Policy  string     `json:"policy,omitempty"`
 	Expires *time.Time `json:"expires,omitempty"` // when the deciding grant ends

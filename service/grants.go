@@ -287,10 +287,12 @@ func (s *Service) endGrant(ctx context.Context, actor auth.Identity, id, note, a
 	return out, s.record(ctx, actor, audit.Event{Action: action, Repo: out.Repo, Target: out.Subject, Grant: id, Detail: note})
 }
 
-// Check answers "may user do level on repo?" for an administrator or
-// approver, without the user doing anything. The question is audited as
-// access.check; it is not an access.
-func (s *Service) Check(ctx context.Context, actor auth.Identity, user, repo string, level auth.Level) (auth.Decision, error) {
+// Check answers "may user do action on repo?" for an administrator or
+// approver, without the user doing anything. An action with a ref asks
+// about one update of that ref (its Kind: create, update, force or delete;
+// no object ids are needed). The question is audited as access.check; it
+// is not an access.
+func (s *Service) Check(ctx context.Context, actor auth.Identity, user, repo string, action auth.Action) (auth.Decision, error) {
 	if !actor.Admin && !actor.Approver && actor.User != user {
 		return auth.Decision{}, fmt.Errorf("%w: checking another user's access needs an administrator", auth.ErrForbidden)
 	}
@@ -306,13 +308,26 @@ func (s *Service) Check(ctx context.Context, actor auth.Identity, user, repo str
 	if _, err := auth.CanonicalRepo(repo); err != nil {
 		return auth.Decision{}, err
 	}
-	d := s.authz.Decide(ctx, who, repo, auth.Action{Level: level})
+	detail := ""
+	if ref := action.Ref; ref.Name != "" {
+		if action.Level != auth.LevelWrite {
+			return auth.Decision{}, fmt.Errorf("%w: a ref is checked for write access; read access covers every ref", auth.ErrInvalid)
+		}
+		if err := auth.ValidateRefName(ref.Name); err != nil {
+			return auth.Decision{}, err
+		}
+		if ref.Kind != auth.ChangeCreate && ref.Kind != auth.ChangeUpdate && ref.Kind != auth.ChangeForce && ref.Kind != auth.ChangeDelete {
+			return auth.Decision{}, fmt.Errorf("%w: check one kind of update of %s: create, update, force or delete", auth.ErrInvalid, ref.Name)
+		}
+		detail = ref.Name + " (" + ref.Kind.String() + "): "
+	}
+	d := s.authz.Decide(ctx, who, repo, action)
 	if disabled {
-		d = auth.Decision{Level: level, Reason: fmt.Sprintf("%s is disabled: nothing they hold works until an administrator enables them", user)}
+		d = auth.Decision{Level: action.Level, Reason: fmt.Sprintf("%s is disabled: nothing they hold works until an administrator enables them", user)}
 	}
 	res := "deny"
 	if d.Allowed {
 		res = "allow"
 	}
-	return d, s.record(ctx, actor, audit.Event{Action: "access.check", Repo: repo, Target: who.Name(), Result: res, Grant: d.Grant, Policy: d.Policy, Detail: d.Reason})
+	return d, s.record(ctx, actor, audit.Event{Action: "access.check", Repo: repo, Target: who.Name(), Result: res, Grant: d.Grant, Policy: d.Policy, Detail: detail + d.Reason})
 }

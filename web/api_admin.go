@@ -240,12 +240,24 @@ func (h *Handler) apiCheck(r *http.Request, who auth.Identity) (int, api.Decisio
 	if err != nil {
 		return 0, api.Decision{}, err
 	}
+	action := auth.Action{Level: level}
+	if ref := q.Get("ref"); ref != "" {
+		kind := auth.ChangeUpdate
+		if c := q.Get("change"); c != "" {
+			if kind, err = auth.ParseChanges(c); err != nil {
+				return 0, api.Decision{}, err
+			}
+		}
+		action.Ref = auth.RefUpdate{Name: ref, Kind: kind}
+	} else if q.Get("change") != "" {
+		return 0, api.Decision{}, fmtInvalid("change %q needs a ref: name the ref it is for", q.Get("change"))
+	}
 	user := q.Get("user")
 	if user == "" {
 		user = who.User
 	}
-	d, err := h.svc.Check(r.Context(), who, user, q.Get("repo"), level)
-	return 0, viewDecision(d, user, q.Get("repo")), err
+	d, err := h.svc.Check(r.Context(), who, user, q.Get("repo"), action)
+	return 0, viewDecision(d, user, q.Get("repo"), action.Ref), err
 }
 
 func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, []api.Event, error) {

@@ -117,12 +117,16 @@ func TestRoundTripRequest(t *testing.T) {
 }
 
 func TestRoundTripDecision(t *testing.T) {
-	got := roundTrip(t, viewDecision(auth.Decision{Allowed: true, Level: auth.LevelWrite, Grant: "g_1", Expires: rtNow, Reason: "grant g_1"}, "alice", "acme/payments"))
-	if !got.Allowed || got.User != "alice" || got.Repo != "acme/payments" || got.Access != "write" || got.Grant != "g_1" || got.Expires == nil || got.Reason != "grant g_1" {
+	got := roundTrip(t, viewDecision(auth.Decision{Allowed: true, Level: auth.LevelWrite, Grant: "g_1", Expires: rtNow, Reason: "grant g_1"}, "alice", "acme/payments", auth.RefUpdate{}))
+	if !got.Allowed || got.User != "alice" || got.Repo != "acme/payments" || got.Access != "write" || got.Grant != "g_1" || got.Expires == nil || got.Reason != "grant g_1" || got.Ref != "" || got.Change != "" {
 		t.Errorf("decision: %+v", got)
 	}
-	if got := roundTrip(t, viewDecision(auth.Decision{Level: auth.LevelRead, Policy: "p", Reason: "no"}, "bob", "x/y")); got.Allowed || got.Expires != nil || got.Policy != "p" {
+	if got := roundTrip(t, viewDecision(auth.Decision{Level: auth.LevelRead, Policy: "p", Reason: "no"}, "bob", "x/y", auth.RefUpdate{})); got.Allowed || got.Expires != nil || got.Policy != "p" {
 		t.Errorf("denial: %+v", got)
+	}
+	ref := auth.RefUpdate{Name: "refs/heads/main", Kind: auth.ChangeForce}
+	if got := roundTrip(t, viewDecision(auth.Decision{Level: auth.LevelWrite, Reason: "protected"}, "bob", "x/y", ref)); got.Ref != "refs/heads/main" || got.Change != "force" {
+		t.Errorf("a ref update's decision: %+v", got)
 	}
 }
 

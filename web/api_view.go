@@ -89,8 +89,12 @@ func viewReview(rv auth.Review) api.Review {
 	return api.Review{By: rv.By, Approved: rv.Approved, Duration: optDurationText(rv.Duration), Comment: rv.Comment, At: rv.At}
 }
 
-func viewDecision(d auth.Decision, user, repo string) api.Decision {
-	return api.Decision{Allowed: d.Allowed, User: user, Repo: repo, Access: d.Level.String(), Grant: d.Grant, Policy: d.Policy, Expires: optTime(d.Expires), Reason: d.Reason}
+func viewDecision(d auth.Decision, user, repo string, ref auth.RefUpdate) api.Decision {
+	out := api.Decision{Allowed: d.Allowed, User: user, Repo: repo, Access: d.Level.String(), Grant: d.Grant, Policy: d.Policy, Expires: optTime(d.Expires), Reason: d.Reason}
+	if ref.Name != "" {
+		out.Ref, out.Change = ref.Name, ref.Kind.String()
+	}
+	return out
 }
 
 func viewPolicy(p auth.Policy) api.Policy {
