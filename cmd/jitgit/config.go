@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,6 +130,8 @@ type fileConfig struct {
 		Ref         string   `toml:"ref"`
 		Forbid      []string `toml:"forbid"`
 	} `toml:"protect"`
+
+	protectLines []int // the line of each [[protect]] header, when known
 }
 
 // loadConfig reads a TOML file over the defaults. Unknown keys are errors:
@@ -146,6 +150,9 @@ func loadConfig(path string) (Config, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
+	if err := checkProtectKeys(string(data)); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, len(und))
 		for i, k := range und {
@@ -153,6 +160,7 @@ func loadConfig(path string) (Config, error) {
 		}
 		return cfg, fmt.Errorf("config %s: unknown keys %s; see config.example.toml for every key", path, strings.Join(keys, ", "))
 	}
+	f.protectLines = tableLines(string(data), "protect", len(f.Protect))
 	if err := f.apply(&cfg); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -285,16 +293,89 @@ func (f *fileConfig) apply(cfg *Config) error {
 		}
 		cfg.Policies = append(cfg.Policies, pol)
 	}
+	firstProtect := map[string]int{}
 	for i, p := range f.Protect {
+		entry := f.protectEntry(i, p.ID)
 		forbid, err := auth.ParseChanges(strings.Join(p.Forbid, ","))
 		if err != nil {
-			return fmt.Errorf("protect %d (%s): forbid: %w", i+1, p.ID, err)
+			return fmt.Errorf("%s: forbid: %w", entry, err)
 		}
 		pr := auth.Protection{ID: p.ID, Description: p.Description, Repo: p.Repo, Ref: p.Ref, Forbid: forbid, Source: "config"}
 		if err := pr.Validate(); err != nil {
-			return fmt.Errorf("protect %d: %w", i+1, err)
+			return fmt.Errorf("%s: %w", entry, err)
 		}
+		if j, dup := firstProtect[p.ID]; dup {
+			return fmt.Errorf("%s: %w: id %q is already %s; give each rule its own id", entry, auth.ErrInvalid, p.ID, f.protectEntry(j, p.ID))
+		}
+		firstProtect[p.ID] = i
 		cfg.Protections = append(cfg.Protections, pr)
+	}
+	return nil
+}
+
+// protectEntry names the i-th [[protect]] entry in errors: "protect 2
+// (main, line 14)".
+func (f *fileConfig) protectEntry(i int, id string) string {
+	var at []string
+	if id != "" {
+		at = append(at, auth.Printable(id))
+	}
+	if i < len(f.protectLines) {
+		at = append(at, fmt.Sprintf("line %d", f.protectLines[i]))
+	}
+	if len(at) == 0 {
+		return fmt.Sprintf("protect %d", i+1)
+	}
+	return fmt.Sprintf("protect %d (%s)", i+1, strings.Join(at, ", "))
+}
+
+// tableLines returns the line of each [[name]] header in a TOML text, or
+// nil unless there are exactly n of them (entries written as inline
+// tables, say, cannot be told apart by a line).
+func tableLines(text, name string, n int) []int {
+	var lines []int
+	for i, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		if rest, ok := strings.CutPrefix(l, "[["+name+"]]"); ok && (rest == "" || strings.HasPrefix(strings.TrimSpace(rest), "#")) {
+			lines = append(lines, i+1)
+		}
+	}
+	if len(lines) != n {
+		return nil
+	}
+	return lines
+}
+
+// protectKeys are the keys of a [[protect]] entry.
+var protectKeys = []string{"id", "description", "repo", "ref", "forbid"}
+
+// checkProtectKeys refuses an unknown key in a [[protect]] entry, naming
+// the entry; the general check of unknown keys cannot tell entries apart.
+func checkProtectKeys(text string) error {
+	var raw struct {
+		Protect []map[string]toml.Primitive `toml:"protect"`
+	}
+	md, err := toml.Decode(text, &raw)
+	if err != nil {
+		return nil // the full decode reports it
+	}
+	lines := tableLines(text, "protect", len(raw.Protect))
+	f := fileConfig{protectLines: lines}
+	for i, entry := range raw.Protect {
+		var unknown []string
+		for k := range entry {
+			if !slices.Contains(protectKeys, k) {
+				unknown = append(unknown, strconv.Quote(k))
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			id := ""
+			if p, ok := entry["id"]; ok {
+				_ = md.PrimitiveDecode(p, &id)
+			}
+			return fmt.Errorf("%s: unknown key %s; a protection rule has %s", f.protectEntry(i, id), strings.Join(unknown, ", "), strings.Join(protectKeys, ", "))
+		}
 	}
 	return nil
 }

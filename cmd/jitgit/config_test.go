@@ -91,3 +91,36 @@ func TestBadConfigRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestBadProtectEntriesRefused(t *testing.T) {
+	const good = "[[protect]]\nid = \"default-branch\"\nrepo = \"*\"\nref = \"refs/heads/main\"\nforbid = [\"force\", \"delete\"]\n\n"
+	for name, tc := range map[string]struct{ body, want string }{
+		"unknown key": {good + "[[protect]]\nid = \"tags\"\nrepo = \"*\"\nref = \"refs/tags/*\"\nforbids = [\"force\"]\n",
+			`protect 2 (tags, line 7): unknown key "forbids"; a protection rule has id, description, repo, ref, forbid`},
+		"invalid ref pattern": {good + "[[protect]]\nid = \"everything\"\nrepo = \"*\"\nref = \"refs/*\"\nforbid = [\"force\"]\n",
+			`protect 2 (everything, line 7): protection rule "everything": `},
+		"ref outside refs/": {"[[protect]]\nid = \"main\"\nrepo = \"*\"\nref = \"main\"\nforbid = [\"force\"]\n",
+			`protect 1 (main, line 1): protection rule "main": `},
+		"unknown change name": {good + "[[protect]]\nid = \"tags\"\nrepo = \"*\"\nref = \"refs/tags/*\"\nforbid = [\"rewrite\"]\n",
+			`protect 2 (tags, line 7): forbid: invalid: ref change "rewrite": use force, delete, create or update`},
+		"forbids nothing": {"[[protect]]\nid = \"main\"\nrepo = \"*\"\nref = \"refs/heads/main\"\n",
+			`protect 1 (main, line 1): invalid: protection rule "main": forbids nothing`},
+		"duplicate id": {good + "# again\n[[protect]]\nid = \"default-branch\"\nrepo = \"acme/*\"\nref = \"refs/heads/release/*\"\nforbid = [\"delete\"]\n",
+			`protect 2 (default-branch, line 8): invalid: id "default-branch" is already protect 1 (default-branch, line 1); give each rule its own id`},
+		"no id": {"[[protect]]\nrepo = \"*\"\nref = \"refs/heads/main\"\nforbid = [\"force\"]\n",
+			`protect 1 (line 1): invalid: protection rule id ""`},
+		"bad repo pattern": {"[[protect]]\nid = \"main\"\nrepo = \"../*\"\nref = \"refs/heads/main\"\nforbid = [\"force\"]\n",
+			`protect 1 (main, line 1): protection rule "main": `},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "c.toml")
+			if err := os.WriteFile(p, []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := loadConfig(p)
+			if err == nil || !strings.HasPrefix(err.Error(), "config "+p+": "+tc.want) {
+				t.Fatalf("err = %v\nwant it to start with config %s: %s", err, p, tc.want)
+			}
+		})
+	}
+}
