@@ -284,3 +284,52 @@ func TestBrowserDenyShowsReason(t *testing.T) {
 	}
 	alice.shot("10-request-denied")
 }
+
+func TestBrowserRefScopedRequest(t *testing.T) {
+	root := startBrowser(t)
+	s := newStack(t, Options{})
+	s.user("alice", false, false)
+	s.user("bob", true, false)
+	s.repo("acme/payments")
+	shots := newScreenshots(t)
+	alice, bob := s.browser(root, shots), s.browser(root, shots)
+
+	// The link a refused push prints opens the form with the ref filled in.
+	alice.signIn("alice", "")
+	alice.open("/requests/new?repo=acme/payments&access=write&ref=refs/heads/main", `form[action="/requests"]`)
+	ref, err := chromedp.Run(alice.ctx, chromedp.Value(chromedp.CSS(`input[name="ref"]`)))
+	if err != nil || ref != "refs/heads/main" {
+		t.Fatalf("ref field %q %v", ref, err)
+	}
+	alice.do(
+		chromedp.Click(chromedp.CSS(`input[name="allow"][value="force"]`)),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name="reason"]`), "Rewrite the bad merge of INC-7"),
+	)
+	alice.shot("10-request-form-ref")
+	alice.do(chromedp.Click(chromedp.CSS(`form[action="/requests"] button`)), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+	loc, err := chromedp.Run(alice.ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqPath, _, _ := strings.Cut(strings.TrimPrefix(loc, s.srv.URL), "?")
+
+	// The approver sees which ref and what it allows before saying yes.
+	bob.signIn("bob", "")
+	bob.open("/approvals", "ul.queue li")
+	if got := strings.Join(strings.Fields(bob.text("ul.queue .grant-head")), " "); !strings.Contains(got, "write on acme/payments limited to refs/heads/main (allows force) for 1h") {
+		t.Fatalf("queue shows %q", got)
+	}
+	bob.shot("11-approvals-queue-ref")
+	bob.open(reqPath, "dl.facts")
+	if got := strings.Join(strings.Fields(bob.text("dl.facts")), " "); !strings.Contains(got, "refs/heads/main — allows force") {
+		t.Fatalf("request page shows %q", got)
+	}
+	bob.do(chromedp.Click(chromedp.CSS(`form[action="`+reqPath+`/approve"] button`)), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+
+	// The requester's dashboard shows the refs of the running grant.
+	alice.open("/", "li.grant")
+	if got := strings.Join(strings.Fields(alice.text("li.grant .refscope")), " "); got != "limited to refs/heads/main (allows force)" {
+		t.Fatalf("dashboard grant shows %q", got)
+	}
+	alice.shot("12-dashboard-grant-ref")
+}

@@ -33,7 +33,7 @@ func TestRequestFormTakesARefFromTheDenyLink(t *testing.T) {
 	// The approver sees the ref and the allowance in the queue and on the
 	// request's page.
 	_, body = bob.get("/approvals")
-	if !strings.Contains(body, `<strong class="repo">acme/payments</strong> <span class="refscope">on <code class="ref">refs/heads/main</code> <span class="allow">(allows force,delete)</span></span> for 2h`) {
+	if !strings.Contains(body, `<strong class="repo">acme/payments</strong> <span class="refscope">limited to <code class="ref">refs/heads/main</code> <span class="allow">(allows force,delete)</span></span> for 2h`) {
 		t.Fatalf("queue lacks the ref and allowance:\n%s", body)
 	}
 	_, body = bob.get("/requests/" + id)
@@ -46,7 +46,7 @@ func TestRequestFormTakesARefFromTheDenyLink(t *testing.T) {
 
 	// The running grant shows its refs to the requester and the admin.
 	_, body = alice.get("/")
-	if !strings.Contains(body, `<span class="badge level-write">write</span> <span class="refscope">on <code class="ref">refs/heads/main</code> <span class="allow">(allows force,delete)</span></span>`) {
+	if !strings.Contains(body, `<span class="badge level-write">write</span> <span class="refscope">limited to <code class="ref">refs/heads/main</code> <span class="allow">(allows force,delete)</span></span>`) {
 		t.Fatalf("dashboard lacks the grant's refs:\n%s", body)
 	}
 	_, body = root.get("/admin/grants")
