@@ -80,9 +80,13 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 	// submitted at once, one is filed and the others see it pending.
 	err = s.store.Update(ctx, func(tx storage.Tx) error {
 		if nr.Extends != "" {
-			if err := s.checkExtends(tx, actor, nr, repo); err != nil {
+			g, err := s.checkExtends(tx, actor, nr, repo)
+			if err != nil {
 				return err
 			}
+			// An extension keeps the grant's refs; the request shows
+			// them to the approver.
+			r.Ref, r.Allow = g.Ref, g.Allow
 		}
 		if err := s.checkPending(tx, r); err != nil {
 			return err
@@ -111,23 +115,31 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 	return r, nil
 }
 
-// checkExtends refuses an extension of a grant that is not the actor's,
-// has ended, or is for other access than asked.
-func (s *Service) checkExtends(tx storage.Tx, actor auth.Identity, nr NewRequest, repo string) error {
+// checkExtends returns the grant an extension is for, and refuses one
+// that is not the actor's, has ended, or is for other access than asked
+// (an extension that names no refs takes the grant's).
+func (s *Service) checkExtends(tx storage.Tx, actor auth.Identity, nr NewRequest, repo string) (auth.Grant, error) {
 	g, err := tx.Grants().Get(nr.Extends)
 	if errors.Is(err, auth.ErrNotFound) || (err == nil && g.Subject != auth.UserPrincipal(actor.User)) {
-		return fmt.Errorf("%w: grant %s is not one of yours", auth.ErrInvalid, nr.Extends)
+		return auth.Grant{}, fmt.Errorf("%w: grant %s is not one of yours", auth.ErrInvalid, nr.Extends)
 	}
 	if err != nil {
-		return err
+		return auth.Grant{}, err
 	}
 	if !g.End().After(s.now()) {
-		return fmt.Errorf("%w: grant %s has ended; ask for new access instead", auth.ErrInvalid, nr.Extends)
+		return auth.Grant{}, fmt.Errorf("%w: grant %s has ended; ask for new access instead", auth.ErrInvalid, nr.Extends)
 	}
 	if g.Repo != repo || g.Level != nr.Level {
-		return fmt.Errorf("%w: an extension asks for the same repository and access as grant %s (%s on %s)", auth.ErrInvalid, g.ID, g.Level, g.Repo)
+		return auth.Grant{}, fmt.Errorf("%w: an extension asks for the same repository and access as grant %s (%s on %s)", auth.ErrInvalid, g.ID, g.Level, g.Repo)
 	}
-	return nil
+	if (nr.Ref != "" || nr.Allow != 0) && (nr.Ref != g.Ref || nr.Allow != g.Allow) {
+		scope := strings.TrimSpace(refScope(g.Ref, g.Allow))
+		if scope == "" {
+			scope = "every ref no rule protects"
+		}
+		return auth.Grant{}, fmt.Errorf("%w: an extension keeps the refs of grant %s (%s); ask for new access for other refs", auth.ErrInvalid, g.ID, scope)
+	}
+	return g, nil
 }
 
 // maxPendingPerUser bounds one user's open requests, so nobody can flood

@@ -345,3 +345,26 @@ func TestPendingRequestsForOtherRefsAreNotDuplicates(t *testing.T) {
 		t.Fatalf("the whole repository again: %v", err)
 	}
 }
+
+func TestExtensionKeepsTheGrantsRefs(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	g, err := f.Svc.AddGrant(ctx, f.Admin, service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelWrite,
+		Ref: "refs/heads/hotfix/*", Allow: auth.ChangeForce, Duration: time.Hour, Reason: "INC-9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	extend := func(ref string, allow auth.Changes) (auth.Request, error) {
+		return f.Svc.CreateRequest(ctx, f.Who(t, "alice"), service.NewRequest{Repo: "acme/payments", Level: auth.LevelWrite, Ref: ref, Allow: allow, Reason: "still on it", Extends: g.ID})
+	}
+	if _, err := extend("refs/heads/main", auth.ChangeForce); !errors.Is(err, auth.ErrInvalid) || !strings.Contains(err.Error(), "keeps the refs of grant "+g.ID+" (refs/heads/hotfix/* (allows force))") {
+		t.Fatalf("an extension naming other refs: %v", err)
+	}
+	if _, err := extend("refs/heads/hotfix/*", auth.ChangeForce|auth.ChangeDelete); !errors.Is(err, auth.ErrInvalid) {
+		t.Fatalf("an extension with another allowance: %v", err)
+	}
+	r, err := extend("", 0)
+	if err != nil || r.Ref != "refs/heads/hotfix/*" || r.Allow != auth.ChangeForce {
+		t.Fatalf("an extension naming no refs takes the grant's: %+v %v", r, err)
+	}
+}

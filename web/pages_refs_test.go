@@ -5,6 +5,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 func TestRequestFormTakesARefFromTheDenyLink(t *testing.T) {
@@ -92,5 +96,31 @@ func TestRequestFormRefusesABadRef(t *testing.T) {
 	rs, err := s.svc.ListRequests(t.Context(), overseer, authFilterAll)
 	if err != nil || len(rs) != 0 {
 		t.Fatalf("requests after refusals: %v %v", rs, err)
+	}
+}
+
+func TestExtendingARefScopedGrantKeepsItsRefs(t *testing.T) {
+	s := newStack(t, Options{})
+	s.user("alice", false, false)
+	s.repo("acme/payments")
+	g, err := s.svc.AddGrant(t.Context(), overseer, service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelWrite,
+		Ref: "refs/heads/hotfix/*", Allow: auth.ChangeDelete, Duration: time.Hour, Reason: "INC-9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := s.client()
+	alice.signIn("alice")
+	_, body := alice.get("/requests/new?extends=" + g.ID)
+	if !strings.Contains(body, `name="ref" value="refs/heads/hotfix/*"`) || !strings.Contains(body, `<input type="hidden" name="allow" value="delete">`) {
+		t.Fatalf("extension form lacks the grant's refs:\n%s", body)
+	}
+	res, body := alice.post("/requests", url.Values{"extends": {g.ID}, "repo": {"acme/payments"}, "access": {"write"}, "ref": {"refs/heads/hotfix/*"},
+		"allow": {"delete"}, "duration": {"1h"}, "reason": {"still on it"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("extension: %d\n%s", res.StatusCode, body)
+	}
+	rs, err := s.svc.ListRequests(t.Context(), overseer, authFilterAll)
+	if err != nil || len(rs) != 1 || rs[0].Extends != g.ID || rs[0].Ref != "refs/heads/hotfix/*" || rs[0].Allow != auth.ChangeDelete {
+		t.Fatalf("requests: %+v %v", rs, err)
 	}
 }
