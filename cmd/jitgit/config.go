@@ -66,7 +66,7 @@ func defaultConfig() Config {
 	return Config{
 		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second,
 		Protections: defaultProtections(),
-		Auth: service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
+		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
 		Mirrors:   mirrorsConfig{MaxParallel: 2, FetchTimeout: 10 * time.Minute},
 	}
