@@ -222,3 +222,53 @@ func TestUpdateHookRefusesListedRefs(t *testing.T) {
 		t.Error("writeRefusals over an existing file: want an error")
 	}
 }
+
+// TestPushesRefusalFile checks the refusal file's life: the directory is
+// private and emptied at start, each push names a file of its own, and the
+// file goes when the push ends.
+func TestPushesRefusalFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pushes")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "stale"), []byte("refs/heads/main x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := NewPushes("/nonexistent/hook.sock")
+	if err := p.RefusalsIn(dir); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("pushes directory mode: %v, %v", fi.Mode(), err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stale")); err == nil {
+		t.Fatal("a stale refusal file survived the start")
+	}
+	path := func(env []string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, EnvRefused+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	env1, end1 := p.Begin(auth.Identity{}, "acme/x")
+	env2, end2 := p.Begin(auth.Identity{}, "acme/x")
+	defer end2()
+	f1, f2 := path(env1), path(env2)
+	if f1 == "" || f1 == f2 || filepath.Dir(f1) != dir {
+		t.Fatalf("refusal files %q and %q", f1, f2)
+	}
+	for _, kv := range env1 {
+		if v, ok := strings.CutPrefix(kv, EnvPushID+"="); ok && strings.Contains(f1, v) {
+			t.Fatal("the refusal file is named after the push id")
+		}
+	}
+	if err := writeRefusals(f1, []refusal{{ref: "refs/heads/main", message: "no\n"}}); err != nil {
+		t.Fatal(err)
+	}
+	end1()
+	if _, err := os.Stat(f1); err == nil {
+		t.Fatal("the refusal file outlived its push")
+	}
+}
