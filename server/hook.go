@@ -26,6 +26,10 @@ import (
 const (
 	EnvPushID     = "JITGIT_PUSH_ID"
 	EnvHookSocket = "JITGIT_HOOK_SOCKET"
+	// EnvRefused names the per-push file in which the re-check lists the
+	// refs it refused of a push it let through in part; the update hook
+	// reads it.
+	EnvRefused = "JITGIT_REFUSED"
 )
 
 const (
@@ -42,13 +46,18 @@ const (
 // anything but the id. It is safe for concurrent use.
 type Pushes struct {
 	socket string
-	mu     sync.Mutex
-	m      map[string]*push
+	// refusals is the directory of the per-push refusal files; empty until
+	// RefusalsIn, and then a push with a refused ref is refused whole.
+	refusals string
+	mu       sync.Mutex
+	m        map[string]*push
 }
 
 type push struct {
-	who     auth.Identity
-	repo    string
+	who  auth.Identity
+	repo string
+	// refused is the path of this push's refusal file, or empty.
+	refused string
 	checked bool
 }
 
@@ -58,19 +67,54 @@ func NewPushes(socket string) *Pushes {
 	return &Pushes{socket: socket, m: make(map[string]*push)}
 }
 
+// RefusalsIn lets a push land its allowed refs when others are refused:
+// the re-check then lists the refused refs in a file of its own in dir
+// (<data>/pushes), which the update hook reads. It creates dir (mode 0700)
+// and removes what a server that stopped abruptly left there; call it
+// before the first push.
+func (p *Pushes) RefusalsIn(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("push refusals: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("push refusals: %w", err)
+	}
+	stale, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("push refusals: %w", err)
+	}
+	for _, e := range stale {
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("push refusals: %w", err)
+		}
+	}
+	p.refusals = dir
+	return nil
+}
+
 // Begin registers a push of who to repo and returns the variables to add to
-// receive-pack's environment. end removes the registration; call it when
-// receive-pack has exited.
+// receive-pack's environment. end removes the registration and the push's
+// refusal file; call it when receive-pack has exited.
 func (p *Pushes) Begin(who auth.Identity, repo string) (env []string, end func()) {
 	id := rand.Text()
-	p.mu.Lock()
-	p.m[id] = &push{who: who, repo: repo}
-	p.mu.Unlock()
+	ps := &push{who: who, repo: repo}
 	env = []string{EnvPushID + "=" + id, EnvHookSocket + "=" + p.socket}
+	if p.refusals != "" {
+		// A name of its own, not the push id: the id is the hook's
+		// credential and stays out of file names.
+		ps.refused = filepath.Join(p.refusals, rand.Text())
+		env = append(env, EnvRefused+"="+ps.refused)
+	}
+	p.mu.Lock()
+	p.m[id] = ps
+	p.mu.Unlock()
 	return env, func() {
 		p.mu.Lock()
 		delete(p.m, id)
 		p.mu.Unlock()
+		if ps.refused != "" {
+			os.Remove(ps.refused)
+		}
 	}
 }
 
@@ -87,10 +131,11 @@ func (p *Pushes) take(id string) (push, bool) {
 	return *ps, true
 }
 
-// InstallHooks writes the pre-receive hook into dir (the core.hooksPath of
-// every git process): a shell script that execs command followed by
+// InstallHooks writes the hooks into dir (the core.hooksPath of every git
+// process). pre-receive is a shell script that execs command followed by
 // "hook pre-receive". command[0] must be an absolute path; every word is
-// single-quoted, so no byte of it is interpreted by the shell.
+// single-quoted, so no byte of it is interpreted by the shell. update is
+// updateHook, which refuses the refs the re-check refused.
 func InstallHooks(dir string, command []string) error {
 	if len(command) == 0 || !filepath.IsAbs(command[0]) {
 		return errors.New("install hooks: the hook command must start with an absolute path")
@@ -107,26 +152,58 @@ func InstallHooks(dir string, command []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("install hooks: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".pre-receive-*")
-	if err != nil {
+	if err := writeHook(dir, "pre-receive", b.String()); err != nil {
 		return fmt.Errorf("install hooks: %w", err)
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.WriteString(b.String()); err != nil {
-		f.Close()
-		return fmt.Errorf("install hooks: %w", err)
-	}
-	if err := f.Chmod(0o755); err != nil {
-		f.Close()
-		return fmt.Errorf("install hooks: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("install hooks: %w", err)
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, "pre-receive")); err != nil {
+	if err := writeHook(dir, "update", updateHook); err != nil {
 		return fmt.Errorf("install hooks: %w", err)
 	}
 	return nil
+}
+
+// updateHook is git's update hook, run once per ref after pre-receive
+// accepted the push. It is a shell script, not the jitgit binary, because it
+// runs for every ref of every push and almost always has nothing to do: it
+// exits 0 at once unless the push's refusal file (named by the server in
+// the environment, written only by the server) lists refs. Each line of
+// that file is "<ref> <message line>"; a ref name holds no space, so the
+// first space ends it. The ref name ($1) comes from the client and is only
+// ever compared, quoted, as data.
+const updateHook = `#!/bin/sh
+f=${` + EnvRefused + `-}
+[ -n "$f" ] && [ -s "$f" ] || exit 0
+refused=0
+while IFS= read -r line; do
+	case $line in
+	"$1 "*)
+		printf '%s\n' "${line#"$1 "}" >&2
+		refused=1
+		;;
+	esac
+done <"$f"
+exit "$refused"
+`
+
+// writeHook replaces the hook name in dir with an executable file holding
+// script, in one rename so a running git never sees half of it.
+func writeHook(dir, name, script string) error {
+	f, err := os.CreateTemp(dir, "."+name+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.WriteString(script); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o755); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), filepath.Join(dir, name))
 }
 
 // hookRequest is what the hook sends: the push id and the ref updates
@@ -279,13 +356,18 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 	if !d.Allowed {
 		return hookReply{Message: "push refused: " + denyMessage(d, h.publicURL, p.repo, auth.ActionWrite)}
 	}
-	return h.checkRefs(ctx, who, p.repo, req)
+	return h.checkRefs(ctx, who, p, req)
 }
 
 // checkRefs decides every ref update of an allowed push on its own, with
-// the kind of each (a force is found by git), and refuses the whole push
-// when any is refused: nothing of it lands.
-func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, repo string, req hookRequest) hookReply {
+// the kind of each (a force is found by git). When every update is refused,
+// or some are and the push has no refusal file, the whole push is refused
+// and nothing of it lands. When only some are, the push goes on and the
+// refused refs are written to the push's refusal file, for the update hook
+// to refuse one by one (all of them, if the client asked for an atomic
+// push: git then lands none).
+func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, p push, req hookRequest) hookReply {
+	repo := p.repo
 	if req.TooMany {
 		return hookReply{Message: fmt.Sprintf("push refused: more than %d refs in one push; push them in parts\n", hookMaxUpdates)}
 	}
@@ -305,17 +387,65 @@ func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, repo stri
 		h.log.Warn("push re-check: fast-forward check failed", "repo", repo, "err", err)
 		return hookReply{Message: "push refused: the ref check failed; try again or tell an administrator\n"}
 	}
-	var refused []string
+	var refused []refusal
 	for _, u := range updates {
 		action := auth.RefAction(u)
 		if d := h.a.Authorize(ctx, who, repo, action); !d.Allowed {
-			refused = append(refused, denyMessage(d, h.publicURL, repo, action))
+			refused = append(refused, refusal{ref: u.Name, message: denyMessage(d, h.publicURL, repo, action)})
 		}
 	}
-	if len(refused) > 0 {
-		return hookReply{Message: "push refused: " + strings.Join(refused, "")}
+	if len(refused) == 0 {
+		return hookReply{Allow: true}
 	}
-	return hookReply{Allow: true}
+	if len(refused) < len(updates) && p.refused != "" {
+		err := writeRefusals(p.refused, refused)
+		if err == nil {
+			return hookReply{Allow: true}
+		}
+		h.log.Warn("push re-check: refusal file not written; refusing the whole push", "repo", repo, "err", err)
+	}
+	var msg strings.Builder
+	msg.WriteString("push refused: ")
+	for _, r := range refused {
+		msg.WriteString(r.message)
+	}
+	return hookReply{Message: msg.String()}
+}
+
+// refusal is one refused ref update and what its pusher is told.
+type refusal struct {
+	ref     string
+	message string
+}
+
+// writeRefusals writes the refusal file at path (mode 0600, a new file): a
+// line "<ref> <message line>" per line of each refusal's message. A file
+// that could not be written whole is removed, and the caller refuses the
+// push: the update hook must never see a part of the list.
+func writeRefusals(path string, refused []refusal) (err error) {
+	var b strings.Builder
+	for _, r := range refused {
+		for line := range strings.SplitSeq(strings.TrimRight("ref refused: "+r.message, "\n"), "\n") {
+			b.WriteString(r.ref + " " + line + "\n")
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("write refusals: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(path)
+		}
+	}()
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return fmt.Errorf("write refusals: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write refusals: %w", err)
+	}
+	return nil
 }
 
 // RunPreReceiveHook is the pre-receive hook: it reads the ref updates from

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,4 +157,118 @@ func shortTempDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// TestUpdateHookRefusesListedRefs runs the installed update hook the way
+// git does, with ref names a client may choose: they are compared as data,
+// never run.
+func TestUpdateHookRefusesListedRefs(t *testing.T) {
+	dir := t.TempDir()
+	if err := InstallHooks(dir, []string{"/bin/true"}); err != nil {
+		t.Fatal(err)
+	}
+	evil := "refs/heads/a$(touch pwned)`touch pwned2`'\"${x}|;&<>"
+	refusals := filepath.Join(dir, "refused")
+	run := func(env []string, ref string) (int, string) {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(dir, "update"), ref, strings.Repeat("0", 40), strings.Repeat("1", 40))
+		cmd.Dir = dir
+		cmd.Env = env
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), stderr.String()
+	}
+	// Nothing refused: no file, or no variable at all.
+	if code, msg := run(nil, evil); code != 0 || msg != "" {
+		t.Errorf("no variable: %d %q", code, msg)
+	}
+	if code, msg := run([]string{EnvRefused + "=" + refusals}, evil); code != 0 || msg != "" {
+		t.Errorf("no file: %d %q", code, msg)
+	}
+
+	if err := writeRefusals(refusals, []refusal{
+		{ref: evil, message: "it is protected\nAsk for access: https://git.example.com/x\n"},
+		{ref: "refs/heads/main", message: "main is protected\n"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(refusals); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("refusal file mode: %v, %v", fi.Mode(), err)
+	}
+	env := []string{EnvRefused + "=" + refusals}
+	if code, msg := run(env, evil); code != 1 || msg != "ref refused: it is protected\nAsk for access: https://git.example.com/x\n" {
+		t.Errorf("refused ref: %d %q", code, msg)
+	}
+	if code, msg := run(env, "refs/heads/main"); code != 1 || msg != "ref refused: main is protected\n" {
+		t.Errorf("refused main: %d %q", code, msg)
+	}
+	for _, ref := range []string{"refs/heads/topic", "refs/heads/mai", "refs/heads/main2", "refs/heads/a"} {
+		if code, msg := run(env, ref); code != 0 || msg != "" {
+			t.Errorf("allowed %s: %d %q", ref, code, msg)
+		}
+	}
+	for _, f := range []string{"pwned", "pwned2"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Fatalf("the update hook ran part of a ref name (%s exists)", f)
+		}
+	}
+	// The file is new each push: an existing one is never appended to.
+	if err := writeRefusals(refusals, []refusal{{ref: "refs/heads/x", message: "no\n"}}); err == nil {
+		t.Error("writeRefusals over an existing file: want an error")
+	}
+}
+
+// TestPushesRefusalFile checks the refusal file's life: the directory is
+// private and emptied at start, each push names a file of its own, and the
+// file goes when the push ends.
+func TestPushesRefusalFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pushes")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "stale"), []byte("refs/heads/main x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := NewPushes("/nonexistent/hook.sock")
+	if err := p.RefusalsIn(dir); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("pushes directory mode: %v, %v", fi.Mode(), err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stale")); err == nil {
+		t.Fatal("a stale refusal file survived the start")
+	}
+	path := func(env []string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, EnvRefused+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	env1, end1 := p.Begin(auth.Identity{}, "acme/x")
+	env2, end2 := p.Begin(auth.Identity{}, "acme/x")
+	defer end2()
+	f1, f2 := path(env1), path(env2)
+	if f1 == "" || f1 == f2 || filepath.Dir(f1) != dir {
+		t.Fatalf("refusal files %q and %q", f1, f2)
+	}
+	for _, kv := range env1 {
+		if v, ok := strings.CutPrefix(kv, EnvPushID+"="); ok && strings.Contains(f1, v) {
+			t.Fatal("the refusal file is named after the push id")
+		}
+	}
+	if err := writeRefusals(f1, []refusal{{ref: "refs/heads/main", message: "no\n"}}); err != nil {
+		t.Fatal(err)
+	}
+	end1()
+	if _, err := os.Stat(f1); err == nil {
+		t.Fatal("the refusal file outlived its push")
+	}
 }

@@ -72,6 +72,9 @@ func newTestServer(t *testing.T, cfg HTTPConfig, git string) *testServer {
 	s := &testServer{t: t, auth: newAccess(t), home: t.TempDir(),
 		repos: &Repos{Root: filepath.Join(data, "repos"), Launcher: newLauncher(t, "", hooks)}}
 	pushes := NewPushes(sock)
+	if err := pushes.RefusalsIn(filepath.Join(data, "pushes")); err != nil {
+		t.Fatal(err)
+	}
 	s.run, err = NewRunner(RunnerConfig{Launcher: newLauncher(t, git, hooks), Pushes: pushes}, log)
 	if err != nil {
 		t.Fatal(err)

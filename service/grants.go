@@ -230,7 +230,7 @@ func (s *Service) ListGrants(ctx context.Context, actor auth.Identity, f GrantFi
 func (s *Service) Grant(ctx context.Context, actor auth.Identity, id string) (auth.Grant, error) {
 	g, err := read(ctx, s.store, func(tx storage.Tx) (auth.Grant, error) { return tx.Grants().Get(id) })
 	if err != nil {
-		return auth.Grant{}, fmt.Errorf("grant %s: %w", id, err)
+		return auth.Grant{}, err // names the grant
 	}
 	if !actor.Admin && !actor.Approver && g.Subject != auth.UserPrincipal(actor.User) {
 		return auth.Grant{}, fmt.Errorf("grant %s: %w", id, auth.ErrNotFound)

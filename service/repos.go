@@ -47,7 +47,7 @@ func (s *Service) newRepo(ctx context.Context, actor auth.Identity, name, descri
 		return auth.Repo{}, err
 	}
 	if err := s.files.Init(ctx, canon); err != nil {
-		return auth.Repo{}, fmt.Errorf("repository %s: %w", canon, err)
+		return auth.Repo{}, err // names the repository
 	}
 	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Repos().Create(r) }); err != nil {
 		return auth.Repo{}, fmt.Errorf("repository %s: %w", canon, err)

@@ -67,7 +67,8 @@ const maxShutdownGrace = time.Hour
 func defaultConfig() Config {
 	return Config{
 		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second,
-		Auth: service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
+		Protections: defaultProtections(),
+		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
 		Mirrors:   mirrorsConfig{MaxParallel: 2, FetchTimeout: 10 * time.Minute},
 	}
@@ -160,11 +161,27 @@ func loadConfig(path string) (Config, error) {
 		}
 		return cfg, fmt.Errorf("config %s: unknown keys %s; see config.example.toml for every key", path, strings.Join(keys, ", "))
 	}
+	if md.IsDefined("protect") {
+		// The file's rules replace the embedded ones; `protect = []`
+		// removes them all.
+		cfg.Protections = nil
+	}
 	f.protectLines = tableLines(string(data), "protect", len(f.Protect))
 	if err := f.apply(&cfg); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+// defaultProtections are the rules of the embedded default, the same as
+// config.example.toml ships: the default branch and tags can be neither
+// force-pushed nor deleted with plain write access.
+func defaultProtections() []auth.Protection {
+	both := auth.ChangeForce | auth.ChangeDelete
+	return []auth.Protection{
+		{ID: "default-branch", Description: "the default branch keeps its history", Repo: "*", Ref: "refs/heads/main", Forbid: both, Source: "config"},
+		{ID: "tags", Description: "a tag, once pushed, stays where it is", Repo: "*", Ref: "refs/tags/*", Forbid: both, Source: "config"},
+	}
 }
 
 func (f *fileConfig) apply(cfg *Config) error {

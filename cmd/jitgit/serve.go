@@ -154,6 +154,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	pushes := server.NewPushes(filepath.Join(cfg.Data, "hook.sock"))
+	if err := pushes.RefusalsIn(filepath.Join(cfg.Data, "pushes")); err != nil {
+		return err
+	}
 	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL, Repos: repos}, svc, pushes, log)
 	if err != nil {
 		return err
