@@ -120,43 +120,24 @@ type holdingProxy struct {
 
 func newHoldingProxy(t *testing.T, target string, holdAfter int64) *holdingProxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &holdingProxy{addr: ln.Addr().String(), held: make(chan struct{}), resume: make(chan struct{})}
+	p := &holdingProxy{held: make(chan struct{}), resume: make(chan struct{})}
 	var once sync.Once
 	t.Cleanup(func() {
-		ln.Close()
 		select {
 		case <-p.resume:
 		default:
 			close(p.resume)
 		}
 	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				s, err := net.Dial("tcp", target)
-				if err != nil {
-					return
-				}
-				defer s.Close()
-				go func() { _, _ = io.Copy(s, c); s.Close() }()
-				if _, err := io.CopyN(c, s, holdAfter); err != nil {
-					return
-				}
-				once.Do(func() { close(p.held) })
-				<-p.resume
-				_, _ = io.Copy(c, s)
-			}()
+	p.addr = forward(t, target, func(c, s net.Conn) {
+		go func() { _, _ = io.Copy(s, c); s.Close() }()
+		if _, err := io.CopyN(c, s, holdAfter); err != nil {
+			return
 		}
-	}()
+		once.Do(func() { close(p.held) })
+		<-p.resume
+		_, _ = io.Copy(c, s)
+	})
 	return p
 }
 

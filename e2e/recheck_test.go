@@ -24,43 +24,24 @@ type proxy struct {
 // bytes at about rate bytes per second, so that a push takes long.
 func slowProxy(t *testing.T, target string, rate int) *proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	p := &proxy{addr: ln.Addr().String()}
-	go func() {
+	p := &proxy{}
+	p.addr = forward(t, target, func(c, s net.Conn) {
+		go func() { _, _ = io.Copy(c, s); c.Close() }()
+		buf := make([]byte, rate/10)
 		for {
-			c, err := ln.Accept()
+			n, err := c.Read(buf)
+			if n > 0 {
+				if _, werr := s.Write(buf[:n]); werr != nil {
+					return
+				}
+				p.sent.Add(int64(n))
+				time.Sleep(100 * time.Millisecond)
+			}
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				s, err := net.Dial("tcp", target)
-				if err != nil {
-					return
-				}
-				defer s.Close()
-				go func() { _, _ = io.Copy(c, s); c.Close() }()
-				buf := make([]byte, rate/10)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						if _, werr := s.Write(buf[:n]); werr != nil {
-							return
-						}
-						p.sent.Add(int64(n))
-						time.Sleep(100 * time.Millisecond)
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
+	})
 	return p
 }
 
