@@ -30,6 +30,10 @@ type Config struct {
 	// HooksDir is core.hooksPath of every git process, so that hooks inside
 	// repositories never run. Required; made absolute.
 	HooksDir string
+	// OwnHooksRoot is the directory inside which the server makes a hooks
+	// directory of its own for one process (a push), named by Cmd.HooksDir.
+	// Empty: every process uses HooksDir. Made absolute.
+	OwnHooksRoot string
 	// KillWait bounds how long a killed process may keep its pipes open.
 	// Default 5s.
 	KillWait time.Duration
@@ -40,6 +44,7 @@ type Launcher struct {
 	git      string
 	path     string
 	hooks    string
+	ownHooks string
 	killWait time.Duration
 }
 
@@ -65,10 +70,16 @@ func New(cfg Config) (*Launcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("git launcher: hooks directory: %w", err)
 	}
+	var ownHooks string
+	if cfg.OwnHooksRoot != "" {
+		if ownHooks, err = filepath.Abs(cfg.OwnHooksRoot); err != nil {
+			return nil, fmt.Errorf("git launcher: own hooks root: %w", err)
+		}
+	}
 	if cfg.KillWait <= 0 {
 		cfg.KillWait = 5 * time.Second
 	}
-	return &Launcher{git: git, path: cfg.Path, hooks: hooks, killWait: cfg.KillWait}, nil
+	return &Launcher{git: git, path: cfg.Path, hooks: hooks, ownHooks: ownHooks, killWait: cfg.KillWait}, nil
 }
 
 // DefaultStderrTail is how much of stderr a Result keeps unless Cmd says.
@@ -92,6 +103,13 @@ type Cmd struct {
 	// the operands follow the options directly, and one that is empty or
 	// starts with "-" is refused.
 	NoDashDash bool
+
+	// HooksDir, when set, is this process's core.hooksPath instead of the
+	// launcher's: a directory directly inside Config.OwnHooksRoot, given as
+	// an absolute, clean path, and a directory rather than a symlink. The
+	// server makes one per push so that the update hook exists only for a
+	// push that needs it; any other path is refused.
+	HooksDir string
 
 	// Dir is the working directory.
 	Dir string
@@ -152,15 +170,45 @@ var (
 	// pinnedConfig are the keys the launcher sets for every process; git
 	// keys are case-insensitive, and a later -c would win.
 	pinnedConfig = map[string]bool{"core.hookspath": true, "core.fsmonitor": true}
+	// configKeyVar is how git takes configuration from the environment
+	// (GIT_CONFIG_COUNT and its numbered keys), which Cmd.Env may use, but
+	// not for a pinned key.
+	configKeyVar = regexp.MustCompile(`^GIT_CONFIG_KEY_[0-9]+$`)
 )
+
+// hooksDir returns the core.hooksPath of c: the launcher's, or c's own
+// once it is checked to be a directory the server made for it.
+func (l *Launcher) hooksDir(c Cmd) (string, error) {
+	if c.HooksDir == "" {
+		return l.hooks, nil
+	}
+	if l.ownHooks == "" {
+		return "", fmt.Errorf("git %s: no own hooks directory may be given: none configured", c.Command)
+	}
+	if !filepath.IsAbs(c.HooksDir) || filepath.Clean(c.HooksDir) != c.HooksDir || filepath.Dir(c.HooksDir) != l.ownHooks {
+		return "", fmt.Errorf("git %s: hooks directory %q is not directly inside %s", c.Command, c.HooksDir, l.ownHooks)
+	}
+	fi, err := os.Lstat(c.HooksDir)
+	if err != nil {
+		return "", fmt.Errorf("git %s: hooks directory: %w", c.Command, err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("git %s: hooks directory %q is not a directory", c.Command, c.HooksDir)
+	}
+	return c.HooksDir, nil
+}
 
 // argv checks c and builds git's arguments.
 func (l *Launcher) argv(c Cmd) ([]string, error) {
 	if !commandName.MatchString(c.Command) {
 		return nil, fmt.Errorf("git: command %q is not a git command name", c.Command)
 	}
+	hooks, err := l.hooksDir(c)
+	if err != nil {
+		return nil, err
+	}
 	args := []string{
-		"-c", "core.hooksPath=" + l.hooks,
+		"-c", "core.hooksPath=" + hooks,
 		"-c", "core.fsmonitor=false",
 	}
 	for _, kv := range c.Config {
@@ -199,8 +247,12 @@ func (l *Launcher) env(c Cmd) ([]string, error) {
 	}
 	set["GIT_PROTOCOL"] = true
 	for _, kv := range c.Env {
-		k, _, ok := strings.Cut(kv, "=")
-		if !ok || k == "" || set[k] {
+		k, v, ok := strings.Cut(kv, "=")
+		// GIT_CONFIG_PARAMETERS is where git keeps -c options, and a
+		// numbered GIT_CONFIG_KEY_n another way in: either could carry a
+		// pinned key past the pinned -c.
+		if !ok || k == "" || set[k] || k == "GIT_CONFIG_PARAMETERS" ||
+			configKeyVar.MatchString(k) && pinnedConfig[strings.ToLower(strings.TrimSpace(v))] {
 			return nil, fmt.Errorf("git %s: environment variable %q is not allowed", c.Command, k)
 		}
 		set[k] = true

@@ -134,6 +134,9 @@ func TestRefusesBeforeStarting(t *testing.T) {
 		"protocol through env":     {Command: "upload-pack", Env: []string{"GIT_PROTOCOL=version=2"}},
 		"PATH through env":         {Command: "upload-pack", Env: []string{"PATH=/tmp"}},
 		"variable without value":   {Command: "upload-pack", Env: []string{"GIT_DIR"}},
+		"config parameters in env": {Command: "receive-pack", Env: []string{"GIT_CONFIG_PARAMETERS='core.hooksPath'='/tmp'"}},
+		"pinned key in env":        {Command: "receive-pack", Env: []string{"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=Core.HooksPath", "GIT_CONFIG_VALUE_0=/tmp"}},
+		"own hooks, none allowed":  {Command: "receive-pack", HooksDir: t.TempDir()},
 	} {
 		if _, err := l.Run(t.Context(), c); err == nil {
 			t.Errorf("%s: no error", name)
@@ -245,5 +248,55 @@ func TestTailBuffer(t *testing.T) {
 	}
 	if got := tb.String(); got != "abcdefxy" {
 		t.Errorf("tail %q, want %q", got, "abcdefxy")
+	}
+}
+
+// TestOwnHooksDir checks that a process may have a hooks directory of its
+// own only directly inside the configured root, as a real directory.
+func TestOwnHooksDir(t *testing.T) {
+	root := t.TempDir()
+	marker := filepath.Join(t.TempDir(), "ran")
+	l := newLauncher(t, Config{Git: fakeGit(t, argvProbe+"; touch "+marker), OwnHooksRoot: root})
+	own := filepath.Join(root, "push1")
+	if err := os.Mkdir(own, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	args, _ := probe(t, l, Cmd{Command: "receive-pack", HooksDir: own})
+	if !slices.Contains(args, "core.hooksPath="+own) {
+		t.Errorf("argv = %q, want core.hooksPath=%s", args, own)
+	}
+	os.Remove(marker)
+
+	outside := t.TempDir()
+	nested := filepath.Join(own, "deeper")
+	if err := os.Mkdir(nested, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "link")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(root, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, dir := range map[string]string{
+		"outside the root": outside,
+		"the root itself":  root,
+		"nested":           nested,
+		"relative":         "push1",
+		"not clean":        root + "/x/../push1",
+		"dot-dot":          filepath.Join(root, "..") + "/" + filepath.Base(outside),
+		"symlink":          link,
+		"a file":           file,
+		"missing":          filepath.Join(root, "gone"),
+		"option-like":      "-c",
+	} {
+		if _, err := l.Run(t.Context(), Cmd{Command: "receive-pack", HooksDir: dir}); err == nil {
+			t.Errorf("%s (%s): no error", name, dir)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("git started for a refused hooks directory")
 	}
 }

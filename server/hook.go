@@ -26,10 +26,6 @@ import (
 const (
 	EnvPushID     = "JITGIT_PUSH_ID"
 	EnvHookSocket = "JITGIT_HOOK_SOCKET"
-	// EnvRefused names the per-push file in which the re-check lists the
-	// refs it refused of a push it let through in part; the update hook
-	// reads it.
-	EnvRefused = "JITGIT_REFUSED"
 )
 
 const (
@@ -46,18 +42,20 @@ const (
 // anything but the id. It is safe for concurrent use.
 type Pushes struct {
 	socket string
-	// refusals is the directory of the per-push refusal files; empty until
-	// RefusalsIn, and then a push with a refused ref is refused whole.
-	refusals string
-	mu       sync.Mutex
-	m        map[string]*push
+	// root holds a hooks directory per push and shared is the directory of
+	// the pre-receive hook they link to; both are empty until HooksIn, and
+	// until then a push with a refused ref is refused whole.
+	root   string
+	shared string
+	mu     sync.Mutex
+	m      map[string]*push
 }
 
 type push struct {
 	who  auth.Identity
 	repo string
-	// refused is the path of this push's refusal file, or empty.
-	refused string
+	// dir is this push's own hooks directory, or empty.
+	dir     string
 	checked bool
 }
 
@@ -67,55 +65,73 @@ func NewPushes(socket string) *Pushes {
 	return &Pushes{socket: socket, m: make(map[string]*push)}
 }
 
-// RefusalsIn lets a push land its allowed refs when others are refused:
-// the re-check then lists the refused refs in a file of its own in dir
-// (<data>/pushes), which the update hook reads. It creates dir (mode 0700)
-// and removes what a server that stopped abruptly left there; call it
-// before the first push.
-func (p *Pushes) RefusalsIn(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("push refusals: %w", err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("push refusals: %w", err)
-	}
-	stale, err := os.ReadDir(dir)
+// HooksIn gives each push a hooks directory of its own inside root
+// (<data>/pushes, the launcher's OwnHooksRoot), holding only a link to the
+// pre-receive hook in shared. git looks for the update hook before each ref
+// and starts it once per ref when it exists, so it exists only in the
+// directory of a push whose re-check refused some refs but not all, and a
+// push with nothing refused starts no process per ref. HooksIn creates root
+// (mode 0700) and removes what a server that stopped abruptly left there;
+// call it before the first push.
+func (p *Pushes) HooksIn(root, shared string) error {
+	root, err := filepath.Abs(root)
 	if err != nil {
-		return fmt.Errorf("push refusals: %w", err)
+		return fmt.Errorf("push hooks: %w", err)
+	}
+	if shared, err = filepath.Abs(shared); err != nil {
+		return fmt.Errorf("push hooks: %w", err)
+	}
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return fmt.Errorf("push hooks: %w", err)
+	}
+	if err := os.Chmod(root, 0o700); err != nil {
+		return fmt.Errorf("push hooks: %w", err)
+	}
+	stale, err := os.ReadDir(root)
+	if err != nil {
+		return fmt.Errorf("push hooks: %w", err)
 	}
 	for _, e := range stale {
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-			return fmt.Errorf("push refusals: %w", err)
+		if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+			return fmt.Errorf("push hooks: %w", err)
 		}
 	}
-	p.refusals = dir
+	p.root, p.shared = root, shared
 	return nil
 }
 
 // Begin registers a push of who to repo and returns the variables to add to
-// receive-pack's environment. end removes the registration and the push's
-// refusal file; call it when receive-pack has exited.
-func (p *Pushes) Begin(who auth.Identity, repo string) (env []string, end func()) {
+// receive-pack's environment and the push's own hooks directory (empty
+// without HooksIn). end removes the registration and that directory; call
+// it when receive-pack has exited.
+func (p *Pushes) Begin(who auth.Identity, repo string) (env []string, hooks string, end func(), err error) {
 	id := rand.Text()
 	ps := &push{who: who, repo: repo}
 	env = []string{EnvPushID + "=" + id, EnvHookSocket + "=" + p.socket}
-	if p.refusals != "" {
+	if p.root != "" {
 		// A name of its own, not the push id: the id is the hook's
 		// credential and stays out of file names.
-		ps.refused = filepath.Join(p.refusals, rand.Text())
-		env = append(env, EnvRefused+"="+ps.refused)
+		dir := filepath.Join(p.root, rand.Text())
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return nil, "", nil, fmt.Errorf("push hooks: %w", err)
+		}
+		if err := os.Symlink(filepath.Join(p.shared, "pre-receive"), filepath.Join(dir, "pre-receive")); err != nil {
+			os.RemoveAll(dir)
+			return nil, "", nil, fmt.Errorf("push hooks: %w", err)
+		}
+		ps.dir = dir
 	}
 	p.mu.Lock()
 	p.m[id] = ps
 	p.mu.Unlock()
-	return env, func() {
+	return env, ps.dir, func() {
 		p.mu.Lock()
 		delete(p.m, id)
 		p.mu.Unlock()
-		if ps.refused != "" {
-			os.Remove(ps.refused)
+		if ps.dir != "" {
+			os.RemoveAll(ps.dir)
 		}
-	}
+	}, nil
 }
 
 // take returns the push registered under id, once: a second check of the
@@ -131,11 +147,11 @@ func (p *Pushes) take(id string) (push, bool) {
 	return *ps, true
 }
 
-// InstallHooks writes the hooks into dir (the core.hooksPath of every git
-// process). pre-receive is a shell script that execs command followed by
-// "hook pre-receive". command[0] must be an absolute path; every word is
-// single-quoted, so no byte of it is interpreted by the shell. update is
-// updateHook, which refuses the refs the re-check refused.
+// InstallHooks writes the pre-receive hook into dir (the core.hooksPath of
+// every git process but receive-pack, whose own directory links to it): a
+// shell script that execs command followed by "hook pre-receive".
+// command[0] must be an absolute path; every word is single-quoted, so no
+// byte of it is interpreted by the shell.
 func InstallHooks(dir string, command []string) error {
 	if len(command) == 0 || !filepath.IsAbs(command[0]) {
 		return errors.New("install hooks: the hook command must start with an absolute path")
@@ -146,7 +162,7 @@ func InstallHooks(dir string, command []string) error {
 		if strings.IndexByte(w, 0) >= 0 {
 			return errors.New("install hooks: the hook command contains a NUL byte")
 		}
-		b.WriteString(" '" + strings.ReplaceAll(w, "'", `'\''`) + "'")
+		b.WriteString(" " + shellQuote(w))
 	}
 	b.WriteString("\n")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -155,23 +171,39 @@ func InstallHooks(dir string, command []string) error {
 	if err := writeHook(dir, "pre-receive", b.String()); err != nil {
 		return fmt.Errorf("install hooks: %w", err)
 	}
-	if err := writeHook(dir, "update", updateHook); err != nil {
+	// An update hook there from an earlier version would run for every ref
+	// of a push that has no directory of its own.
+	if err := os.Remove(filepath.Join(dir, "update")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("install hooks: %w", err)
 	}
 	return nil
 }
 
-// updateHook is git's update hook, run once per ref after pre-receive
-// accepted the push. It is a shell script, not the jitgit binary, because it
-// runs for every ref of every push and almost always has nothing to do: it
-// exits 0 at once unless the push's refusal file (named by the server in
-// the environment, written only by the server) lists refs. Each line of
-// that file is "<ref> <message line>"; a ref name holds no space, so the
-// first space ends it. The ref name ($1) comes from the client and is only
-// ever compared, quoted, as data.
-const updateHook = `#!/bin/sh
-f=${` + EnvRefused + `-}
-[ -n "$f" ] && [ -s "$f" ] || exit 0
+// shellQuote single-quotes w for sh.
+func shellQuote(w string) string {
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+// refusedFile is the name of the list of refused refs in a push's hooks
+// directory, beside the update hook that reads it.
+const refusedFile = "refused"
+
+// updateHook returns git's update hook for the push whose hooks directory
+// is dir, run once per ref after pre-receive accepted the push. It is only
+// written when the re-check refused some refs, after their list (the file
+// refusedFile in dir, written only by the server); a missing list refuses
+// every ref rather than letting one through. Each line of the list is
+// "<ref> <message line>"; a ref name holds no space, so the first space
+// ends it. The ref name ($1) comes from the client and is only ever
+// compared, quoted, as data. A shell script, not the jitgit binary: it
+// starts once per ref, and sh starts faster than a Go program.
+func updateHook(dir string) string {
+	return `#!/bin/sh
+f=` + shellQuote(filepath.Join(dir, refusedFile)) + `
+if ! [ -r "$f" ]; then
+	echo "ref refused: the server's list of refused refs is missing" >&2
+	exit 1
+fi
 refused=0
 while IFS= read -r line; do
 	case $line in
@@ -183,6 +215,7 @@ while IFS= read -r line; do
 done <"$f"
 exit "$refused"
 `
+}
 
 // writeHook replaces the hook name in dir with an executable file holding
 // script, in one rename so a running git never sees half of it.
@@ -361,11 +394,11 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 
 // checkRefs decides every ref update of an allowed push on its own, with
 // the kind of each (a force is found by git). When every update is refused,
-// or some are and the push has no refusal file, the whole push is refused
-// and nothing of it lands. When only some are, the push goes on and the
-// refused refs are written to the push's refusal file, for the update hook
-// to refuse one by one (all of them, if the client asked for an atomic
-// push: git then lands none).
+// or some are and the push has no hooks directory of its own, the whole
+// push is refused and nothing of it lands. When only some are, the push
+// goes on, and the refused refs and an update hook that refuses them one by
+// one (all of them, if the client asked for an atomic push: git then lands
+// none) are written into the push's hooks directory.
 func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, p push, req hookRequest) hookReply {
 	repo := p.repo
 	if req.TooMany {
@@ -397,12 +430,12 @@ func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, p push, r
 	if len(refused) == 0 {
 		return hookReply{Allow: true}
 	}
-	if len(refused) < len(updates) && p.refused != "" {
-		err := writeRefusals(p.refused, refused)
+	if len(refused) < len(updates) && p.dir != "" {
+		err := refuseInPart(p.dir, refused)
 		if err == nil {
 			return hookReply{Allow: true}
 		}
-		h.log.Warn("push re-check: refusal file not written; refusing the whole push", "repo", repo, "err", err)
+		h.log.Warn("push re-check: update hook not written; refusing the whole push", "repo", repo, "err", err)
 	}
 	var msg strings.Builder
 	msg.WriteString("push refused: ")
@@ -410,6 +443,19 @@ func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, p push, r
 		msg.WriteString(r.message)
 	}
 	return hookReply{Message: msg.String()}
+}
+
+// refuseInPart writes the list of refused refs and then the update hook
+// into a push's hooks directory dir, before the pre-receive hook is
+// answered: git looks for the update hook only after pre-receive exits.
+func refuseInPart(dir string, refused []refusal) error {
+	if err := writeRefusals(filepath.Join(dir, refusedFile), refused); err != nil {
+		return err
+	}
+	if err := writeHook(dir, "update", updateHook(dir)); err != nil {
+		return fmt.Errorf("write update hook: %w", err)
+	}
+	return nil
 }
 
 // refusal is one refused ref update and what its pusher is told.

@@ -86,7 +86,10 @@ func TestPreReceiveHookRefuses(t *testing.T) {
 	}
 
 	begin := func(who auth.Identity) (map[string]string, func()) {
-		env, end := pushes.Begin(who, "acme/x")
+		env, _, end, err := pushes.Begin(who, "acme/x")
+		if err != nil {
+			t.Fatal(err)
+		}
 		m := map[string]string{}
 		for _, kv := range env {
 			k, v, _ := strings.Cut(kv, "=")
@@ -159,21 +162,20 @@ func shortTempDir(t *testing.T) string {
 	return dir
 }
 
-// TestUpdateHookRefusesListedRefs runs the installed update hook the way
+// TestUpdateHookRefusesListedRefs runs the update hook of a push the way
 // git does, with ref names a client may choose: they are compared as data,
 // never run.
 func TestUpdateHookRefusesListedRefs(t *testing.T) {
-	dir := t.TempDir()
-	if err := InstallHooks(dir, []string{"/bin/true"}); err != nil {
+	// A directory name the shell must not read either.
+	dir := filepath.Join(t.TempDir(), "it's $(touch pwned0)")
+	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	evil := "refs/heads/a$(touch pwned)`touch pwned2`'\"${x}|;&<>"
-	refusals := filepath.Join(dir, "refused")
-	run := func(env []string, ref string) (int, string) {
+	run := func(ref string) (int, string) {
 		t.Helper()
 		cmd := exec.Command(filepath.Join(dir, "update"), ref, strings.Repeat("0", 40), strings.Repeat("1", 40))
 		cmd.Dir = dir
-		cmd.Env = env
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		err := cmd.Run()
@@ -183,92 +185,179 @@ func TestUpdateHookRefusesListedRefs(t *testing.T) {
 		}
 		return cmd.ProcessState.ExitCode(), stderr.String()
 	}
-	// Nothing refused: no file, or no variable at all.
-	if code, msg := run(nil, evil); code != 0 || msg != "" {
-		t.Errorf("no variable: %d %q", code, msg)
-	}
-	if code, msg := run([]string{EnvRefused + "=" + refusals}, evil); code != 0 || msg != "" {
-		t.Errorf("no file: %d %q", code, msg)
-	}
-
-	if err := writeRefusals(refusals, []refusal{
+	if err := refuseInPart(dir, []refusal{
 		{ref: evil, message: "it is protected\nAsk for access: https://git.example.com/x\n"},
 		{ref: "refs/heads/main", message: "main is protected\n"},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(refusals); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(filepath.Join(dir, refusedFile)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("refusal file mode: %v, %v", fi.Mode(), err)
 	}
-	env := []string{EnvRefused + "=" + refusals}
-	if code, msg := run(env, evil); code != 1 || msg != "ref refused: it is protected\nAsk for access: https://git.example.com/x\n" {
+	if code, msg := run(evil); code != 1 || msg != "ref refused: it is protected\nAsk for access: https://git.example.com/x\n" {
 		t.Errorf("refused ref: %d %q", code, msg)
 	}
-	if code, msg := run(env, "refs/heads/main"); code != 1 || msg != "ref refused: main is protected\n" {
+	if code, msg := run("refs/heads/main"); code != 1 || msg != "ref refused: main is protected\n" {
 		t.Errorf("refused main: %d %q", code, msg)
 	}
 	for _, ref := range []string{"refs/heads/topic", "refs/heads/mai", "refs/heads/main2", "refs/heads/a"} {
-		if code, msg := run(env, ref); code != 0 || msg != "" {
+		if code, msg := run(ref); code != 0 || msg != "" {
 			t.Errorf("allowed %s: %d %q", ref, code, msg)
 		}
 	}
-	for _, f := range []string{"pwned", "pwned2"} {
+	for _, f := range []string{"pwned0", "pwned", "pwned2"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			t.Fatalf("the update hook ran part of a ref name (%s exists)", f)
+			t.Fatalf("the update hook ran part of a name (%s exists)", f)
 		}
 	}
-	// The file is new each push: an existing one is never appended to.
-	if err := writeRefusals(refusals, []refusal{{ref: "refs/heads/x", message: "no\n"}}); err == nil {
-		t.Error("writeRefusals over an existing file: want an error")
+	// The list is new each push: an existing one is never appended to.
+	if err := refuseInPart(dir, []refusal{{ref: "refs/heads/x", message: "no\n"}}); err == nil {
+		t.Error("refuseInPart over an existing list: want an error")
+	}
+	// Without its list the hook refuses every ref rather than none.
+	if err := os.Remove(filepath.Join(dir, refusedFile)); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := run("refs/heads/topic"); code != 1 || !strings.Contains(msg, "missing") {
+		t.Errorf("no list: %d %q", code, msg)
 	}
 }
 
-// TestPushesRefusalFile checks the refusal file's life: the directory is
-// private and emptied at start, each push names a file of its own, and the
-// file goes when the push ends.
-func TestPushesRefusalFile(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "pushes")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// TestPushesHooksDir checks the life of a push's hooks directory: the root
+// is private and emptied at start, each push has a directory of its own
+// holding only the pre-receive hook, and the directory goes when the push
+// ends.
+func TestPushesHooksDir(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "pushes")
+	shared := t.TempDir()
+	if err := InstallHooks(shared, []string{"/bin/true"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "stale"), []byte("refs/heads/main x\n"), 0o600); err != nil {
+	if err := os.MkdirAll(filepath.Join(root, "stale-dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "stale"), []byte("refs/heads/main x\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p := NewPushes("/nonexistent/hook.sock")
-	if err := p.RefusalsIn(dir); err != nil {
+	if err := p.HooksIn(root, shared); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+	if fi, err := os.Stat(root); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("pushes directory mode: %v, %v", fi.Mode(), err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "stale")); err == nil {
-		t.Fatal("a stale refusal file survived the start")
+	if left, _ := os.ReadDir(root); len(left) != 0 {
+		t.Fatalf("leftovers survived the start: %v", left)
 	}
-	path := func(env []string) string {
-		for _, kv := range env {
-			if v, ok := strings.CutPrefix(kv, EnvRefused+"="); ok {
-				return v
-			}
-		}
-		return ""
+	env1, dir1, end1, err := p.Begin(auth.Identity{}, "acme/x")
+	if err != nil {
+		t.Fatal(err)
 	}
-	env1, end1 := p.Begin(auth.Identity{}, "acme/x")
-	env2, end2 := p.Begin(auth.Identity{}, "acme/x")
+	_, dir2, end2, err := p.Begin(auth.Identity{}, "acme/x")
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer end2()
-	f1, f2 := path(env1), path(env2)
-	if f1 == "" || f1 == f2 || filepath.Dir(f1) != dir {
-		t.Fatalf("refusal files %q and %q", f1, f2)
+	if dir1 == "" || dir1 == dir2 || filepath.Dir(dir1) != root {
+		t.Fatalf("push hooks directories %q and %q", dir1, dir2)
+	}
+	if fi, err := os.Lstat(dir1); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("push hooks directory: %v, %v", fi, err)
 	}
 	for _, kv := range env1 {
-		if v, ok := strings.CutPrefix(kv, EnvPushID+"="); ok && strings.Contains(f1, v) {
-			t.Fatal("the refusal file is named after the push id")
+		if v, ok := strings.CutPrefix(kv, EnvPushID+"="); ok && strings.Contains(dir1, v) {
+			t.Fatal("the push hooks directory is named after the push id")
 		}
 	}
-	if err := writeRefusals(f1, []refusal{{ref: "refs/heads/main", message: "no\n"}}); err != nil {
+	entries, err := os.ReadDir(dir1)
+	if err != nil || len(entries) != 1 || entries[0].Name() != "pre-receive" {
+		t.Fatalf("push hooks directory holds %v (%v), want pre-receive only", entries, err)
+	}
+	if target, err := os.Readlink(filepath.Join(dir1, "pre-receive")); err != nil || target != filepath.Join(shared, "pre-receive") {
+		t.Fatalf("pre-receive links to %q (%v)", target, err)
+	}
+	if _, err := os.Stat(filepath.Join(shared, "update")); err == nil {
+		t.Fatal("the shared hooks directory has an update hook")
+	}
+	if err := refuseInPart(dir1, []refusal{{ref: "refs/heads/main", message: "no\n"}}); err != nil {
 		t.Fatal(err)
 	}
 	end1()
-	if _, err := os.Stat(f1); err == nil {
-		t.Fatal("the refusal file outlived its push")
+	if _, err := os.Lstat(dir1); err == nil {
+		t.Fatal("the push hooks directory outlived its push")
+	}
+	if _, err := os.Lstat(dir2); err != nil {
+		t.Fatalf("another push's directory went too: %v", err)
+	}
+}
+
+// TestUpdateHookOnlyWhenRefusedInPart checks that a push's hooks directory
+// gets an update hook, so that git starts a process per ref, only when the
+// re-check refuses some of its refs but not all.
+func TestUpdateHookOnlyWhenRefusedInPart(t *testing.T) {
+	sock := filepath.Join(shortTempDir(t), "hook.sock")
+	a := newAccess(t)
+	if _, err := a.Svc.CreateRepo(t.Context(), a.Admin, "acme/x", ""); err != nil {
+		t.Fatal(err)
+	}
+	a.grant("alice", "acme/x", auth.LevelWrite)
+	if _, err := a.Svc.AddProtection(t.Context(), a.Admin, auth.Protection{ID: "locked", Repo: "acme/x", Ref: "refs/heads/locked/*", Forbid: auth.ChangeCreate}); err != nil {
+		t.Fatal(err)
+	}
+	shared := t.TempDir()
+	if err := InstallHooks(shared, []string{"/bin/true"}); err != nil {
+		t.Fatal(err)
+	}
+	pushes := NewPushes(sock)
+	if err := pushes.HooksIn(filepath.Join(t.TempDir(), "pushes"), shared); err != nil {
+		t.Fatal(err)
+	}
+	hs, err := ListenHooks(HookServerConfig{Socket: sock, PublicURL: "https://git.example.com", Repos: &Repos{Root: t.TempDir()}}, a.Svc, pushes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- hs.Serve(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+
+	create := func(ref string) string {
+		return strings.Repeat("0", 40) + " " + strings.Repeat("1", 40) + " " + ref + "\n"
+	}
+	for _, tc := range []struct {
+		name, stdin string
+		exit        int
+		update      bool
+	}{
+		{"nothing refused", create("refs/heads/topic") + create("refs/heads/main"), 0, false},
+		{"everything refused", create("refs/heads/locked/a"), 1, false},
+		{"refused in part", create("refs/heads/topic") + create("refs/heads/locked/a"), 0, true},
+	} {
+		env, dir, end, err := pushes.Begin(a.Who(t, "alice"), "acme/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			m[k] = v
+		}
+		var stderr bytes.Buffer
+		if code := RunPreReceiveHook(func(k string) string { return m[k] }, strings.NewReader(tc.stdin), &stderr); code != tc.exit {
+			t.Errorf("%s: pre-receive exit %d, want %d (%s)", tc.name, code, tc.exit, stderr.String())
+		}
+		_, err = os.Lstat(filepath.Join(dir, "update"))
+		if has := err == nil; has != tc.update {
+			t.Errorf("%s: update hook exists: %v, want %v", tc.name, has, tc.update)
+		}
+		end()
+		if _, err := os.Lstat(dir); err == nil {
+			t.Errorf("%s: the push's hooks directory outlived the push", tc.name)
+		}
 	}
 }

@@ -72,10 +72,10 @@ func newTestServer(t *testing.T, cfg HTTPConfig, git string) *testServer {
 	s := &testServer{t: t, auth: newAccess(t), home: t.TempDir(),
 		repos: &Repos{Root: filepath.Join(data, "repos"), Launcher: newLauncher(t, "", hooks)}}
 	pushes := NewPushes(sock)
-	if err := pushes.RefusalsIn(filepath.Join(data, "pushes")); err != nil {
+	if err := pushes.HooksIn(filepath.Join(data, "pushes"), hooks); err != nil {
 		t.Fatal(err)
 	}
-	s.run, err = NewRunner(RunnerConfig{Launcher: newLauncher(t, git, hooks), Pushes: pushes}, log)
+	s.run, err = NewRunner(RunnerConfig{Launcher: newPushLauncher(t, git, hooks, filepath.Join(data, "pushes")), Pushes: pushes}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,9 +136,12 @@ func (r *Runner) Run(ctx context.Context, j Job) (Result, error) {
 		if r.pushes == nil {
 			return Result{Exit: -1}, fmt.Errorf("run git %s: no push registry configured, refusing to receive without the re-check", j.Service)
 		}
-		pushEnv, end := r.pushes.Begin(j.Who, j.Repo)
+		pushEnv, hooks, end, err := r.pushes.Begin(j.Who, j.Repo)
+		if err != nil {
+			return Result{Exit: -1}, fmt.Errorf("run git %s: %w", j.Service, err)
+		}
 		defer end()
-		c.Env = pushEnv
+		c.Env, c.HooksDir = pushEnv, hooks
 	}
 
 	start := time.Now()

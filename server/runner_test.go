@@ -33,6 +33,17 @@ func newLauncher(t *testing.T, git, hooks string) *gitexec.Launcher {
 	return l
 }
 
+// newPushLauncher is newLauncher that also lets a push have a hooks
+// directory of its own inside root.
+func newPushLauncher(t *testing.T, git, hooks, root string) *gitexec.Launcher {
+	t.Helper()
+	l, err := gitexec.New(gitexec.Config{Git: git, HooksDir: hooks, OwnHooksRoot: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 // argvProbe is a git that prints its arguments, one "arg:" line each, and
 // then its environment.
 const argvProbe = `for a in "$@"; do echo "arg:$a"; done; env`
@@ -151,5 +162,41 @@ func TestValidateProtocol(t *testing.T) {
 		if _, err := ValidateProtocol(bad); err == nil {
 			t.Errorf("ValidateProtocol(%q): no error", bad)
 		}
+	}
+}
+
+// TestRunnerPushHooksDir checks that receive-pack alone runs with the
+// push's own hooks directory, that the directory goes with the run, and
+// that configuration in the server's environment cannot move the hooks.
+func TestRunnerPushHooksDir(t *testing.T) {
+	t.Setenv("GIT_CONFIG_PARAMETERS", "'core.hooksPath'='/tmp/evil'")
+	hooks := t.TempDir()
+	if err := InstallHooks(hooks, []string{"/bin/true"}); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "pushes")
+	pushes := NewPushes(filepath.Join(t.TempDir(), "hook.sock"))
+	if err := pushes.HooksIn(root, hooks); err != nil {
+		t.Fatal(err)
+	}
+	run, err := NewRunner(RunnerConfig{Launcher: newPushLauncher(t, fakeGit(t, argvProbe), hooks, root), Pushes: pushes}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	args, env := probe(t, run, Job{Service: ReceivePack, Repo: "acme/x", Dir: dir, Who: auth.Identity{User: "alice"}})
+	own, ok := strings.CutPrefix(args[1], "core.hooksPath=")
+	if !ok || filepath.Dir(own) != root {
+		t.Fatalf("receive-pack argv = %q, want a hooks directory inside %s", args, root)
+	}
+	if _, ok := env["GIT_CONFIG_PARAMETERS"]; ok {
+		t.Errorf("GIT_CONFIG_PARAMETERS reached git: %v", env)
+	}
+	if left, _ := os.ReadDir(root); len(left) != 0 {
+		t.Errorf("push hooks directories left after the run: %v", left)
+	}
+	args, _ = probe(t, run, Job{Service: UploadPack, Repo: "acme/x", Dir: dir})
+	if args[1] != "core.hooksPath="+hooks {
+		t.Errorf("upload-pack argv = %q, want the shared hooks directory", args)
 	}
 }

@@ -122,7 +122,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	trail := audit.NewLog(db.Events(), now)
 	defer trail.Close()
 	hooksDir := filepath.Join(cfg.Data, "hooks")
-	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir})
+	pushesDir := filepath.Join(cfg.Data, "pushes")
+	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir, OwnHooksRoot: pushesDir})
 	if err != nil {
 		return err
 	}
@@ -154,7 +155,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	pushes := server.NewPushes(filepath.Join(cfg.Data, "hook.sock"))
-	if err := pushes.RefusalsIn(filepath.Join(cfg.Data, "pushes")); err != nil {
+	if err := pushes.HooksIn(pushesDir, hooksDir); err != nil {
 		return err
 	}
 	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL, Repos: repos}, svc, pushes, log)
