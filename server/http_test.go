@@ -437,13 +437,7 @@ func TestPushRecheckDeniedLandsNothing(t *testing.T) {
 			t.Errorf("git output lacks %q:\n%s", want, out)
 		}
 	}
-	if got := s.serverRef("acme/payments", "refs/heads/main"); got != first {
-		t.Errorf("server main = %s, want it unchanged at %s", got, first)
-	}
-	p, _ := s.repos.Path("acme/payments")
-	if err := exec.Command("git", "--git-dir", p, "cat-file", "-e", second).Run(); err == nil {
-		t.Errorf("the refused commit %s is in the repository", second)
-	}
+	s.landedNothing("acme/payments", first, second)
 	var writes []string
 	for _, e := range s.auth.decisions("alice")[n:] {
 		if e.Action == "access.write" {
@@ -452,6 +446,19 @@ func TestPushRecheckDeniedLandsNothing(t *testing.T) {
 	}
 	if want := []string{"allow", "allow", "deny"}; !slices.Equal(writes, want) {
 		t.Errorf("audited write decisions = %v, want %v", writes, want)
+	}
+}
+
+// landedNothing fails the test unless repo's main is still at first and
+// the refused commit is not in the repository at all.
+func (s *testServer) landedNothing(repo, first, refused string) {
+	s.t.Helper()
+	if got := s.serverRef(repo, "refs/heads/main"); got != first {
+		s.t.Errorf("server main = %s, want it unchanged at %s", got, first)
+	}
+	p, _ := s.repos.Path(repo)
+	if err := exec.Command("git", "--git-dir", p, "cat-file", "-e", refused).Run(); err == nil {
+		s.t.Errorf("the refused commit %s is in the repository", refused)
 	}
 }
 
@@ -483,13 +490,7 @@ func TestPushWithTokenRevokedDuringUploadLandsNothing(t *testing.T) {
 			t.Errorf("git output lacks %q:\n%s", want, out)
 		}
 	}
-	if got := s.serverRef("acme/payments", "refs/heads/main"); got != first {
-		t.Errorf("server main = %s, want it unchanged at %s", got, first)
-	}
-	p, _ := s.repos.Path("acme/payments")
-	if err := exec.Command("git", "--git-dir", p, "cat-file", "-e", second).Run(); err == nil {
-		t.Errorf("the refused commit %s is in the repository", second)
-	}
+	s.landedNothing("acme/payments", first, second)
 	// The grant still stands, so only the credential refused: the two
 	// writes allowed before, then the refused re-check.
 	var writes []string
