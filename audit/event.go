@@ -21,4 +21,12 @@ type Event struct {
 	Hash      string    `json:"hash"` // sha256 over Prev and this event, see Hash
 	// HashVersion is the form Hash was computed in (HashV1, HashV2...).
 	HashVersion uint8 `json:"hash_version,omitempty"`
+
+	// Intent names the staged copy of this event that a change's
+	// transaction wrote (storage's Intents): appending the event removes
+	// it in the same transaction, so a change and its event are never
+	// apart for long, and never twice in the chain. It is how the event
+	// travels, not part of the record: not hashed, not stored in the
+	// chain, empty on every event read back.
+	Intent string `json:"-"`
 }

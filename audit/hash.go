@@ -155,7 +155,7 @@ func legacyJSON(e Event) ([]byte, error) {
 		Seq: v.Seq, Time: v.Time, Actor: v.Actor, Remote: v.Remote, Transport: v.Transport,
 		Action: v.Action, Repo: v.Repo, Target: v.Target, Result: v.Result, Grant: v.Grant,
 		Policy: v.Policy, Request: v.Request, Detail: v.Detail, Prev: v.Prev,
-		Hash: e.Hash, HashVersion: HashV1,
+		Hash: e.Hash, HashVersion: HashV1, Intent: e.Intent,
 	}
 	if back != e {
 		return nil, fmt.Errorf("%w %d of event %d: sets a field the form does not cover", ErrHashForm, HashV1, e.Seq)

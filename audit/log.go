@@ -7,15 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
 )
 
 // Appender stores events durably, in order, assigning their sequence
-// numbers and chain hashes; a storage backend implements it.
+// numbers and chain hashes; a storage backend implements it. An event that
+// names an intent is appended once however often it is given, and
+// Staged returns the staged events not yet appended.
 type Appender interface {
 	AppendEvents(ctx context.Context, evs []Event) ([]Event, error)
+	Staged(ctx context.Context, limit int) ([]Event, error)
 }
 
 // Log appends events durably. Concurrent callers share one Badger
@@ -35,6 +39,10 @@ type Log struct {
 	mu     sync.RWMutex
 	closed bool
 	wg     sync.WaitGroup
+	// deadline bounds how long Record waits; 0 waits for as long as the
+	// store takes. late counts the waits it cut short.
+	deadline time.Duration
+	late     atomic.Int64
 }
 
 type pending struct {
@@ -47,6 +55,11 @@ const batchSize = 256
 // ErrClosed is returned by Record after Close.
 var ErrClosed = errors.New("audit log closed")
 
+// ErrDeadline is returned by Record when the event was not durable within
+// the log's deadline. The event may still be written later; a decision it
+// recorded must be treated as refused.
+var ErrDeadline = errors.New("audit write missed its deadline")
+
 // NewLog starts the writer. Close stops it.
 func NewLog(store Appender, now func() time.Time) *Log {
 	l := &Log{store: store, now: now, in: make(chan pending, batchSize), done: make(chan struct{})}
@@ -55,29 +68,95 @@ func NewLog(store Appender, now func() time.Time) *Log {
 	return l
 }
 
+// SetDeadline bounds how long Record waits for an event to be durable (0:
+// no bound), so that a stuck disk refuses access instead of hanging every
+// request. Call it before the log is in use.
+func (l *Log) SetDeadline(d time.Duration) { l.deadline = d }
+
+// Late is how many Record calls missed the deadline since the log started.
+func (l *Log) Late() int64 { return l.late.Load() }
+
 // Record stores one event and waits until it is durable. Time is set to now
 // when zero.
 func (l *Log) Record(ctx context.Context, ev Event) error {
-	if ev.Time.IsZero() {
-		ev.Time = l.now()
+	return l.RecordAll(ctx, []Event{ev})
+}
+
+// RecordAll stores evs, in order, and waits until all are durable: they
+// share the writer's batches, so n events cost about one durable write,
+// not n. Times are set to now when zero. It returns ErrDeadline (wrapped)
+// when the events were not durable within the deadline; those that name an
+// intent reach the chain later all the same, through the writer or Recover.
+func (l *Log) RecordAll(ctx context.Context, evs []Event) error {
+	if len(evs) == 0 {
+		return nil
 	}
-	ev.Time = ev.Time.UTC()
-	p := pending{ev: ev, err: make(chan error, 1)}
+	var expired <-chan time.Time
+	if l.deadline > 0 {
+		t := time.NewTimer(l.deadline)
+		defer t.Stop()
+		expired = t.C
+	}
+	ps := make([]pending, len(evs))
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
 		return ErrClosed
 	}
-	select {
-	case l.in <- p:
-		l.mu.RUnlock()
-	case <-ctx.Done():
-		l.mu.RUnlock()
-		return fmt.Errorf("audit %s: %w", ev.Action, ctx.Err())
+	for i, ev := range evs {
+		if ev.Time.IsZero() {
+			ev.Time = l.now()
+		}
+		ev.Time = ev.Time.UTC()
+		ps[i] = pending{ev: ev, err: make(chan error, 1)}
+		select {
+		case l.in <- ps[i]:
+		case <-ctx.Done():
+			l.mu.RUnlock()
+			return fmt.Errorf("audit %s: %w", ev.Action, ctx.Err())
+		case <-expired:
+			l.mu.RUnlock()
+			l.late.Add(1)
+			return fmt.Errorf("audit %s: %w (%s)", ev.Action, ErrDeadline, l.deadline)
+		}
 	}
-	// Once queued the event is written even if ctx ends; wait for it so the
+	l.mu.RUnlock()
+	// Once queued an event is written even if ctx ends; wait for it so the
 	// caller never acts on an unrecorded decision.
-	return <-p.err
+	var first error
+	for _, p := range ps {
+		select {
+		case err := <-p.err:
+			if first == nil {
+				first = err
+			}
+		case <-expired:
+			l.late.Add(1)
+			return fmt.Errorf("audit %s: %w (%s)", p.ev.Action, ErrDeadline, l.deadline)
+		}
+	}
+	return first
+}
+
+// Recover appends the staged events that a change committed but nobody
+// appended (the process stopped in between, or a Record gave up at its
+// deadline), oldest first, and returns how many it appended. Appending a
+// staged event twice is harmless, so it may run while the log is in use.
+func (l *Log) Recover(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		evs, err := l.store.Staged(ctx, batchSize)
+		if err != nil || len(evs) == 0 {
+			return n, err
+		}
+		if err := l.RecordAll(ctx, evs); err != nil {
+			return n, err
+		}
+		n += len(evs)
+		if len(evs) < batchSize {
+			return n, nil
+		}
+	}
 }
 
 func (l *Log) run() {

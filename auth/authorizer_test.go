@@ -208,6 +208,48 @@ func TestAuthorizeDeniesWhenAuditFails(t *testing.T) {
 	}
 }
 
+// stuckDisk is an audit store whose appends hang until released, as on a
+// disk that stopped answering.
+type stuckDisk struct {
+	audit.Appender
+	release chan struct{}
+}
+
+func (d stuckDisk) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.Event, error) {
+	<-d.release
+	return d.Appender.AppendEvents(ctx, evs)
+}
+
+// TestAuthorizeDeniesWhenAuditMissesItsDeadline: a hung audit write makes
+// the access it records a refusal within the deadline, not a hang, and is
+// counted; once the disk answers, decisions are allowed again.
+func TestAuthorizeDeniesWhenAuditMissesItsDeadline(t *testing.T) {
+	f := newFixture(t)
+	f.Grant(t, "user:alice", "acme/payments", auth.LevelRead, time.Hour)
+	disk := stuckDisk{Appender: f.DB.Events(), release: make(chan struct{})}
+	log := audit.NewLog(disk, f.Clock.Now)
+	log.SetDeadline(50 * time.Millisecond)
+	defer log.Close()
+	authz := auth.NewAuthorizer(f.DB, log, f.Clock.Now)
+	done := make(chan auth.Decision, 1)
+	go func() { done <- authz.Authorize(context.Background(), f.Who(t, "alice"), "acme/payments", auth.ActionRead) }()
+	select {
+	case d := <-done:
+		if d.Allowed {
+			t.Fatal("allowed an access whose audit event did not become durable")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the decision hangs with the audit write")
+	}
+	if n := log.Late(); n != 1 {
+		t.Errorf("Late = %d, want 1", n)
+	}
+	close(disk.release)
+	if d := authz.Authorize(context.Background(), f.Who(t, "alice"), "acme/payments", auth.ActionRead); !d.Allowed {
+		t.Fatalf("after the disk answers: %+v", d)
+	}
+}
+
 func TestGrantInputRefused(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

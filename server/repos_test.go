@@ -138,3 +138,47 @@ func waitGone(t *testing.T, pid int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestStagedRepoReachesClientsOnlyWhenPublished: a staged repository is
+// not where clients look, a second Stage of the name is refused, and
+// RecoverStaged publishes the staged repositories that are registered and
+// removes the others, as a start after a crash does.
+func TestStagedRepoReachesClientsOnlyWhenPublished(t *testing.T) {
+	r := &Repos{Root: t.TempDir(), Launcher: newLauncher(t, "", t.TempDir())}
+	for _, name := range []string{"acme/kept", "acme/orphan", "acme/gone"} {
+		if err := r.Stage(t.Context(), name); err != nil {
+			t.Fatal(err)
+		}
+		if r.Exists(name) {
+			t.Fatalf("%s is where clients look before it is published", name)
+		}
+	}
+	if err := r.Stage(t.Context(), "acme/kept"); !errors.Is(err, auth.ErrExists) {
+		t.Fatalf("second Stage: %v, want ErrExists", err)
+	}
+	if err := r.Discard("acme/gone"); err != nil {
+		t.Fatal(err)
+	}
+	published, removed, err := r.RecoverStaged(func(name string) (bool, error) { return name == "acme/kept", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(published, ",") != "acme/kept" || strings.Join(removed, ",") != "acme/orphan" {
+		t.Fatalf("RecoverStaged published %v and removed %v; want acme/kept and acme/orphan", published, removed)
+	}
+	if !r.Exists("acme/kept") || r.Exists("acme/orphan") || r.Exists("acme/gone") {
+		t.Fatal("after recovery: want only acme/kept in place")
+	}
+	if err := r.Init(t.Context(), "acme/orphan"); err != nil {
+		t.Fatalf("the name of a removed leftover is free again: %v", err)
+	}
+	// A directory in a repository's place that nobody registered is not
+	// taken over.
+	p, _ := r.Path("acme/copied")
+	if err := os.MkdirAll(p, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Stage(t.Context(), "acme/copied"); !errors.Is(err, auth.ErrExists) || !strings.Contains(err.Error(), "not registered") {
+		t.Fatalf("Stage over an unregistered directory: %v", err)
+	}
+}

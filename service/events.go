@@ -94,8 +94,9 @@ func (s *Service) Events(ctx context.Context, actor auth.Identity, f EventFilter
 }
 
 // SyncPolicies makes the stored policies from source equal to ps: it adds
-// and replaces ps and deletes the others of that source. The server calls it
-// at start with the policies of its config file.
+// and replaces ps and deletes the others of that source, and records each
+// policy added, changed or removed. The server calls it at start with the
+// policies of its config file.
 func (s *Service) SyncPolicies(ctx context.Context, source string, ps []auth.Policy) error {
 	seen := map[string]bool{}
 	for _, p := range ps {
@@ -108,26 +109,18 @@ func (s *Service) SyncPolicies(ctx context.Context, source string, ps []auth.Pol
 		}
 		seen[p.ID] = true
 	}
-	// A transaction per policy: a backend bounds the size of one
-	// transaction, and a config file may hold many policies.
-	for _, p := range ps {
-		p.Source = source
-		if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Policies().Put(p) }); err != nil {
-			return fmt.Errorf("policy %s: %w", p.ID, err)
-		}
+	for i := range ps {
+		ps[i].Source = source
 	}
-	cur, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Policy, error) { return tx.Policies().List() })
-	if err != nil {
-		return err
-	}
-	for _, p := range cur {
-		if p.Source == source && !seen[p.ID] {
-			if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Policies().Delete(p.ID) }); err != nil {
-				return fmt.Errorf("policy %s: %w", p.ID, err)
-			}
-		}
-	}
-	return nil
+	return syncConfig(ctx, s, source, ps, configRecords[auth.Policy]{
+		kind:     "policy",
+		id:       func(p auth.Policy) string { return p.ID },
+		source:   func(p auth.Policy) string { return p.Source },
+		list:     func(tx storage.Tx) ([]auth.Policy, error) { return tx.Policies().List() },
+		put:      func(tx storage.Tx, p auth.Policy) error { return tx.Policies().Put(p) },
+		del:      func(tx storage.Tx, id string) error { return tx.Policies().Delete(id) },
+		describe: describePolicy,
+	})
 }
 
 // Policies lists the standing policies.

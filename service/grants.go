@@ -35,7 +35,7 @@ func (s *Service) AddGrant(ctx context.Context, actor auth.Identity, ng NewGrant
 	// The subject and repository are checked in the transaction that
 	// stores the grant, so neither is removed in between.
 	var g auth.Grant
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		var err error
 		if g, err = s.checkGrant(tx, actor, ng); err != nil {
 			return err
@@ -43,12 +43,12 @@ func (s *Service) AddGrant(ctx context.Context, actor auth.Identity, ng NewGrant
 		if err := tx.Grants().Create(g); err != nil {
 			return fmt.Errorf("grant: %w", err)
 		}
-		return nil
+		return ev.add(grantEvent(g, ""))
 	})
 	if err != nil {
 		return auth.Grant{}, err
 	}
-	return g, s.recordGrant(ctx, actor, g, "")
+	return g, nil
 }
 
 // AddGrants makes a batch of grants, all starting now, with origin bulk. It
@@ -78,11 +78,14 @@ func (s *Service) AddGrants(ctx context.Context, actor auth.Identity, ngs []NewG
 	}
 	batch := secret.NewID("b_")
 	for i, g := range gs {
-		if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Grants().Create(g) }); err != nil {
+		err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
+			if err := tx.Grants().Create(g); err != nil {
+				return err
+			}
+			return ev.add(grantEvent(g, batch))
+		})
+		if err != nil {
 			return gs[:i], fmt.Errorf("entry %d: grant: %w (entries before it were granted)", i+1, err)
-		}
-		if err := s.recordGrant(ctx, actor, g, batch); err != nil {
-			return gs[:i], fmt.Errorf("entry %d: %w (entries before it were granted)", i+1, err)
 		}
 	}
 	return gs, nil
@@ -123,13 +126,13 @@ func (s *Service) checkGrant(tx storage.Tx, actor auth.Identity, ng NewGrant) (a
 	return g, nil
 }
 
-// recordGrant audits a stored grant.
-func (s *Service) recordGrant(ctx context.Context, actor auth.Identity, g auth.Grant, batch string) error {
+// grantEvent is the audit event of a new grant.
+func grantEvent(g auth.Grant, batch string) audit.Event {
 	detail := fmt.Sprintf("%s%s for %s: %s", g.Level, refScope(g.Ref, g.Allow), auth.FormatDuration(g.Expires.Sub(g.Starts)), g.Reason)
 	if batch != "" {
 		detail = "batch " + batch + ": " + detail
 	}
-	return s.record(ctx, actor, audit.Event{Action: "grant.create", Repo: g.Repo, Target: g.Subject, Grant: g.ID, Detail: detail})
+	return audit.Event{Action: "grant.create", Repo: g.Repo, Target: g.Subject, Grant: g.ID, Detail: detail}
 }
 
 func checkSubject(tx storage.Tx, subject string) error {
@@ -263,7 +266,7 @@ func (s *Service) endGrant(ctx context.Context, actor auth.Identity, id, note, a
 	}
 	now := s.now().UTC()
 	var out auth.Grant
-	err = s.store.Update(ctx, func(tx storage.Tx) error {
+	err = s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		g, err := tx.Grants().Get(id)
 		if err != nil {
 			return err
@@ -276,7 +279,10 @@ func (s *Service) endGrant(ctx context.Context, actor auth.Identity, id, note, a
 		}
 		g.Ended, g.EndedBy, g.EndNote = now, actor.Name(), note
 		out = g
-		return tx.Grants().Update(g)
+		if err := tx.Grants().Update(g); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: action, Repo: g.Repo, Target: g.Subject, Grant: id, Detail: note})
 	})
 	if err != nil {
 		if errors.Is(err, auth.ErrNotFound) {
@@ -284,7 +290,7 @@ func (s *Service) endGrant(ctx context.Context, actor auth.Identity, id, note, a
 		}
 		return auth.Grant{}, err
 	}
-	return out, s.record(ctx, actor, audit.Event{Action: action, Repo: out.Repo, Target: out.Subject, Grant: id, Detail: note})
+	return out, nil
 }
 
 // Check answers "may user do action on repo?" for an administrator or

@@ -38,19 +38,19 @@ func (s *Service) AddKey(ctx context.Context, actor auth.Identity, user, authori
 		Fingerprint: ssh.FingerprintSHA256(pk), User: user, Type: pk.Type(), Comment: comment,
 		Authorized: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))), Created: s.now().UTC(),
 	}
-	err = s.store.Update(ctx, func(tx storage.Tx) error {
+	err = s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		if _, err := tx.Users().Get(user); err != nil {
 			return fmt.Errorf("user %s: %w", user, err)
 		}
 		if err := tx.Keys().Create(k); err != nil {
 			return fmt.Errorf("key %s: %w", k.Fingerprint, err)
 		}
-		return nil
+		return ev.add(audit.Event{Action: "key.add", Target: user, Detail: k.Fingerprint})
 	})
 	if err != nil {
 		return auth.Key{}, err
 	}
-	return k, s.record(ctx, actor, audit.Event{Action: "key.add", Target: user, Detail: k.Fingerprint})
+	return k, nil
 }
 
 // ListKeys lists a user's SSH keys.
@@ -70,10 +70,16 @@ func (s *Service) RemoveKey(ctx context.Context, actor auth.Identity, user, fing
 			return err
 		}
 	}
-	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Keys().Delete(user, fingerprint) }); err != nil {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
+		if err := tx.Keys().Delete(user, fingerprint); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "key.remove", Target: user, Detail: fingerprint})
+	})
+	if err != nil {
 		return fmt.Errorf("key %s of %s: %w", fingerprint, user, err)
 	}
-	return s.record(ctx, actor, audit.Event{Action: "key.remove", Target: user, Detail: fingerprint})
+	return nil
 }
 
 // IdentityForKey returns the identity owning the key that signed an SSH

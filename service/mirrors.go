@@ -139,13 +139,10 @@ func (s *Service) CreateMirror(ctx context.Context, actor auth.Identity, m NewMi
 	}
 	r, err := s.newRepo(ctx, actor, m.Name, m.Description, func(r *auth.Repo) {
 		r.Mirror, r.Every = m.Upstream, m.Every
-	})
+	}, audit.Event{Action: "repo.create",
+		Detail: fmt.Sprintf("mirror of %s, fetched every %s", redact.URL(m.Upstream), auth.FormatDuration(m.Every))})
 	if err != nil {
 		return auth.Repo{}, err
-	}
-	if err := s.record(ctx, actor, audit.Event{Action: "repo.create", Repo: r.Name,
-		Detail: fmt.Sprintf("mirror of %s, fetched every %s", redact.URL(m.Upstream), auth.FormatDuration(m.Every))}); err != nil {
-		return redacted(r), err
 	}
 	synced, err := s.SyncMirror(ctx, actor, r.Name, f)
 	if errors.Is(err, auth.ErrUpstream) {
@@ -189,20 +186,20 @@ func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name stri
 	}
 	// The result is recorded even when ctx ended and killed the fetch.
 	ctx = context.WithoutCancel(ctx)
-	err = s.store.Update(ctx, func(tx storage.Tx) error {
+	err = s.update(ctx, actor, func(tx storage.Tx, evs *changeEvents) error {
 		x, err := tx.Repos().Get(name)
 		if err != nil {
 			return err
 		}
 		x.LastSync, x.SyncResult, x.SyncError, x.SyncUpdated = s.now().UTC(), ev.Result, msg, updated
 		r = x
-		return tx.Repos().Update(x)
+		if err := tx.Repos().Update(x); err != nil {
+			return err
+		}
+		return evs.add(ev)
 	})
 	if err != nil {
 		return redacted(r), fmt.Errorf("sync %s: record the result: %w", name, err)
-	}
-	if err := s.record(ctx, actor, ev); err != nil {
-		return redacted(r), err
 	}
 	if ferr != nil {
 		return redacted(r), fmt.Errorf("%w: %s from %s: %s", auth.ErrUpstream, name, redact.URL(r.Mirror), msg)

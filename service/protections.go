@@ -19,7 +19,7 @@ func (s *Service) AddProtection(ctx context.Context, actor auth.Identity, p auth
 	if err != nil {
 		return auth.Protection{}, err
 	}
-	err = s.store.Update(ctx, func(tx storage.Tx) error {
+	err = s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		all, err := tx.Protections().List()
 		if err != nil {
 			return err
@@ -29,13 +29,16 @@ func (s *Service) AddProtection(ctx context.Context, actor auth.Identity, p auth
 				return fmt.Errorf("%w: protection rule %q exists (from %s); remove it first", auth.ErrExists, p.ID, q.Source)
 			}
 		}
-		return tx.Protections().Put(p)
+		if err := tx.Protections().Put(p); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "protect.add", Repo: p.Repo, Target: p.Ref, Policy: p.ID,
+			Detail: "forbids " + p.Forbid.String() + " with plain write access"})
 	})
 	if err != nil {
 		return auth.Protection{}, err
 	}
-	return p, s.record(ctx, actor, audit.Event{Action: "protect.add", Repo: p.Repo, Target: p.Ref, Policy: p.ID,
-		Detail: "forbids " + p.Forbid.String() + " with plain write access"})
+	return p, nil
 }
 
 // RemoveProtection deletes a protection rule an administrator made; a rule
@@ -45,7 +48,7 @@ func (s *Service) RemoveProtection(ctx context.Context, actor auth.Identity, id 
 		return err
 	}
 	var p auth.Protection
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		all, err := tx.Protections().List()
 		if err != nil {
 			return err
@@ -62,13 +65,13 @@ func (s *Service) RemoveProtection(ctx context.Context, actor auth.Identity, id 
 		case p.Source == SourceConfig:
 			return fmt.Errorf("%w: protection rule %q comes from the config file; remove it there", auth.ErrInvalid, id)
 		}
-		return tx.Protections().Delete(id)
+		if err := tx.Protections().Delete(id); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "protect.remove", Repo: p.Repo, Target: p.Ref, Policy: p.ID,
+			Detail: "forbade " + p.Forbid.String()})
 	})
-	if err != nil {
-		return err
-	}
-	return s.record(ctx, actor, audit.Event{Action: "protect.remove", Repo: p.Repo, Target: p.Ref, Policy: p.ID,
-		Detail: "forbade " + p.Forbid.String()})
+	return err
 }
 
 // Protections lists the protection rules, sorted by id.
@@ -95,23 +98,15 @@ func (s *Service) SyncProtections(ctx context.Context, ps []auth.Protection) err
 		seen[p.ID] = true
 		ps[i] = p
 	}
-	for _, p := range ps {
-		if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Protections().Put(p) }); err != nil {
-			return fmt.Errorf("protection rule %s: %w", p.ID, err)
-		}
-	}
-	cur, err := s.Protections(ctx)
-	if err != nil {
-		return err
-	}
-	for _, p := range cur {
-		if p.Source == SourceConfig && !seen[p.ID] {
-			if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Protections().Delete(p.ID) }); err != nil {
-				return fmt.Errorf("protection rule %s: %w", p.ID, err)
-			}
-		}
-	}
-	return nil
+	return syncConfig(ctx, s, SourceConfig, ps, configRecords[auth.Protection]{
+		kind:     "protect",
+		id:       func(p auth.Protection) string { return p.ID },
+		source:   func(p auth.Protection) string { return p.Source },
+		list:     func(tx storage.Tx) ([]auth.Protection, error) { return tx.Protections().List() },
+		put:      func(tx storage.Tx, p auth.Protection) error { return tx.Protections().Put(p) },
+		del:      func(tx storage.Tx, id string) error { return tx.Protections().Delete(id) },
+		describe: describeProtection,
+	})
 }
 
 // cleanProtection validates p, makes its repository pattern canonical and

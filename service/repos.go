@@ -16,16 +16,17 @@ func (s *Service) CreateRepo(ctx context.Context, actor auth.Identity, name, des
 	if err := requireAdmin(actor, "creating a repository"); err != nil {
 		return auth.Repo{}, err
 	}
-	r, err := s.newRepo(ctx, actor, name, description, nil)
-	if err != nil {
-		return auth.Repo{}, err
-	}
-	return r, s.record(ctx, actor, audit.Event{Action: "repo.create", Repo: r.Name})
+	return s.newRepo(ctx, actor, name, description, nil, audit.Event{Action: "repo.create"})
 }
 
 // newRepo checks name and description, creates the bare repository and
-// stores the record, which set (if not nil) completes first.
-func (s *Service) newRepo(ctx context.Context, actor auth.Identity, name, description string, set func(*auth.Repo)) (auth.Repo, error) {
+// stores the record, which set (if not nil) completes first, with the
+// audit event ev (its Repo set to the name). It is all or nothing: the
+// repository is built where clients cannot reach it, the record and event
+// commit together, and only then does the repository move into place; a
+// failed record removes it again, and a server that stopped in between
+// finishes or removes it at start (server.Repos.RecoverStaged).
+func (s *Service) newRepo(ctx context.Context, actor auth.Identity, name, description string, set func(*auth.Repo), ev audit.Event) (auth.Repo, error) {
 	canon, err := auth.CanonicalRepo(name)
 	if err != nil {
 		return auth.Repo{}, err
@@ -46,11 +47,21 @@ func (s *Service) newRepo(ctx context.Context, actor auth.Identity, name, descri
 	} else if !errors.Is(err, auth.ErrNotFound) {
 		return auth.Repo{}, err
 	}
-	if err := s.files.Init(ctx, canon); err != nil {
+	if err := s.files.Stage(ctx, canon); err != nil {
 		return auth.Repo{}, err // names the repository
 	}
-	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Repos().Create(r) }); err != nil {
-		return auth.Repo{}, fmt.Errorf("repository %s: %w", canon, err)
+	ev.Repo = canon
+	err = s.update(ctx, actor, func(tx storage.Tx, evs *changeEvents) error {
+		if err := tx.Repos().Create(r); err != nil {
+			return err
+		}
+		return evs.add(ev)
+	})
+	if err != nil {
+		return auth.Repo{}, errors.Join(fmt.Errorf("repository %s: %w", canon, err), s.files.Discard(canon))
+	}
+	if err := s.files.Publish(canon); err != nil {
+		return auth.Repo{}, fmt.Errorf("%w (the record is stored; the server finishes this at its next start)", err)
 	}
 	return r, nil
 }

@@ -66,19 +66,26 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 	if err != nil {
 		return auth.Request{}, err
 	}
-	all, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Policy, error) { return tx.Policies().List() })
-	if err != nil {
-		return auth.Request{}, err
-	}
 	now := s.now().UTC()
-	r := auth.Request{
-		ID: secret.NewID("r_"), Requester: actor.User, Repo: repo, Level: nr.Level, Ref: ref, Allow: nr.Allow, Duration: nr.Duration,
-		Reason: reason, Ticket: ticket, Status: auth.StatusPending, Created: now, Expires: now.Add(s.cfg.PendingLifetime),
-		Needed: s.approvalsNeeded(all, repo), Extends: nr.Extends,
+	action := "request.create"
+	if nr.Extends != "" {
+		action = "request.extend"
 	}
+	var r auth.Request
 	// The checks and the write are one transaction: of identical requests
-	// submitted at once, one is filed and the others see it pending.
-	err = s.store.Update(ctx, func(tx storage.Tx) error {
+	// submitted at once, one is filed and the others see it pending; and
+	// the approvals it needs are those of the policies as they are when it
+	// is filed.
+	err = s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
+		all, err := tx.Policies().List()
+		if err != nil {
+			return err
+		}
+		r = auth.Request{
+			ID: secret.NewID("r_"), Requester: actor.User, Repo: repo, Level: nr.Level, Ref: ref, Allow: nr.Allow, Duration: nr.Duration,
+			Reason: reason, Ticket: ticket, Status: auth.StatusPending, Created: now, Expires: now.Add(s.cfg.PendingLifetime),
+			Needed: s.approvalsNeeded(all, repo), Extends: nr.Extends,
+		}
 		if nr.Extends != "" {
 			g, err := s.checkExtends(tx, actor, nr, repo)
 			if err != nil {
@@ -94,18 +101,11 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 		if err := tx.Requests().Create(r); err != nil {
 			return fmt.Errorf("request: %w", err)
 		}
-		return nil
+		return ev.add(audit.Event{Action: action, Repo: repo, Request: r.ID, Grant: r.Extends,
+			Detail: fmt.Sprintf("%s%s for %s: %s", r.Level, refScope(r.Ref, r.Allow), auth.FormatDuration(r.Duration), reason)})
 	})
 	if err != nil {
 		return auth.Request{}, err
-	}
-	action := "request.create"
-	if r.Extends != "" {
-		action = "request.extend"
-	}
-	if err := s.record(ctx, actor, audit.Event{Action: action, Repo: repo, Request: r.ID, Grant: r.Extends,
-		Detail: fmt.Sprintf("%s%s for %s: %s", r.Level, refScope(r.Ref, r.Allow), auth.FormatDuration(r.Duration), reason)}); err != nil {
-		return r, err
 	}
 	// A repository that needs more than one approver is never approved by
 	// a rule alone: the stricter policy wins.
@@ -243,7 +243,7 @@ func (s *Service) approve(ctx context.Context, actor auth.Identity, id string, d
 	var made *auth.Grant
 	// One transaction from the first check to the grant: a request decided
 	// or a grant ended meanwhile makes fn run again and see it.
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		made = nil
 		r, err := tx.Requests().Get(id)
 		if err != nil {
@@ -274,7 +274,10 @@ func (s *Service) approve(ctx context.Context, actor auth.Identity, id string, d
 			r.AutoRule = autoRule
 		} else if approvals(&r) < r.Needed {
 			out = r
-			return tx.Requests().Update(r)
+			if err := tx.Requests().Update(r); err != nil {
+				return err
+			}
+			return ev.add(approveEvent(r, nil, comment, autoRule))
 		}
 		g, err := grantFor(tx, &r, now)
 		if err != nil {
@@ -293,23 +296,23 @@ func (s *Service) approve(ctx context.Context, actor auth.Identity, id string, d
 			return fmt.Errorf("grant %s: %w", g.ID, err)
 		}
 		out, made = r, &g
-		return nil
+		return ev.add(approveEvent(r, made, comment, autoRule))
 	})
 	if err != nil {
 		return auth.Request{}, err
 	}
-	ev := audit.Event{Action: "request.approve", Repo: out.Repo, Target: out.Requester, Request: id, Detail: comment}
+	return out, nil
+}
+
+// approveEvent is the audit event of an approval of r, which made the
+// grant made (nil when more approvals are needed).
+func approveEvent(r auth.Request, made *auth.Grant, comment, autoRule string) audit.Event {
+	ev := audit.Event{Action: "request.approve", Repo: r.Repo, Target: r.Requester, Request: r.ID, Detail: comment, Policy: autoRule}
 	if made != nil {
 		ev.Grant = made.ID
 		ev.Detail = strings.TrimSpace(fmt.Sprintf("grant %s: %s until %s. %s", made.ID, made.Level, made.Expires.Format(time.RFC3339), comment))
 	}
-	if autoRule != "" {
-		ev.Policy = autoRule
-	}
-	if err := s.record(ctx, actor, ev); err != nil {
-		return out, err
-	}
-	return out, nil
+	return ev
 }
 
 func approvals(r *auth.Request) int {
@@ -414,7 +417,7 @@ func (s *Service) CancelRequest(ctx context.Context, actor auth.Identity, id str
 func (s *Service) settle(ctx context.Context, actor auth.Identity, id, action, detail string, may func(auth.Request) error, apply func(*auth.Request, time.Time)) (auth.Request, error) {
 	now := s.now().UTC()
 	var out auth.Request
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		r, err := tx.Requests().Get(id)
 		if err != nil {
 			return fmt.Errorf("request %s: %w", id, err)
@@ -427,12 +430,15 @@ func (s *Service) settle(ctx context.Context, actor auth.Identity, id, action, d
 		}
 		apply(&r, now)
 		out = r
-		return tx.Requests().Update(r)
+		if err := tx.Requests().Update(r); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: action, Repo: r.Repo, Target: r.Requester, Request: id, Detail: detail})
 	})
 	if err != nil {
 		return auth.Request{}, err
 	}
-	return out, s.record(ctx, actor, audit.Event{Action: action, Repo: out.Repo, Target: out.Requester, Request: id, Detail: detail})
+	return out, nil
 }
 
 // ExpireRequests marks pending requests past their lifetime as expired and
@@ -448,7 +454,7 @@ func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
 		if r.Status != auth.StatusPending || now.Before(r.Expires) {
 			continue
 		}
-		err := s.store.Update(ctx, func(tx storage.Tx) error {
+		err := s.update(ctx, auth.System(""), func(tx storage.Tx, ev *changeEvents) error {
 			cur, err := tx.Requests().Get(r.ID)
 			if err != nil {
 				return err
@@ -457,7 +463,10 @@ func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
 				return auth.ErrConflict
 			}
 			cur.Status, cur.Decided = auth.StatusExpired, now
-			return tx.Requests().Update(cur)
+			if err := tx.Requests().Update(cur); err != nil {
+				return err
+			}
+			return ev.add(audit.Event{Action: "request.expire", Repo: r.Repo, Target: r.Requester, Request: r.ID})
 		})
 		if errors.Is(err, auth.ErrConflict) {
 			continue
@@ -466,9 +475,6 @@ func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
 			return n, err
 		}
 		n++
-		if err := s.record(ctx, auth.System(""), audit.Event{Action: "request.expire", Repo: r.Repo, Target: r.Requester, Request: r.ID}); err != nil {
-			return n, err
-		}
 	}
 	return n, nil
 }

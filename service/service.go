@@ -59,8 +59,16 @@ func (c Config) withDefaults() Config {
 }
 
 // RepoFiles creates bare repositories on disk. server.Repos implements it.
+// A repository is made in two steps around the transaction that stores its
+// record, so that clients find it on disk only once it is registered.
 type RepoFiles interface {
-	Init(ctx context.Context, name string) error
+	// Stage creates the bare repository name out of clients' reach; an
+	// error wrapping auth.ErrExists if it is there already.
+	Stage(ctx context.Context, name string) error
+	// Publish puts a staged repository in place.
+	Publish(name string) error
+	// Discard removes a staged repository.
+	Discard(name string) error
 }
 
 // Service is the access domain: identities, repositories, grants, requests
@@ -98,19 +106,11 @@ func (s *Service) Authorize(ctx context.Context, who auth.Identity, repo string,
 	return s.authz.Authorize(ctx, who, repo, action)
 }
 
-// record writes the audit event of a change made by actor.
+// record writes an audit event of actor that goes with no change in the
+// store (a check, a verification, a refused sign-in) and waits until it is
+// durable. The events of changes are staged with them; see update.
 func (s *Service) record(ctx context.Context, actor auth.Identity, ev audit.Event) error {
-	ev.Actor = actor.Name()
-	if ev.Remote == "" {
-		ev.Remote = actor.Remote
-	}
-	if ev.Transport == "" {
-		ev.Transport = actor.Transport
-	}
-	if ev.Result == "" {
-		ev.Result = "ok"
-	}
-	if err := s.audit.Record(ctx, ev); err != nil {
+	if err := s.audit.Record(ctx, s.fill(actor, ev)); err != nil {
 		return fmt.Errorf("%s done but not audited: %w", ev.Action, err)
 	}
 	return nil

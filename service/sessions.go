@@ -45,13 +45,15 @@ func (s *Service) SignIn(ctx context.Context, name, password, remote string) (st
 	}
 	plain := secret.NewSecret(32)
 	sess := auth.Session{Hash: secret.HashSecret(plain), User: who.User, CSRF: secret.NewSecret(32), Created: now, Expires: now.Add(SessionLifetime)}
-	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Sessions().Create(sess) }); err != nil {
-		return "", auth.Session{}, fmt.Errorf("session: %w", err)
-	}
 	who.Remote, who.Transport = remote, "web"
-	if err := s.record(ctx, who, audit.Event{Action: "session.signin", Target: who.User}); err != nil {
-		_ = s.store.Update(ctx, func(tx storage.Tx) error { return tx.Sessions().Delete(sess.Hash) })
-		return "", auth.Session{}, err
+	err = s.update(ctx, who, func(tx storage.Tx, ev *changeEvents) error {
+		if err := tx.Sessions().Create(sess); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "session.signin", Target: who.User})
+	})
+	if err != nil {
+		return "", auth.Session{}, fmt.Errorf("session: %w", err)
 	}
 	return plain, sess, nil
 }
@@ -84,8 +86,14 @@ func (s *Service) SessionIdentity(ctx context.Context, plain string) (auth.Ident
 // session that is gone already succeeds.
 func (s *Service) SignOut(ctx context.Context, actor auth.Identity, plain string) error {
 	h := secret.HashSecret(plain)
-	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Sessions().Delete(h) }); err != nil {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
+		if err := tx.Sessions().Delete(h); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "session.signout", Target: actor.User})
+	})
+	if err != nil {
 		return fmt.Errorf("sign out: %w", err)
 	}
-	return s.record(ctx, actor, audit.Event{Action: "session.signout", Target: actor.User})
+	return nil
 }

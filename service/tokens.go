@@ -36,19 +36,19 @@ func (s *Service) CreateToken(ctx context.Context, actor auth.Identity, user, na
 	if ttl > 0 {
 		t.Expires = now.Add(ttl)
 	}
-	err = s.store.Update(ctx, func(tx storage.Tx) error {
+	err = s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		if _, err := tx.Users().Get(user); err != nil {
 			return fmt.Errorf("user %s: %w", user, err)
 		}
 		if err := tx.Tokens().Create(t); err != nil {
 			return fmt.Errorf("token for %s: %w", user, err)
 		}
-		return nil
+		return ev.add(audit.Event{Action: "token.create", Target: user, Detail: "token " + t.ID})
 	})
 	if err != nil {
 		return "", auth.Token{}, err
 	}
-	return plain, t, s.record(ctx, actor, audit.Event{Action: "token.create", Target: user, Detail: "token " + t.ID})
+	return plain, t, nil
 }
 
 // tokenFor finds a live token by its secret.
@@ -85,7 +85,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor auth.Identity, user, id
 			return err
 		}
 	}
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		t, err := tx.Tokens().Get(id)
 		if err != nil {
 			return err
@@ -94,10 +94,13 @@ func (s *Service) RevokeToken(ctx context.Context, actor auth.Identity, user, id
 			return fmt.Errorf("token %s of %s: %w", id, user, auth.ErrNotFound)
 		}
 		t.Revoked = true
-		return tx.Tokens().Update(t)
+		if err := tx.Tokens().Update(t); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "token.revoke", Target: user, Detail: "token " + id})
 	})
 	if err != nil {
 		return fmt.Errorf("revoke token %s: %w", id, err)
 	}
-	return s.record(ctx, actor, audit.Event{Action: "token.revoke", Target: user, Detail: "token " + id})
+	return nil
 }

@@ -49,11 +49,17 @@ func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUse
 			return auth.User{}, err
 		}
 	}
-	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Users().Create(u) }); err != nil {
+	detail := fmt.Sprintf("groups=%s admin=%t approver=%t", strings.Join(groups, ","), u.Admin, u.Approver)
+	err = s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
+		if err := tx.Users().Create(u); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "user.create", Target: u.Name, Detail: detail})
+	})
+	if err != nil {
 		return auth.User{}, fmt.Errorf("user %s: %w", nu.Name, err)
 	}
-	detail := fmt.Sprintf("groups=%s admin=%t approver=%t", strings.Join(groups, ","), u.Admin, u.Approver)
-	return u, s.record(ctx, actor, audit.Event{Action: "user.create", Target: u.Name, Detail: detail})
+	return u, nil
 }
 
 func cleanGroups(in []string) ([]string, error) {
@@ -110,7 +116,7 @@ func (s *Service) setPassword(ctx context.Context, actor auth.Identity, name, pa
 	if err != nil {
 		return err
 	}
-	if err := s.store.Update(ctx, func(tx storage.Tx) error {
+	if err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		u, err := tx.Users().Get(name)
 		if err != nil {
 			return err
@@ -118,11 +124,14 @@ func (s *Service) setPassword(ctx context.Context, actor auth.Identity, name, pa
 		// Taken after the slow hash, as close to the write as can be: a
 		// sign-in that read the old hash made its session before this.
 		u.PasswordHash, u.SessionsAfter = hash, s.now().UTC()
-		return tx.Users().Update(u)
+		if err := tx.Users().Update(u); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "user.password", Target: name})
 	}); err != nil {
 		return fmt.Errorf("user %s: %w", name, err)
 	}
-	return s.record(ctx, actor, audit.Event{Action: "user.password", Target: name})
+	return nil
 }
 
 // ListUsers returns every user. Only administrators and approvers may list.
@@ -274,7 +283,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor auth.Identity, name stri
 	}
 	var out auth.User
 	var changes []string
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		changes = changes[:0]
 		stored, err := tx.Users().Get(name)
 		if err != nil {
@@ -298,13 +307,16 @@ func (s *Service) UpdateUser(ctx context.Context, actor auth.Identity, name stri
 			changes = append(changes, "groups="+strings.Join(groups, ","))
 		}
 		out = *u
-		return tx.Users().Update(stored)
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := tx.Users().Update(stored); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "user.update", Target: name, Detail: strings.Join(changes, " ")})
 	})
 	if err != nil {
 		return auth.User{}, fmt.Errorf("user %s: %w", name, err)
 	}
-	if len(changes) == 0 {
-		return out, nil
-	}
-	return out, s.record(ctx, actor, audit.Event{Action: "user.update", Target: name, Detail: strings.Join(changes, " ")})
+	return out, nil
 }

@@ -65,4 +65,7 @@ type Tx interface {
 	Protections() Protections
 	Requests() Requests
 	Sessions() Sessions
+	// Intents stages the audit events of the changes made in the
+	// transaction.
+	Intents() Intents
 }

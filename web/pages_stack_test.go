@@ -25,8 +25,12 @@ import (
 // dirRepos is the RepoFiles of the page tests: a directory per repository.
 type dirRepos struct{ root string }
 
-func (d dirRepos) Init(_ context.Context, name string) error {
+func (d dirRepos) Stage(_ context.Context, name string) error {
 	return os.MkdirAll(filepath.Join(d.root, name+".git"), 0o755)
+}
+func (d dirRepos) Publish(string) error { return nil }
+func (d dirRepos) Discard(name string) error {
+	return os.RemoveAll(filepath.Join(d.root, name+".git"))
 }
 
 // stack is a running web handler over an in-memory store.

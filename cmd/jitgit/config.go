@@ -42,6 +42,9 @@ type Config struct {
 	// ShutdownGrace is how long the Git operations running at a shutdown
 	// may go on before they are killed.
 	ShutdownGrace time.Duration
+	// AuditDeadline is how long a decision waits for its audit event to be
+	// durable before it is refused.
+	AuditDeadline time.Duration
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -66,7 +69,7 @@ const maxShutdownGrace = time.Hour
 // defaultConfig is the embedded default: a first run with no file works.
 func defaultConfig() Config {
 	return Config{
-		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second,
+		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second,
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
@@ -84,6 +87,7 @@ type fileConfig struct {
 	SSHPublicURL string   `toml:"ssh_public_url"`
 	LogLevel     string   `toml:"log_level"`
 	Grace        string   `toml:"shutdown_grace"`
+	AuditWait    string   `toml:"audit_deadline"`
 	TLSCert      string   `toml:"tls_cert"`
 	TLSKey       string   `toml:"tls_key"`
 	Proxies      []string `toml:"trusted_proxies"`
@@ -216,12 +220,16 @@ func (f *fileConfig) apply(cfg *Config) error {
 		dur("ssh_limits.auth_timeout", f.SSHLimits.AuthTimeout, &cfg.SSHLimits.AuthTimeout),
 		dur("mirrors.fetch_timeout", f.Mirrors.FetchTimeout, &cfg.Mirrors.FetchTimeout),
 		dur("shutdown_grace", f.Grace, &cfg.ShutdownGrace),
+		dur("audit_deadline", f.AuditWait, &cfg.AuditDeadline),
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	if cfg.ShutdownGrace > maxShutdownGrace {
 		return fmt.Errorf("shutdown_grace (%s) is longer than %s: a stop that long looks hung to a service manager", auth.FormatDuration(cfg.ShutdownGrace), auth.FormatDuration(maxShutdownGrace))
+	}
+	if cfg.AuditDeadline < 100*time.Millisecond || cfg.AuditDeadline > time.Minute {
+		return fmt.Errorf("audit_deadline (%s) must be between 100ms and 1m: shorter refuses access on an ordinary fsync, longer lets a stuck disk hang every request", auth.FormatDuration(cfg.AuditDeadline))
 	}
 	if cfg.Auth.DefaultRequest > cfg.Auth.MaxGrant {
 		return fmt.Errorf("limits.default_request (%s) is longer than limits.max_grant (%s)", auth.FormatDuration(cfg.Auth.DefaultRequest), auth.FormatDuration(cfg.Auth.MaxGrant))

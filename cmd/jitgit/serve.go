@@ -29,6 +29,7 @@ import (
 	"github.com/jitgit/jitgit/secret"
 	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/storage"
 	"github.com/jitgit/jitgit/storage/badgerstore"
 	"github.com/jitgit/jitgit/web"
 )
@@ -120,7 +121,15 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	// Deferred first, so it runs last: once every part has returned.
 	defer db.Close()
 	trail := audit.NewLog(db.Events(), now)
+	trail.SetDeadline(cfg.AuditDeadline)
 	defer trail.Close()
+	// Changes whose events a stopped server left staged reach the trail
+	// before anything else is recorded.
+	if n, err := trail.Recover(ctx); err != nil {
+		return fmt.Errorf("audit: append the staged events: %w", err)
+	} else if n > 0 {
+		log.Info("audit: appended the staged events of changes made before the last stop", "events", n)
+	}
 	hooksDir := filepath.Join(cfg.Data, "hooks")
 	pushesDir := filepath.Join(cfg.Data, "pushes")
 	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir, OwnHooksRoot: pushesDir})
@@ -130,6 +139,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos"), Launcher: git}
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
 		return fmt.Errorf("repository root: %w", err)
+	}
+	if err := recoverRepos(ctx, db, repos, log); err != nil {
+		return err
 	}
 	svc := service.New(db, repos, trail, cfg.Auth, now)
 	if err := svc.SyncProtections(ctx, cfg.Protections); err != nil {
@@ -320,10 +332,33 @@ func sweepRequests(ctx context.Context, svc *service.Service, log *slog.Logger) 
 		if _, err := svc.ExpireRequests(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("expire requests", "err", err)
 		}
+		if _, err := svc.RecoverAudit(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("audit: append staged events", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// recoverRepos finishes the repository creations a stopped server left
+// half done: a staged repository with a record is put in place, one
+// without is removed.
+func recoverRepos(ctx context.Context, db storage.Store, repos *server.Repos, log *slog.Logger) error {
+	published, removed, err := repos.RecoverStaged(func(name string) (bool, error) {
+		err := db.View(ctx, func(tx storage.Tx) error { _, err := tx.Repos().Get(name); return err })
+		if errors.Is(err, auth.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	if err != nil {
+		return err
+	}
+	if len(published) > 0 || len(removed) > 0 {
+		log.Info("finished repository creations interrupted by the last stop", "published", published, "removed", removed)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ package servicetest
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -60,8 +61,21 @@ type Fixture struct {
 // transports' concern and tested there.
 type Dirs map[string]bool
 
-// Init records name.
-func (d Dirs) Init(_ context.Context, name string) error { d[name] = true; return nil }
+// Stage records name as staged; an error wrapping auth.ErrExists if it
+// is staged or published already.
+func (d Dirs) Stage(_ context.Context, name string) error {
+	if _, ok := d[name]; ok {
+		return fmt.Errorf("repository %s: %w", name, auth.ErrExists)
+	}
+	d[name] = false
+	return nil
+}
+
+// Publish marks name as in place.
+func (d Dirs) Publish(name string) error { d[name] = true; return nil }
+
+// Discard forgets name.
+func (d Dirs) Discard(name string) error { delete(d, name); return nil }
 
 // Config is service.DefaultConfig with passwords hashed at the least cost
 // argon2id allows: tests hash hundreds of them under the race detector,

@@ -54,9 +54,22 @@ func (tr events) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.E
 		if err != nil {
 			return err
 		}
-		out = make([]audit.Event, len(evs))
+		out = make([]audit.Event, 0, len(evs))
 		now := tr.db.now().UTC()
-		for i, e := range evs {
+		for _, e := range evs {
+			if e.Intent != "" {
+				staged, err := exists(txn, intentKey(e.Intent))
+				if err != nil {
+					return fmt.Errorf("audit intent %s: %w", e.Intent, err)
+				}
+				if !staged {
+					continue // appended already, by whoever came first
+				}
+				if err := txn.Delete(intentKey(e.Intent)); err != nil {
+					return fmt.Errorf("audit intent %s: %w", e.Intent, err)
+				}
+				e.Intent = ""
+			}
 			if e.Time.IsZero() {
 				e.Time = now
 			}
@@ -76,7 +89,10 @@ func (tr events) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.E
 				return fmt.Errorf("audit event %d: %w", e.Seq, err)
 			}
 			head = auditHead{Seq: e.Seq, Hash: e.Hash}
-			out[i] = e
+			out = append(out, e)
+		}
+		if len(out) == 0 {
+			return nil
 		}
 		return set(txn, []byte(keyAuditHead), head)
 	})

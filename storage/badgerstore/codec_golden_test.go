@@ -218,6 +218,10 @@ func TestRecordsRoundTripEveryField(t *testing.T) {
 		for range 300 {
 			p := reflect.New(typ)
 			filler{t: t, r: r, utc: name == "event"}.fill(typ.Name(), p.Elem())
+			if name == "event" {
+				// The intent travels with an event; the chain does not keep it.
+				p.Elem().FieldByName("Intent").SetString("")
+			}
 			in := p.Elem().Interface()
 			b, err := encode(in)
 			if err != nil {

@@ -46,6 +46,7 @@ const (
 	prefixRequest       = "request/"
 	prefixEvent         = "event/"
 	keyAuditHead        = "meta/audit"
+	prefixIntent        = "intent/"
 	prefixSession       = "session/"
 	prefixProtection    = "protect/"
 	prefixGuard         = "guard/"
@@ -74,6 +75,7 @@ func requestKey(id string) []byte          { return []byte(prefixRequest + id) }
 func sessionKey(hash string) []byte        { return []byte(prefixSession + hash) }
 func protectionKey(id string) []byte       { return []byte(prefixProtection + id) }
 func guardKey(scope string) []byte         { return []byte(prefixGuard + scope) }
+func intentKey(id string) []byte           { return []byte(prefixIntent + id) }
 
 // eventKey orders events by sequence number.
 func eventKey(seq uint64) []byte {

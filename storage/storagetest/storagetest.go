@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"AuditChain", testAuditChain},
 		{"AuditScan", testAuditScan},
 		{"ConcurrentAppends", testConcurrentAppends},
+		{"Intents", testIntents},
 		{"VerifyFindsTampering", testVerifyFindsTampering},
 		{"Backup", testBackup},
 	} {
