@@ -77,7 +77,7 @@ func (h *Handler) approvals(w http.ResponseWriter, r *http.Request, v *visit) er
 		queue = append(queue, it)
 	}
 	vw := v.view("Approvals", "approvals", queue)
-	vw.Notice = notice(r)
+	vw.Notice = notice(w, r)
 	h.render(w, http.StatusOK, "approvals", vw)
 	return nil
 }

@@ -93,7 +93,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v *visit) er
 		}
 	}
 	vw := v.view("Dashboard", "home", d)
-	vw.Notice = notice(r)
+	vw.Notice = notice(w, r)
 	h.render(w, http.StatusOK, "dashboard", vw)
 	return nil
 }

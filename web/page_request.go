@@ -75,7 +75,7 @@ func (h *Handler) requestDetail(w http.ResponseWriter, r *http.Request, v *visit
 		return err
 	}
 	vw := v.view("Request "+d.Req.ID, "", d)
-	vw.Notice = notice(r)
+	vw.Notice = notice(w, r)
 	h.render(w, http.StatusOK, "request", vw)
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"errors"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -181,40 +180,4 @@ func (h *Handler) showError(w http.ResponseWriter, v *visit, err error) {
 	vw := v.view("Error", "", nil)
 	vw.Error = friendly(err)
 	h.render(w, status, "error", vw)
-}
-
-// notices are the fixed messages a redirect may ask a page to show; the
-// query names one, so no user text travels in a URL into a page.
-var notices = map[string]string{
-	"requested":    "Your request is filed. Approvers see it in their queue.",
-	"auto":         "Your request was approved at once by a standing rule; the grant is active.",
-	"approved":     "Approved.",
-	"approval":     "Your approval is recorded; the request needs more approvals.",
-	"denied":       "Denied. The requester sees your reason.",
-	"cancelled":    "Request cancelled.",
-	"relinquished": "Grant ended. Thanks for giving it back.",
-	"revoked":      "Grant revoked.",
-	"token":        "Token revoked.",
-	"key":          "SSH key added.",
-	"keyremoved":   "SSH key removed.",
-	"user":         "User added.",
-	"granted":      "Granted. It ends on its own.",
-	"disabled":     "User disabled: their tokens, keys and sessions no longer work.",
-	"enabled":      "User enabled.",
-	"signedout":    "You are signed out.",
-	"password":     "Your password is changed and your sessions have ended; sign in with the new one.",
-}
-
-func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }
-
-// seeOther redirects after a POST to a local path with a fixed notice.
-func seeOther(w http.ResponseWriter, r *http.Request, path, done string) {
-	if done != "" {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path = fmt.Sprintf("%s%sdone=%s", path, sep, done)
-	}
-	http.Redirect(w, r, path, http.StatusSeeOther)
 }
