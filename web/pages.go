@@ -50,6 +50,7 @@ func (h *Handler) routePages(mux *http.ServeMux) {
 	mux.Handle("POST /requests/{id}/deny", h.page(h.denyRequest))
 	mux.Handle("POST /requests/{id}/cancel", h.page(h.cancelRequest))
 	mux.Handle("GET /approvals", h.page(h.approvals))
+	mux.Handle("POST /approvals/bulk", h.page(h.bulkDecide))
 	mux.Handle("POST /grants/{id}/relinquish", h.page(h.relinquishGrant))
 	mux.Handle("GET /repos", h.page(h.repos))
 	mux.Handle("GET /repos/{owner}/{name}", h.page(h.repoPage))
@@ -84,6 +85,7 @@ func mustTemplates() map[string]*template.Template {
 		"dur":  auth.FormatDuration,
 		"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"rel":  relTime,
 	}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
