@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/jitgit/jitgit/auth"
 )
@@ -13,9 +15,9 @@ func failedField(err error, fields ...string) string {
 	if !errors.Is(err, auth.ErrInvalid) {
 		return ""
 	}
-	msg := strings.ToLower(err.Error())
+	words := strings.FieldsFunc(strings.ToLower(err.Error()), func(r rune) bool { return !unicode.IsLetter(r) })
 	for _, f := range fields {
-		if strings.Contains(msg, f) {
+		if slices.Contains(words, f) {
 			return f
 		}
 	}
