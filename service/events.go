@@ -19,7 +19,9 @@ type EventFilter struct {
 	Since  time.Time
 	User   string // actor or target
 	Repo   string
-	Action string // exact, or a prefix ending in "." ("grant.")
+	Action string // exact, or a prefix of whole parts: "grant" and "grant." find "grant.revoke"
+	Until  time.Time // events before it; zero: no end
+	Result string    // "allow", "deny", "ok", "error"; empty: any
 	// Limit asks for the newest Limit matching events. 0: all.
 	Limit int
 	// Page, when set, asks instead for at most Page matching events after
@@ -34,7 +36,9 @@ func (f EventFilter) matches(e audit.Event) bool {
 	case !f.Since.IsZero() && e.Time.Before(f.Since):
 	case f.User != "" && e.Actor != f.User && e.Target != f.User && e.Target != auth.UserPrincipal(f.User):
 	case f.Repo != "" && e.Repo != f.Repo:
-	case f.Action != "" && e.Action != f.Action && !(strings.HasSuffix(f.Action, ".") && strings.HasPrefix(e.Action, f.Action)):
+	case !f.Until.IsZero() && !e.Time.Before(f.Until):
+	case f.Result != "" && e.Result != f.Result:
+	case f.Action != "" && e.Action != f.Action && !strings.HasPrefix(e.Action, strings.TrimSuffix(f.Action, ".")+"."):
 	default:
 		return true
 	}

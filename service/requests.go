@@ -162,7 +162,7 @@ func (s *Service) checkPending(tx storage.Tx, want auth.Request) error {
 			continue
 		}
 		if r.Repo == want.Repo && r.Level == want.Level && r.Ref == want.Ref && r.Allow == want.Allow && r.Extends == want.Extends {
-			return fmt.Errorf("%w: you already asked for %s%s on %s (request %s, still pending); cancel it to ask differently", auth.ErrConflict, want.Level, refScope(want.Ref, want.Allow), want.Repo, r.ID)
+			return &DuplicateRequestError{ID: r.ID, err: fmt.Errorf("%w: you already asked for %s%s on %s (request %s, still pending); cancel it to ask differently", auth.ErrConflict, want.Level, refScope(want.Ref, want.Allow), want.Repo, r.ID)}
 		}
 		if n++; n >= maxPendingPerUser {
 			return fmt.Errorf("%w: you have %d pending requests; wait for decisions or cancel some first", auth.ErrConflict, n)

@@ -57,6 +57,11 @@ type Requests interface {
 	// per user; unlike List, it need not conflict with other users' new
 	// requests.
 	ListBy(requester string) ([]auth.Request, error)
+	// Scan calls fn with every request, in no promised order, one at a
+	// time, until fn returns false: a page of requests is chosen from it
+	// in memory of the page's size. In an Update it guards nothing; it is
+	// for showing requests, not for checks before a write.
+	Scan(fn func(auth.Request) bool) error
 }
 
 // Protections are the protection rules of refs, keyed by id; Store.ProtectionsFor

@@ -60,7 +60,7 @@ func (h *Handler) showGrants(w http.ResponseWriter, r *http.Request, v *visit, s
 		d.Grants = append(d.Grants, h.grantRow(g, now))
 	}
 	vw := v.view("Grants", "grants", d)
-	vw.Notice, vw.Error = notice(r), msg
+	vw.Notice, vw.Error = notice(w, r), msg
 	h.render(w, status, "admin_grants", vw)
 	return nil
 }

@@ -30,7 +30,7 @@ func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request, v *visit, st
 		return err
 	}
 	vw := v.view("Users", "users", usersData{Users: us, Form: form})
-	vw.Notice, vw.Error = notice(r), msg
+	vw.Notice, vw.Error = notice(w, r), msg
 	h.render(w, status, "admin_users", vw)
 	return nil
 }

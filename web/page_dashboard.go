@@ -77,23 +77,20 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v *visit) er
 			d.Grants = append(d.Grants, row)
 		}
 	}
-	rs, err := h.svc.ListRequests(ctx, v.who, service.RequestFilter{})
+	mine, err := h.svc.RequestPage(ctx, v.who, service.RequestPageFilter{Mine: true, Limit: maxDashboardRequests})
 	if err != nil {
 		return err
 	}
-	for _, x := range rs {
-		st := shownStatus(x, now)
-		switch {
-		case x.Requester == v.who.User:
-			if len(d.Requests) < maxDashboardRequests {
-				d.Requests = append(d.Requests, requestRow{Request: x, Status: st})
-			}
-		case st == auth.StatusPending:
-			d.Pending++
-		}
+	for _, x := range mine.Items {
+		d.Requests = append(d.Requests, requestRow{Request: x.Request, Status: shownStatus(x.Request, now)})
 	}
+	waiting, err := h.svc.RequestPage(ctx, v.who, service.RequestPageFilter{Decide: true, Status: auth.StatusPending, Limit: 1})
+	if err != nil {
+		return err
+	}
+	d.Pending = waiting.Total
 	vw := v.view("Dashboard", "home", d)
-	vw.Notice = notice(r)
+	vw.Notice = notice(w, r)
 	h.render(w, http.StatusOK, "dashboard", vw)
 	return nil
 }

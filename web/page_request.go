@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 )
 
 // requestData is the request detail page.
@@ -23,6 +24,12 @@ type requestData struct {
 	Comment    string
 	DenyReason string
 	MaxReason  int
+	// Deciders are who may approve it; StillNeeded the approvals it
+	// still waits for; RepoMissing is set only for whom may decide it.
+	Deciders    service.Deciders
+	StillNeeded int
+	RepoMissing bool
+	Failed      string // the form field an error names: "duration", "comment", "reason"
 }
 
 // loadRequest fills the detail page of request id for the visitor.
@@ -39,6 +46,10 @@ func (h *Handler) loadRequest(r *http.Request, v *visit, id string) (requestData
 		}
 	}
 	if d.Status == auth.StatusPending {
+		if d.Deciders, d.RepoMissing, err = h.svc.RequestDeciders(r.Context(), v.who, id); err != nil {
+			return requestData{}, err
+		}
+		d.StillNeeded = max(req.Needed-d.Approvals, 0)
 		switch {
 		case d.Mine:
 			d.WhyNot = "This is your own request: someone else must approve it."
@@ -75,7 +86,7 @@ func (h *Handler) requestDetail(w http.ResponseWriter, r *http.Request, v *visit
 		return err
 	}
 	vw := v.view("Request "+d.Req.ID, "", d)
-	vw.Notice = notice(r)
+	vw.Notice = notice(w, r)
 	h.render(w, http.StatusOK, "request", vw)
 	return nil
 }
@@ -104,17 +115,22 @@ func (h *Handler) reviewFailed(w http.ResponseWriter, r *http.Request, v *visit,
 
 func (h *Handler) approveRequest(w http.ResponseWriter, r *http.Request, v *visit) error {
 	f := r.PostForm
-	keep := func(d *requestData) { d.Comment = f.Get("comment") }
+	keep := func(d *requestData) {
+		d.Comment = f.Get("comment")
+		if d.CanReview {
+			d.Choices = durationChoices(d.Req.Duration, f.Get("duration"))
+		}
+	}
 	var dur time.Duration
 	if s := f.Get("duration"); s != "" {
 		var err error
 		if dur, err = auth.ParseDuration(s, h.svc.Config().MaxGrant); err != nil {
-			return h.reviewFailed(w, r, v, err, keep)
+			return h.reviewFailed(w, r, v, err, func(d *requestData) { keep(d); d.Failed = "duration" })
 		}
 	}
 	req, err := h.svc.ApproveRequest(r.Context(), v.who, r.PathValue("id"), dur, f.Get("comment"))
 	if err != nil {
-		return h.reviewFailed(w, r, v, err, keep)
+		return h.reviewFailed(w, r, v, err, func(d *requestData) { keep(d); d.Failed = failedField(err, "duration", "comment") })
 	}
 	done := "approved"
 	if req.Status == auth.StatusPending {
@@ -126,10 +142,9 @@ func (h *Handler) approveRequest(w http.ResponseWriter, r *http.Request, v *visi
 
 func (h *Handler) denyRequest(w http.ResponseWriter, r *http.Request, v *visit) error {
 	f := r.PostForm
-	keep := func(d *requestData) { d.DenyReason = f.Get("reason") }
 	req, err := h.svc.DenyRequest(r.Context(), v.who, r.PathValue("id"), f.Get("reason"))
 	if err != nil {
-		return h.reviewFailed(w, r, v, err, keep)
+		return h.reviewFailed(w, r, v, err, func(d *requestData) { d.DenyReason, d.Failed = f.Get("reason"), failedField(err, "reason") })
 	}
 	seeOther(w, r, "/requests/"+req.ID, "denied")
 	return nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ type requestFormData struct {
 	Choices   []durationChoice
 	MaxReason int
 	MaxGrant  string
+	Failed    string // the field an error names, marked and focused
+	// Duplicate is the pending request that already asks for this.
+	Duplicate string
 }
 
 // setAllow ticks the allowance boxes named in values ("force", "delete").
@@ -63,6 +67,11 @@ func durationChoices(max time.Duration, selected string) []durationChoice {
 		}
 	}
 	add(max)
+	// A value the menu does not offer (longer than allowed, or typed by
+	// hand) stays chosen, so an error does not silently change it.
+	if selected != "" && !slices.ContainsFunc(out, func(c durationChoice) bool { return c.Selected }) {
+		out = append(out, durationChoice{Value: selected, Label: selected + " (not allowed)", Selected: true})
+	}
 	return out
 }
 
@@ -131,6 +140,17 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, v *visit
 		status := pageStatus(err)
 		if status == http.StatusInternalServerError {
 			return err
+		}
+		d.Failed = failedField(err, "repository", "ref", "allow", "duration", "reason", "ticket", "access")
+		switch d.Failed {
+		case "repository":
+			d.Failed = "repo"
+		case "allow":
+			d.Failed = "ref"
+		}
+		var dup *service.DuplicateRequestError
+		if errors.As(err, &dup) {
+			d.Duplicate = dup.ID
 		}
 		h.showRequestForm(w, v, status, d, friendly(err))
 		return nil

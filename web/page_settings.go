@@ -60,7 +60,7 @@ func (h *Handler) showSettings(w http.ResponseWriter, r *http.Request, v *visit,
 	}
 	d.Expiries = append(d.Expiries, durationChoice{Value: "never", Label: "never", Selected: d.Expiry == "never"})
 	vw := v.view("Settings", "settings", d)
-	vw.Notice, vw.Error = notice(r), msg
+	vw.Notice, vw.Error = notice(w, r), msg
 	h.render(w, status, "settings", vw)
 	return nil
 }

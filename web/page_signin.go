@@ -27,7 +27,7 @@ func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	vw := view{Title: "Sign in", Notice: notice(r), Data: signInData{Next: next}}
+	vw := view{Title: "Sign in", Notice: notice(w, r), Data: signInData{Next: next}}
 	vw.CSRF = h.signInToken(w, r)
 	h.render(w, http.StatusOK, "signin", vw)
 }

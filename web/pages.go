@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"errors"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -51,6 +50,7 @@ func (h *Handler) routePages(mux *http.ServeMux) {
 	mux.Handle("POST /requests/{id}/deny", h.page(h.denyRequest))
 	mux.Handle("POST /requests/{id}/cancel", h.page(h.cancelRequest))
 	mux.Handle("GET /approvals", h.page(h.approvals))
+	mux.Handle("POST /approvals/bulk", h.page(h.bulkDecide))
 	mux.Handle("POST /grants/{id}/relinquish", h.page(h.relinquishGrant))
 	mux.Handle("GET /repos", h.page(h.repos))
 	mux.Handle("GET /repos/{owner}/{name}", h.page(h.repoPage))
@@ -85,6 +85,7 @@ func mustTemplates() map[string]*template.Template {
 		"dur":  auth.FormatDuration,
 		"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"rel":  relTime,
 	}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -181,40 +182,4 @@ func (h *Handler) showError(w http.ResponseWriter, v *visit, err error) {
 	vw := v.view("Error", "", nil)
 	vw.Error = friendly(err)
 	h.render(w, status, "error", vw)
-}
-
-// notices are the fixed messages a redirect may ask a page to show; the
-// query names one, so no user text travels in a URL into a page.
-var notices = map[string]string{
-	"requested":    "Your request is filed. Approvers see it in their queue.",
-	"auto":         "Your request was approved at once by a standing rule; the grant is active.",
-	"approved":     "Approved.",
-	"approval":     "Your approval is recorded; the request needs more approvals.",
-	"denied":       "Denied. The requester sees your reason.",
-	"cancelled":    "Request cancelled.",
-	"relinquished": "Grant ended. Thanks for giving it back.",
-	"revoked":      "Grant revoked.",
-	"token":        "Token revoked.",
-	"key":          "SSH key added.",
-	"keyremoved":   "SSH key removed.",
-	"user":         "User added.",
-	"granted":      "Granted. It ends on its own.",
-	"disabled":     "User disabled: their tokens, keys and sessions no longer work.",
-	"enabled":      "User enabled.",
-	"signedout":    "You are signed out.",
-	"password":     "Your password is changed and your sessions have ended; sign in with the new one.",
-}
-
-func notice(r *http.Request) string { return notices[r.URL.Query().Get("done")] }
-
-// seeOther redirects after a POST to a local path with a fixed notice.
-func seeOther(w http.ResponseWriter, r *http.Request, path, done string) {
-	if done != "" {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path = fmt.Sprintf("%s%sdone=%s", path, sep, done)
-	}
-	http.Redirect(w, r, path, http.StatusSeeOther)
 }

@@ -34,7 +34,7 @@ func chromiumPath(t *testing.T) string {
 // browserSession is one user's window: its own cookie jar (browser context)
 // in a shared headless chromium.
 type browserSession struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	base  string
 	shots *screenshots

@@ -35,7 +35,8 @@ func (d dirRepos) Discard(name string) error {
 
 // stack is a running web handler over an in-memory store.
 type stack struct {
-	t   *testing.T
+	t   testing.TB
+	db  *badgerstore.DB
 	svc *service.Service
 	h   *Handler
 	srv *httptest.Server
@@ -46,18 +47,22 @@ var socket = auth.LocalAdmin()
 // overseer reads everything in checks: a named administrator.
 var overseer = auth.Identity{User: "overseer", Admin: true, Method: "test"}
 
-func newStack(t *testing.T, opts Options) *stack {
+func newStack(t testing.TB, opts Options) *stack {
 	t.Helper()
 	db, err := badgerstore.OpenInMemory()
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit := audit.NewLog(db.Events(), time.Now)
-	svc := service.New(db, dirRepos{t.TempDir()}, audit, servicetest.Config(), time.Now)
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now // the pages, the service and the trail share one clock
+	}
+	audit := audit.NewLog(db.Events(), now)
+	svc := service.New(db, dirRepos{t.TempDir()}, audit, servicetest.Config(), now)
 	if opts.Metrics != nil {
 		audit.Watch(opts.Metrics.Record)
 	}
-	s := &stack{t: t, svc: svc}
+	s := &stack{t: t, db: db, svc: svc}
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	opts.Service = svc

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/jitgit/jitgit/auth"
 )
 
@@ -85,4 +87,21 @@ func (s requests) scan(requester string) ([]auth.Request, error) {
 		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
 	})
 	return rs, nil
+}
+
+// Scan calls fn with every request in key order, decoding one at a time,
+// until fn returns false.
+func (s requests) Scan(fn func(auth.Request) bool) error {
+	it := s.t.txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixRequest), PrefetchValues: true, PrefetchSize: 100})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var r auth.Request
+		if err := it.Item().Value(func(b []byte) error { return decode(b, &r) }); err != nil {
+			return fmt.Errorf("scan requests: %s: %w", it.Item().Key(), err)
+		}
+		if !fn(r) {
+			return nil
+		}
+	}
+	return nil
 }

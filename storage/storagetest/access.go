@@ -3,6 +3,7 @@ package storagetest
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,5 +228,22 @@ func testRequests(t *testing.T, s storage.Store) {
 	}
 	if rs := get(t, s, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().ListBy("carol") }); len(rs) != 0 {
 		t.Fatalf("ListBy(carol) = %v", reqIDs(rs))
+	}
+	var scanned []auth.Request
+	update(t, s, func(tx storage.Tx) error {
+		scanned = nil
+		return tx.Requests().Scan(func(r auth.Request) bool { scanned = append(scanned, r); return true })
+	})
+	slices.SortFunc(scanned, func(a, b auth.Request) int { return strings.Compare(a.ID, b.ID) })
+	if len(scanned) != 3 || !reflect.DeepEqual(scanned[1], r2) || !slices.Equal(reqIDs(scanned), []string{"r1", "r2", "r3"}) {
+		t.Fatalf("Scan = %+v", scanned)
+	}
+	n := 0
+	update(t, s, func(tx storage.Tx) error {
+		n = 0
+		return tx.Requests().Scan(func(auth.Request) bool { n++; return n < 2 })
+	})
+	if n != 2 {
+		t.Fatalf("Scan went on after fn returned false: %d calls", n)
 	}
 }

@@ -17,6 +17,32 @@
     return out.trim() + " left";
   }
 
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // localTimes shows every time in the reader's time zone; the UTC time the
+  // server wrote stays in the title.
+  function localTimes() {
+    var zone;
+    try {
+      zone = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" }).formatToParts(new Date())
+        .filter(function (p) { return p.type === "timeZoneName"; })[0].value;
+    } catch (e) { zone = ""; }
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
+      var t = new Date(el.getAttribute("datetime"));
+      if (isNaN(t.getTime())) return;
+      if (!el.title) el.title = el.textContent;
+      el.textContent = t.getFullYear() + "-" + pad(t.getMonth() + 1) + "-" + pad(t.getDate()) + " " +
+        pad(t.getHours()) + ":" + pad(t.getMinutes()) + (zone ? " " + zone : "");
+      el.dataset.local = "1";
+    });
+  }
+
+  // focusFailed puts the cursor in the field an error names.
+  function focusFailed() {
+    var el = document.querySelector("[aria-invalid=true]");
+    if (el) el.focus();
+  }
+
   function tick() {
     var now = Date.now();
     document.querySelectorAll("time.countdown").forEach(function (el) {
@@ -24,7 +50,6 @@
       var end = Date.parse(el.getAttribute("datetime"));
       if (isNaN(end)) return;
       el.textContent = left(end - now) + " · " + el.dataset.ends;
-      el.title = el.dataset.ends;
       el.classList.toggle("over", end <= now);
     });
   }
@@ -55,6 +80,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     copyButtons();
+    localTimes();
+    focusFailed();
     tick();
     if (document.querySelector("time.countdown")) setInterval(tick, 1000);
   });
