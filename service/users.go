@@ -31,10 +31,8 @@ func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUse
 	if err := auth.ValidateUserName(nu.Name); err != nil {
 		return auth.User{}, err
 	}
-	switch nu.Name {
-	case "anonymous", "system", "policy", "local-admin", auth.PrincipalUsers, auth.PrincipalAnyone:
-		// The audit trail and the principals use these for who is not a user.
-		return auth.User{}, fmt.Errorf("%w: %q is reserved; choose another name", auth.ErrInvalid, nu.Name)
+	if err := reservedName(nu.Name); err != nil {
+		return auth.User{}, err
 	}
 	groups, err := cleanGroups(nu.Groups)
 	if err != nil {
@@ -54,6 +52,16 @@ func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUse
 	}
 	detail := fmt.Sprintf("groups=%s admin=%t approver=%t", strings.Join(groups, ","), u.Admin, u.Approver)
 	return u, s.record(ctx, actor, audit.Event{Action: "user.create", Target: u.Name, Detail: detail})
+}
+
+// reservedName refuses the names the audit trail and the principals use
+// for who is not a user.
+func reservedName(name string) error {
+	switch name {
+	case "anonymous", "system", "policy", "local-admin", auth.PrincipalUsers, auth.PrincipalAnyone:
+		return fmt.Errorf("%w: %q is reserved; choose another name", auth.ErrInvalid, name)
+	}
+	return nil
 }
 
 func cleanGroups(in []string) ([]string, error) {
@@ -171,6 +179,11 @@ func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Id
 		id, err := s.IdentityOf(ctx, name, auth.MethodToken)
 		id.Credential = "token:" + t.ID
 		return id, err
+	}
+	if s.cfg.NoPasswords {
+		// Sign-in goes through the identity provider; a password, even a
+		// right one, proves nothing here.
+		return auth.Identity{}, auth.ErrUnauthenticated
 	}
 	u, err := s.user(ctx, name)
 	if err != nil {
