@@ -138,3 +138,31 @@ func (s *Service) SignInExternal(ctx context.Context, in ExternalSignIn) (string
 	}
 	return plain, sess, nil
 }
+
+// RefusedSignIn puts on the record a sign-in refused before it reached
+// SignInExternal: an ID token that failed a check, a user outside the
+// allowed groups. user may be empty when no claim could be trusted.
+func (s *Service) RefusedSignIn(ctx context.Context, provider, user, remote, why string) error {
+	ev := audit.Event{Actor: "anonymous", Remote: remote, Transport: "web", Action: "session.signin", Result: "deny", Detail: "sso " + provider + ": " + refusalText(why)}
+	if auth.ValidateUserName(user) == nil {
+		ev.Target = user
+	}
+	return s.audit.Record(ctx, ev)
+}
+
+// RefusedExchange puts on the record a token exchange refused before it
+// reached ExchangeWorkloadToken: a token that failed a check or matched no
+// trust rule.
+func (s *Service) RefusedExchange(ctx context.Context, issuer, subject, remote, why string) error {
+	return s.audit.Record(ctx, audit.Event{Actor: "anonymous", Remote: remote, Transport: "api", Action: "token.exchange", Result: "deny",
+		Detail: fmt.Sprintf("issuer %s subject %s: %s", auth.Printable(issuer), auth.Printable(subject), refusalText(why))})
+}
+
+// refusalText bounds a reason for the audit trail.
+func refusalText(why string) string {
+	why = auth.Printable(why)
+	if len(why) > 300 {
+		why = why[:300] + "…"
+	}
+	return why
+}
