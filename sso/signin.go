@@ -85,7 +85,7 @@ type Result struct {
 
 // ErrSignIn wraps every refusal of a sign-in; its message says what the
 // user can do.
-var ErrSignIn = errors.New("sign-in refused")
+var ErrSignIn = fmt.Errorf("%w: sign-in refused", auth.ErrUnauthenticated)
 
 // Finish completes the sign-in the provider sent the browser back from
 // with state and code: the state must be one this server handed out to

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/jitgit/jitgit/auth"
 )
 
 // errTokenRefused is every ID token that fails a check; the wrapped
@@ -45,7 +47,7 @@ func (ps *providers) get(ctx context.Context, issuer string) (*oidc.Provider, er
 	// timeout bounds each fetch.
 	p, err := oidc.NewProvider(oidc.ClientContext(context.WithoutCancel(ctx), ps.client), issuer)
 	if err != nil {
-		return nil, fmt.Errorf("identity provider %s is unreachable or misconfigured: %w", issuer, err)
+		return nil, fmt.Errorf("%w: identity provider %s is unreachable or misconfigured: %v", auth.ErrUpstream, issuer, err)
 	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()

@@ -35,7 +35,7 @@ func NewWorkloads(cfg WorkloadConfig, svc *service.Service, client *http.Client,
 
 // ErrNoRule is a verified token that no trust rule admits, or a token that
 // failed verification; the message says which, in words for the CI log.
-var ErrNoRule = errors.New("token exchange refused")
+var ErrNoRule = fmt.Errorf("%w: token exchange refused", auth.ErrUnauthenticated)
 
 // Exchange verifies raw, finds the first trust rule it satisfies, and asks
 // the service for a token of the rule's user that ends no later than the
