@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
@@ -63,7 +64,7 @@ func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := h.opts.SSO.Finish(r.Context(), binding, q.Get("state"), q.Get("code"), r.RemoteAddr)
 	if err != nil {
-		status, msg := http.StatusUnauthorized, friendly(err)
+		status, msg := http.StatusUnauthorized, ssoMessage(err)
 		switch {
 		case errors.Is(err, auth.ErrForbidden):
 			status = http.StatusForbidden
@@ -99,6 +100,21 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, v *visit, back 
 	}
 	http.Redirect(w, r, fmt.Sprintf("/signin/oidc?stepup=1&next=%s", url.QueryEscape(back)), http.StatusSeeOther)
 	return true
+}
+
+// ssoMessage is a refused sign-in's reason without the sentinels' words.
+func ssoMessage(err error) string {
+	msg := err.Error()
+	for _, s := range []error{auth.ErrUnauthenticated, sso.ErrSignIn, auth.ErrForbidden} {
+		for strings.HasPrefix(msg, s.Error()+": ") {
+			msg = strings.TrimPrefix(msg, s.Error()+": ")
+		}
+	}
+	msg = strings.ReplaceAll(msg, "sign-in refused: ", "")
+	if msg == "" {
+		return "The sign-in did not work; try again."
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 func truncate(s string, n int) string {

@@ -54,6 +54,16 @@ type Provider struct {
 	store        *store
 }
 
+// SetClock makes now the provider's clock for auth_time, the instant a
+// user signs in at the form; iat and exp stay the real time's, as the op
+// package sets them. A test that moves the relying party's clock moves
+// this one with it.
+func (p *Provider) SetClock(now func() time.Time) {
+	p.store.mu.Lock()
+	defer p.store.mu.Unlock()
+	p.store.now = now
+}
+
 // Start runs a provider with one confidential web client until t ends.
 // The client's redirect URIs are added with AllowRedirect.
 func Start(t testing.TB, clientID, clientSecret string, users ...User) *Provider {
@@ -69,6 +79,7 @@ func Start(t testing.TB, clientID, clientSecret string, users ...User) *Provider
 		users:    map[string]User{},
 		requests: map[string]*authRequest{},
 		codes:    map[string]string{},
+		now:      time.Now,
 	}
 	for _, u := range users {
 		st.users[u.Name] = u
@@ -189,7 +200,7 @@ func (s *store) login(w http.ResponseWriter, r *http.Request, callback func(cont
 	req := s.requests[id]
 	good := ok && req != nil && u.Password == r.PostForm.Get("password")
 	if good {
-		req.subject, req.user, req.done, req.authTime = u.subject(), u.Name, true, time.Now()
+		req.subject, req.user, req.done, req.authTime = u.subject(), u.Name, true, s.now()
 	}
 	s.mu.Unlock()
 	if !good {
@@ -211,6 +222,7 @@ type store struct {
 	requests map[string]*authRequest
 	codes    map[string]string
 	next     int
+	now      func() time.Time
 }
 
 var errNotFound = errors.New("not found")
