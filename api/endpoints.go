@@ -13,6 +13,8 @@ var (
 	ListTokens  = Endpoint[None, []Token]{Method: "GET", Path: "/api/v1/users/{name}/tokens"}
 	CreateToken = Endpoint[NewToken, CreatedToken]{Method: "POST", Path: "/api/v1/users/{name}/tokens"}
 	RevokeToken = Endpoint[None, TokenRevoked]{Method: "POST", Path: "/api/v1/users/{name}/tokens/{id}/revoke"}
+	// ExchangeToken needs no credential: the identity token is the proof.
+	ExchangeToken = Endpoint[TokenExchange, CreatedToken]{Method: "POST", Path: "/api/v1/token-exchange"}
 
 	ListKeys  = Endpoint[None, []Key]{Method: "GET", Path: "/api/v1/users/{name}/keys"}
 	AddKey    = Endpoint[NewKey, Key]{Method: "POST", Path: "/api/v1/users/{name}/keys"}

@@ -14,7 +14,8 @@ type Token struct {
 }
 
 // NewToken is the body that makes a token; Expires is a duration ("30d"),
-// empty for a token that never expires.
+// empty for the server's default lifetime, "never" for a token that never
+// expires (where the server allows such tokens).
 type NewToken struct {
 	Name    string `json:"name,omitempty"`
 	Expires string `json:"expires,omitempty"`
@@ -33,4 +34,13 @@ type CreatedToken struct {
 // TokenRevoked answers a revocation with the token's id.
 type TokenRevoked struct {
 	Revoked string `json:"revoked"`
+}
+
+// TokenExchange is a CI job's identity token (a JWT its platform issued)
+// offered for a short-lived jitgit token. Grant or Request names the grant
+// or request the token lives with, where the trust rule asks for one.
+type TokenExchange struct {
+	IDToken string `json:"id_token"`
+	Grant   string `json:"grant,omitempty"`
+	Request string `json:"request,omitempty"`
 }

@@ -57,10 +57,13 @@ func (s *Service) update(ctx context.Context, actor auth.Identity, fn func(tx st
 	return nil
 }
 
-// fill completes an event of actor: who, from where, over what, when,
-// and "ok" unless it says otherwise.
+// fill completes an event of actor: who (unless the event names someone
+// the change acts for, as a sign-in that creates its user), from where,
+// over what, when, and "ok" unless it says otherwise.
 func (s *Service) fill(actor auth.Identity, ev audit.Event) audit.Event {
-	ev.Actor = actor.Name()
+	if ev.Actor == "" {
+		ev.Actor = actor.Name()
+	}
 	if ev.Remote == "" {
 		ev.Remote = actor.Remote
 	}

@@ -31,11 +31,21 @@ type Config struct {
 	AllowLocalMirrors bool
 	// PasswordCost is the work of a password hash (zero: the default).
 	PasswordCost secret.PasswordCost
+	// TokenDefault is the lifetime of a token made without one (30d),
+	// TokenMax the longest any token may have (90d, at most a year);
+	// TokenNever allows tokens that never expire.
+	TokenDefault, TokenMax time.Duration
+	TokenNever             bool
+	// NoPasswords turns password sign-in off, on the web pages and for Git
+	// and the API alike: people sign in through the identity provider and
+	// use tokens and SSH keys.
+	NoPasswords bool
 }
 
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
-	return Config{MaxGrant: 7 * 24 * time.Hour, DefaultRequest: time.Hour, PendingLifetime: 24 * time.Hour, Approvals: 1, MaxReason: 1000}
+	return Config{MaxGrant: 7 * 24 * time.Hour, DefaultRequest: time.Hour, PendingLifetime: 24 * time.Hour, Approvals: 1, MaxReason: 1000,
+		TokenDefault: 30 * 24 * time.Hour, TokenMax: 90 * 24 * time.Hour}
 }
 
 func (c Config) withDefaults() Config {
@@ -55,6 +65,14 @@ func (c Config) withDefaults() Config {
 	if c.MaxReason <= 0 {
 		c.MaxReason = d.MaxReason
 	}
+	if c.TokenMax <= 0 {
+		c.TokenMax = d.TokenMax
+	}
+	c.TokenMax = min(c.TokenMax, MaxTokenLifetime)
+	if c.TokenDefault <= 0 {
+		c.TokenDefault = d.TokenDefault
+	}
+	c.TokenDefault = min(c.TokenDefault, c.TokenMax)
 	return c
 }
 

@@ -11,11 +11,18 @@ import (
 	"github.com/jitgit/jitgit/storage"
 )
 
-// MaxTokenLifetime bounds token expiry: a token may last at most a year.
+// MaxTokenLifetime bounds token expiry: no configuration lets a token
+// last longer than a year (tokens.max_lifetime is at most this).
 const MaxTokenLifetime = 366 * 24 * time.Hour
 
+// NoExpiry asks CreateToken for a token that never expires, which only a
+// configuration with TokenNever allows.
+const NoExpiry time.Duration = -1
+
 // CreateToken makes a personal access token for user and returns the secret,
-// which is shown this once and stored only hashed. ttl 0 means no expiry.
+// which is shown this once and stored only hashed. ttl 0 means the
+// configured default lifetime, NoExpiry none at all (if the configuration
+// allows it); no token lives longer than the configured maximum.
 // Users make their own; administrators anyone's.
 func (s *Service) CreateToken(ctx context.Context, actor auth.Identity, user, name string, ttl time.Duration) (string, auth.Token, error) {
 	if actor.User != user {
@@ -23,27 +30,53 @@ func (s *Service) CreateToken(ctx context.Context, actor auth.Identity, user, na
 			return "", auth.Token{}, err
 		}
 	}
-	if ttl < 0 || ttl > MaxTokenLifetime {
-		return "", auth.Token{}, fmt.Errorf("%w: token lifetime must be between 0 (no expiry) and %s", auth.ErrInvalid, auth.FormatDuration(MaxTokenLifetime))
-	}
-	name, err := cleanText("token name", name, false, 100)
+	ttl, err := s.tokenLifetime(ttl)
 	if err != nil {
 		return "", auth.Token{}, err
 	}
-	plain := secret.TokenPrefix + secret.NewSecret(32)
-	now := s.now().UTC()
-	t := auth.Token{ID: secret.NewID("t_"), User: user, Hash: secret.HashSecret(plain), Name: name, Created: now}
-	if ttl > 0 {
-		t.Expires = now.Add(ttl)
+	name, err = cleanText("token name", name, false, 100)
+	if err != nil {
+		return "", auth.Token{}, err
 	}
-	err = s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
+	now := s.now().UTC()
+	var expires time.Time
+	if ttl > 0 {
+		expires = now.Add(ttl)
+	}
+	return s.newToken(ctx, actor, user, name, now, expires, func(t auth.Token) audit.Event {
+		return audit.Event{Action: "token.create", Target: user, Detail: "token " + t.ID}
+	})
+}
+
+// tokenLifetime turns a requested lifetime into the one a token gets: 0
+// is the default, NoExpiry stays 0 (never) where allowed.
+func (s *Service) tokenLifetime(ttl time.Duration) (time.Duration, error) {
+	switch {
+	case ttl == 0:
+		return s.cfg.TokenDefault, nil
+	case ttl == NoExpiry && s.cfg.TokenNever:
+		return 0, nil
+	case ttl == NoExpiry:
+		return 0, fmt.Errorf("%w: tokens must expire here (at most %s); the server's tokens.allow_never setting would allow tokens that never do", auth.ErrInvalid, auth.FormatDuration(s.cfg.TokenMax))
+	case ttl < 0 || ttl > s.cfg.TokenMax:
+		return 0, fmt.Errorf("%w: a token lives at most %s here (tokens.max_lifetime); ask for a shorter lifetime", auth.ErrInvalid, auth.FormatDuration(s.cfg.TokenMax))
+	}
+	return ttl, nil
+}
+
+// newToken stores a new token of user, made by actor, with the audit
+// event that event makes of it, and returns its secret.
+func (s *Service) newToken(ctx context.Context, actor auth.Identity, user, name string, now, expires time.Time, event func(auth.Token) audit.Event) (string, auth.Token, error) {
+	plain := secret.TokenPrefix + secret.NewSecret(32)
+	t := auth.Token{ID: secret.NewID("t_"), User: user, Hash: secret.HashSecret(plain), Name: name, Created: now, Expires: expires}
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		if _, err := tx.Users().Get(user); err != nil {
 			return fmt.Errorf("user %s: %w", user, err)
 		}
 		if err := tx.Tokens().Create(t); err != nil {
 			return fmt.Errorf("token for %s: %w", user, err)
 		}
-		return ev.add(audit.Event{Action: "token.create", Target: user, Detail: "token " + t.ID})
+		return ev.add(event(t))
 	})
 	if err != nil {
 		return "", auth.Token{}, err

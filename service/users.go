@@ -31,10 +31,8 @@ func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUse
 	if err := auth.ValidateUserName(nu.Name); err != nil {
 		return auth.User{}, err
 	}
-	switch nu.Name {
-	case "anonymous", "system", "policy", "local-admin", auth.PrincipalUsers, auth.PrincipalAnyone:
-		// The audit trail and the principals use these for who is not a user.
-		return auth.User{}, fmt.Errorf("%w: %q is reserved; choose another name", auth.ErrInvalid, nu.Name)
+	if err := reservedName(nu.Name); err != nil {
+		return auth.User{}, err
 	}
 	groups, err := cleanGroups(nu.Groups)
 	if err != nil {
@@ -60,6 +58,16 @@ func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUse
 		return auth.User{}, fmt.Errorf("user %s: %w", nu.Name, err)
 	}
 	return u, nil
+}
+
+// reservedName refuses the names the audit trail and the principals use
+// for who is not a user.
+func reservedName(name string) error {
+	switch name {
+	case "anonymous", "system", "policy", "local-admin", auth.PrincipalUsers, auth.PrincipalAnyone:
+		return fmt.Errorf("%w: %q is reserved; choose another name", auth.ErrInvalid, name)
+	}
+	return nil
 }
 
 func cleanGroups(in []string) ([]string, error) {
@@ -180,6 +188,11 @@ func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Id
 		id, err := s.IdentityOf(ctx, name, auth.MethodToken)
 		id.Credential = "token:" + t.ID
 		return id, err
+	}
+	if s.cfg.NoPasswords {
+		// Sign-in goes through the identity provider; a password, even a
+		// right one, proves nothing here.
+		return auth.Identity{}, auth.ErrUnauthenticated
 	}
 	u, err := s.user(ctx, name)
 	if err != nil {

@@ -43,6 +43,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.ListTokens, h.apiListTokens)
 	route(r, api.CreateToken, h.apiCreateToken)
 	route(r, api.RevokeToken, h.apiRevokeToken)
+	route(r, api.ExchangeToken, h.apiExchangeToken)
 	route(r, api.ListKeys, h.apiListKeys)
 	route(r, api.AddKey, h.apiAddKey)
 	route(r, api.RemoveKey, h.apiRemoveKey)

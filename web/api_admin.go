@@ -64,9 +64,11 @@ func (h *Handler) apiCreateToken(r *http.Request, who auth.Identity) (int, api.C
 	if err != nil {
 		return 0, api.CreatedToken{}, err
 	}
-	ttl, err := optDuration(in.Expires, service.MaxTokenLifetime)
-	if err != nil {
-		return 0, api.CreatedToken{}, err
+	ttl := service.NoExpiry
+	if in.Expires != "never" {
+		if ttl, err = optDuration(in.Expires, h.svc.Config().TokenMax); err != nil {
+			return 0, api.CreatedToken{}, err
+		}
 	}
 	secret, t, err := h.svc.CreateToken(r.Context(), who, r.PathValue("name"), in.Name, ttl)
 	if err != nil {

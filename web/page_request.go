@@ -114,6 +114,9 @@ func (h *Handler) reviewFailed(w http.ResponseWriter, r *http.Request, v *visit,
 }
 
 func (h *Handler) approveRequest(w http.ResponseWriter, r *http.Request, v *visit) error {
+	if h.stepUp(w, r, v, "/requests/"+r.PathValue("id")) {
+		return nil
+	}
 	f := r.PostForm
 	keep := func(d *requestData) {
 		d.Comment = f.Get("comment")

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,8 @@ type settingsData struct {
 	Expiry    string
 	KeyText   string
 	Expiries  []durationChoice
+	// Passwords says whether the password form is offered.
+	Passwords bool
 }
 
 // tokenRow is a token with its state now.
@@ -27,7 +30,8 @@ type tokenRow struct {
 	State string // active, expired, revoked
 }
 
-// tokenExpiries are the lifetimes offered for a new token; "never" is 0.
+// tokenExpiries are the lifetimes offered for a new token, those up to
+// the configured maximum; "never" only where the configuration allows it.
 var tokenExpiries = []time.Duration{7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, service.MaxTokenLifetime}
 
 func (h *Handler) showSettings(w http.ResponseWriter, r *http.Request, v *visit, status int, d settingsData, msg string) error {
@@ -51,14 +55,29 @@ func (h *Handler) showSettings(w http.ResponseWriter, r *http.Request, v *visit,
 	if d.Keys, err = h.svc.ListKeys(ctx, v.who, v.who.User); err != nil {
 		return err
 	}
+	cfg := h.svc.Config()
 	if d.Expiry == "" {
-		d.Expiry = auth.FormatDuration(30 * 24 * time.Hour)
+		d.Expiry = auth.FormatDuration(cfg.TokenDefault)
 	}
+	choices := []time.Duration{}
 	for _, e := range tokenExpiries {
+		if e < cfg.TokenMax && e != cfg.TokenDefault {
+			choices = append(choices, e)
+		}
+	}
+	choices = append(choices, cfg.TokenDefault)
+	if cfg.TokenMax != cfg.TokenDefault {
+		choices = append(choices, cfg.TokenMax)
+	}
+	slices.Sort(choices)
+	for _, e := range choices {
 		val := auth.FormatDuration(e)
 		d.Expiries = append(d.Expiries, durationChoice{Value: val, Label: durationLabel(e), Selected: val == d.Expiry})
 	}
-	d.Expiries = append(d.Expiries, durationChoice{Value: "never", Label: "never", Selected: d.Expiry == "never"})
+	if cfg.TokenNever {
+		d.Expiries = append(d.Expiries, durationChoice{Value: "never", Label: "never", Selected: d.Expiry == "never"})
+	}
+	d.Passwords = !cfg.NoPasswords
 	vw := v.view("Settings", "settings", d)
 	vw.Notice, vw.Error = notice(w, r), msg
 	h.render(w, status, "settings", vw)
@@ -81,10 +100,10 @@ func (h *Handler) settingsFailed(w http.ResponseWriter, r *http.Request, v *visi
 
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, v *visit) error {
 	d := settingsData{TokenName: r.PostForm.Get("name"), Expiry: r.PostForm.Get("expires")}
-	var ttl time.Duration
+	ttl := service.NoExpiry
 	if d.Expiry != "never" {
 		var err error
-		if ttl, err = auth.ParseDuration(d.Expiry, service.MaxTokenLifetime); err != nil {
+		if ttl, err = auth.ParseDuration(d.Expiry, h.svc.Config().TokenMax); err != nil {
 			return h.settingsFailed(w, r, v, d, err)
 		}
 	}

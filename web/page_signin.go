@@ -19,6 +19,19 @@ const signInCookie = "jitgit_signin"
 type signInData struct {
 	Name string
 	Next string
+	// SSO names the identity provider of the "Sign in with" button; empty
+	// when none is configured. Passwords says whether the password form
+	// is offered.
+	SSO       string
+	Passwords bool
+}
+
+func (h *Handler) signInData(name, next string) signInData {
+	d := signInData{Name: name, Next: next, Passwords: !h.svc.Config().NoPasswords}
+	if h.opts.SSO != nil {
+		d.SSO = h.opts.SSO.Name()
+	}
+	return d
 }
 
 func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
@@ -27,7 +40,7 @@ func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	vw := view{Title: "Sign in", Notice: notice(w, r), Data: signInData{Next: next}}
+	vw := view{Title: "Sign in", Notice: notice(w, r), Data: h.signInData("", next)}
 	vw.CSRF = h.signInToken(w, r)
 	h.render(w, http.StatusOK, "signin", vw)
 }
@@ -58,10 +71,14 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimSpace(r.PostForm.Get("user"))
-	data := signInData{Name: name, Next: safeNext(r.PostForm.Get("next"))}
+	data := h.signInData(name, safeNext(r.PostForm.Get("next")))
 	again := func(status int, msg string) {
 		vw := view{Title: "Sign in", Error: msg, Data: data, CSRF: c.Value}
 		h.render(w, status, "signin", vw)
+	}
+	if !data.Passwords {
+		again(http.StatusForbidden, "Password sign-in is turned off here. Sign in with "+data.SSO+".")
+		return
 	}
 	addr, nameKey := "addr:"+remoteHost(r), "user:"+strings.ToLower(name)
 	if wait := h.pg.throttle.Wait(addr, nameKey); wait > 0 {

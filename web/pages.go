@@ -41,6 +41,7 @@ func (h *Handler) routePages(mux *http.ServeMux) {
 	mux.HandleFunc("GET /signin", h.signInForm)
 	mux.HandleFunc("POST /signin", h.signIn)
 	mux.Handle("POST /signout", h.page(h.signOut))
+	h.routeSSO(mux)
 
 	mux.Handle("GET /{$}", h.page(h.dashboard))
 	mux.Handle("GET /requests/new", h.page(h.requestForm))

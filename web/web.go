@@ -10,6 +10,7 @@ import (
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/ratelimit"
 	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/sso"
 )
 
 // Options configures the web handler.
@@ -25,6 +26,10 @@ type Options struct {
 	// Mirrors fetches mirrors for the API; nil: creating and syncing
 	// mirrors is refused.
 	Mirrors service.MirrorFetcher
+	// SSO, when set, offers sign-in through the identity provider;
+	// Workloads, when set, serves the token exchange for CI jobs.
+	SSO       *sso.SignIn
+	Workloads *sso.Workloads
 	// Now is the clock of the pages and the API (time.Now when nil): the
 	// service's, so that what they show active is what it decides active.
 	Now func() time.Time

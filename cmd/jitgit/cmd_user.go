@@ -72,7 +72,7 @@ func userCommand() *cli.Command {
 					{
 						Name: "create", Usage: "create a token and print it (once)", ArgsUsage: "NAME",
 						Flags: []cli.Flag{
-							&cli.StringFlag{Name: "expires", Usage: "lifetime `DURATION` (e.g. 30d); default: never"},
+							&cli.StringFlag{Name: "expires", Usage: "lifetime `DURATION` (e.g. 30d, or never where the server allows it); default: the server's (30d)"},
 							&cli.StringFlag{Name: "name", Usage: "a label to tell tokens apart"},
 							jsonFlag,
 						},

@@ -15,6 +15,7 @@ import (
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/notify"
 	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/sso"
 )
 
 // Config is everything `jitgit serve` can be told. Every key is documented
@@ -45,6 +46,10 @@ type Config struct {
 	// AuditDeadline is how long a decision waits for its audit event to be
 	// durable before it is refused.
 	AuditDeadline time.Duration
+	// SSO, when set, is the identity provider of the web sign-in;
+	// Workloads the trust rules of CI identity tokens.
+	SSO       *sso.Config
+	Workloads *sso.WorkloadConfig
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -135,6 +140,9 @@ type fileConfig struct {
 		Ref         string   `toml:"ref"`
 		Forbid      []string `toml:"forbid"`
 	} `toml:"protect"`
+	OIDC   oidcFile    `toml:"oidc"`
+	Tokens tokensFile  `toml:"tokens"`
+	Trust  []trustFile `toml:"trust"`
 
 	protectLines []int // the line of each [[protect]] header, when known
 }
@@ -317,6 +325,9 @@ func (f *fileConfig) apply(cfg *Config) error {
 			return fmt.Errorf("policy %d: %w", i+1, err)
 		}
 		cfg.Policies = append(cfg.Policies, pol)
+	}
+	if err := f.applySSO(cfg); err != nil {
+		return err
 	}
 	firstProtect := map[string]int{}
 	for i, p := range f.Protect {

@@ -39,7 +39,7 @@ func newApp() *cli.App {
 		},
 		Commands: append([]*cli.Command{
 			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(),
-			policyCommand(), protectCommand(), backupCommand(), restoreCommand(), hookCommand(),
+			policyCommand(), protectCommand(), backupCommand(), restoreCommand(), hookCommand(), loginCommand(),
 		}, debugCommands()...),
 	}
 }
