@@ -472,6 +472,11 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 	svc, name, err := ParseSSHCommand(command)
 	if err != nil {
 		s.log.Info("ssh: command refused", "remote", sc.RemoteAddr(), "err", err)
+		who := s.identity(ctx, sc)
+		if rerr := s.a.RecordRefusal(ctx, service.Refusal{Action: "ssh.command", Transport: "ssh", Remote: who.Remote, Who: who,
+			What: command, Reason: "not a Git command this server runs"}); rerr != nil {
+			s.log.Warn("ssh: refusal not audited", "remote", sc.RemoteAddr(), "err", rerr)
+		}
 		fmt.Fprintf(stderr, "jitgit: %v\n", err)
 		return exitRefused
 	}
