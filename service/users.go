@@ -191,6 +191,10 @@ func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Id
 	return u.Identity(auth.MethodPassword), nil
 }
 
+// PasswordChecks is how many argon2id password checks have run: every
+// failed password costs one, whoever the name is.
+func (s *Service) PasswordChecks() uint64 { return s.passwords.Checks() }
+
 // AuthenticateToken checks a bare jg_ token (an API bearer token).
 func (s *Service) AuthenticateToken(ctx context.Context, plain string) (auth.Identity, error) {
 	t, err := s.tokenFor(ctx, plain)

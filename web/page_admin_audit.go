@@ -41,10 +41,23 @@ func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request, v *visit) e
 			return err
 		}
 		slices.Reverse(evs)
+		for i := range evs {
+			evs[i] = escapedEvent(evs[i])
+		}
 		d.Events = evs
 	}
 	vw := v.view("Audit trail", "audit", d)
 	vw.Error = msg
 	h.render(w, status, "admin_audit", vw)
 	return nil
+}
+
+// escapedEvent is ev with every text field escaped (audit.Escape):
+// html/template makes text safe for HTML, not for the reader's eye, and a
+// bidi override in an old reason would reorder the row around it.
+func escapedEvent(ev audit.Event) audit.Event {
+	for _, f := range []*string{&ev.Actor, &ev.Remote, &ev.Transport, &ev.Action, &ev.Repo, &ev.Target, &ev.Result, &ev.Grant, &ev.Policy, &ev.Request, &ev.Detail} {
+		*f = audit.Escape(*f)
+	}
+	return ev
 }
