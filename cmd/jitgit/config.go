@@ -14,6 +14,7 @@ import (
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/notify"
+	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/service"
 )
 
@@ -42,6 +43,9 @@ type Config struct {
 	// ShutdownGrace is how long the Git operations running at a shutdown
 	// may go on before they are killed.
 	ShutdownGrace time.Duration
+	// MaxHTTPConns bounds the open HTTP connections; 0 is below the
+	// descriptor limit (see httpConnLimit).
+	MaxHTTPConns int
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -58,6 +62,10 @@ type sshLimits struct {
 	MaxConnsPerAddr    int
 	IdleTimeout        time.Duration
 	AuthTimeout        time.Duration
+	MaxConnsPerUser    int
+	// Startups and StartupsPerAddr are "start:rate:full" budgets of
+	// unauthenticated connections; zero values take the server's defaults.
+	Startups, StartupsPerAddr server.Startups
 }
 
 // maxShutdownGrace bounds shutdown_grace.
@@ -69,7 +77,7 @@ func defaultConfig() Config {
 		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second,
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
-		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
+		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: server.DefaultSSHMaxConnsPerAddr, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
 		Mirrors:   mirrorsConfig{MaxParallel: 2, FetchTimeout: 10 * time.Minute},
 	}
 }
@@ -101,7 +109,11 @@ type fileConfig struct {
 		MaxConnsPerAddr    int    `toml:"max_connections_per_address"`
 		IdleTimeout        string `toml:"idle_timeout"`
 		AuthTimeout        string `toml:"auth_timeout"`
+		MaxConnsPerUser    int    `toml:"max_connections_per_user"`
+		Startups           string `toml:"max_startups"`
+		StartupsPerAddr    string `toml:"max_startups_per_address"`
 	} `toml:"ssh_limits"`
+	MaxHTTPConns int `toml:"http_max_connections"`
 	Mirrors struct {
 		AllowLocal   bool   `toml:"allow_local"`
 		MaxParallel  int    `toml:"max_parallel"`
@@ -258,6 +270,9 @@ func (f *fileConfig) apply(cfg *Config) error {
 	}
 	if mp > 0 {
 		cfg.Mirrors.MaxParallel = int(mp)
+	}
+	if err := loadAdmission(f, cfg); err != nil {
+		return err
 	}
 	cfg.Mirrors.AllowLocal = f.Mirrors.AllowLocal
 	cfg.Auth.AllowLocalMirrors = f.Mirrors.AllowLocal
