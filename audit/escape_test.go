@@ -12,12 +12,12 @@ import (
 func TestEscape(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain text, Ünïcode 修复 🚀": "plain text, Ünïcode 修复 🚀",
-		"\u009b31m":                  `\u009b31m`,
-		"\x1b[2J":                    `\x1b[2J`,
-		"a\u202eb\u2066c":            `a\u202eb\u2066c`,
-		"line\u2028two\nthree\t":     `line\u2028two\nthree\t`,
-		"bad\xff":                    `bad\xff`,
-		`back\slash`:                 `back\\slash`,
+		"\u009b31m":                `\u009b31m`,
+		"\x1b[2J":                  `\x1b[2J`,
+		"a\u202eb\u2066c":          `a\u202eb\u2066c`,
+		"line\u2028two\nthree\t":   `line\u2028two\nthree\t`,
+		"bad\xff":                  `bad\xff`,
+		`back\slash`:               `back\\slash`,
 	} {
 		if got := audit.Escape(in); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)

@@ -114,7 +114,7 @@ type fileConfig struct {
 		StartupsPerAddr    string `toml:"max_startups_per_address"`
 	} `toml:"ssh_limits"`
 	MaxHTTPConns int `toml:"http_max_connections"`
-	Mirrors struct {
+	Mirrors      struct {
 		AllowLocal   bool   `toml:"allow_local"`
 		MaxParallel  int    `toml:"max_parallel"`
 		FetchTimeout string `toml:"fetch_timeout"`
