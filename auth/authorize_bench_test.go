@@ -4,7 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,8 +27,30 @@ import (
 // Costs are compared as ratios within one run, never asserted as times.
 
 // benchSizes are the grant counts compared: the decision at the large size
-// should cost at most 1.5× the one at the small size.
-var benchSizes = []int{1_000, 100_000}
+// should cost at most 1.5× the one at the small size. JITGIT_BENCH_SIZES
+// ("1000,1000000") replaces them.
+var benchSizes = sizesFromEnv([]int{1_000, 100_000})
+
+func sizesFromEnv(def []int) []int {
+	v := os.Getenv("JITGIT_BENCH_SIZES")
+	if v == "" {
+		return def
+	}
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < grantsPerUser {
+			panic(fmt.Sprintf("JITGIT_BENCH_SIZES=%q: want grant counts of at least %d, comma-separated", v, grantsPerUser))
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// runSeed is new on every run, so that repeated runs do not ask the
+// questions of the run before of a cache it warmed: each run draws its own
+// subjects.
+var runSeed = uint64(time.Now().UnixNano())
 
 const (
 	grantsPerUser = 10
@@ -40,6 +67,9 @@ type benchFixture struct {
 	now    time.Time
 	users  []benchUser
 	closed bool
+	// The first decision of every user, with the cache empty, and the
+	// resident memory after them.
+	firstP50, firstP99, rssMiB float64
 }
 
 type benchUser struct {
@@ -144,9 +174,50 @@ func seed(b *testing.B, dir string, n int) *benchFixture {
 	if f.db, err = badgerstore.Open(dir, badgerstore.Options{}); err != nil {
 		b.Fatal(err)
 	}
-	f.warm(b)
 	b.Logf("seeded %d grants in %v", len(grants), time.Since(start).Round(time.Millisecond))
+	grants = nil
+	f.first(b)
+	f.warm(b)
 	return f
+}
+
+// first asks one question of every user, in a random order of this run,
+// with the store's cache empty: the cold first decisions, reported apart
+// as first-p50-µs and first-p99-µs, and the resident memory after them
+// (rss-MiB): every user's lists are then in the cache.
+func (f *benchFixture) first(b *testing.B) {
+	f.db.ForgetCache()
+	a := auth.NewAuthorizer(f.db, nil, func() time.Time { return f.now })
+	rng := rand.New(rand.NewPCG(runSeed, 3))
+	lat := make(latencies, 0, len(f.users))
+	for _, i := range rng.Perm(len(f.users)) {
+		u := f.users[i]
+		t := time.Now()
+		a.Decide(context.Background(), auth.Identity{User: u.name, Groups: u.groups}, u.repos[rng.IntN(len(u.repos))], auth.ActionRead)
+		lat = append(lat, time.Since(t))
+	}
+	slices.Sort(lat)
+	f.firstP50 = float64(lat[len(lat)/2].Nanoseconds()) / 1e3
+	f.firstP99 = float64(lat[min(len(lat)*99/100, len(lat)-1)].Nanoseconds()) / 1e3
+	runtime.GC()
+	debug.FreeOSMemory()
+	f.rssMiB = rssMiB()
+	b.Logf("first decision of each of %d users: p50 %.1f µs, p99 %.1f µs; RSS %.0f MiB", len(f.users), f.firstP50, f.firstP99, f.rssMiB)
+}
+
+// rssMiB is this process's resident memory, from /proc (0 elsewhere).
+func rssMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }
 
 // warm asks a few thousand questions (others than the benchmarks ask) so
@@ -158,7 +229,7 @@ func (f *benchFixture) warm(b *testing.B) {
 	for _, u := range f.users {
 		a.Decide(context.Background(), auth.Identity{User: u.name, Groups: u.groups}, u.repos[0], auth.ActionRead)
 	}
-	p := newPicker(f, 7)
+	p := newPicker(f, runSeed+7)
 	for range 3000 {
 		q := p.next()
 		if d := a.Decide(context.Background(), q.who, q.repo, q.action); d.Reason == "" {
@@ -275,7 +346,7 @@ func BenchmarkDecide(b *testing.B) {
 	sizes(b, func(b *testing.B, f *benchFixture) float64 {
 		ctx := context.Background()
 		a := auth.NewAuthorizer(f.db, nil, func() time.Time { return f.now })
-		p := newPicker(f, 42)
+		p := newPicker(f, runSeed)
 		lat := make(latencies, 0, b.N)
 		allowed := 0
 		b.ReportAllocs()
@@ -291,6 +362,9 @@ func BenchmarkDecide(b *testing.B) {
 		}
 		b.StopTimer()
 		b.ReportMetric(float64(allowed)/float64(b.N), "allowed/op")
+		b.ReportMetric(f.firstP50, "first-p50-µs")
+		b.ReportMetric(f.firstP99, "first-p99-µs")
+		b.ReportMetric(f.rssMiB, "rss-MiB")
 		_, p99 := lat.report(b)
 		return p99
 	})
@@ -303,7 +377,7 @@ func BenchmarkDecideCold(b *testing.B) {
 	sizes(b, func(b *testing.B, f *benchFixture) float64 {
 		ctx := context.Background()
 		a := auth.NewAuthorizer(f.db, nil, func() time.Time { return f.now })
-		p := newPicker(f, 43)
+		p := newPicker(f, runSeed+43)
 		lat := make(latencies, 0, b.N)
 		b.ReportAllocs()
 		b.ResetTimer()
@@ -405,7 +479,7 @@ func BenchmarkDecideRatio(b *testing.B) {
 	)
 	for i, f := range fs {
 		as[i] = auth.NewAuthorizer(f.db, nil, func() time.Time { return f.now })
-		ps[i] = newPicker(f, 42)
+		ps[i] = newPicker(f, runSeed)
 		lat[i] = make(latencies, 0, b.N/2+1)
 	}
 	b.ReportAllocs()

@@ -1,44 +1,80 @@
-// Package ratelimit bounds how often a key (a user, an address) may fail,
-// in a bounded map, so guessing passwords stays slow.
+// Package ratelimit bounds how often a key (an address, an address and a
+// user) may fail, in fixed memory, so guessing passwords stays slow and a
+// flood of failures from many addresses neither grows the server nor
+// serialises the requests of others.
 package ratelimit
 
 import (
-	"sync"
+	"hash/maphash"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/time/rate"
 )
 
-// Throttle counts failed sign-ins per key (a client address, a user name)
-// and refuses a key that failed max times within window, until the oldest
-// of those failures leaves the window. It is safe for concurrent use.
+// Throttle counts failures per key with a token bucket per key: a key may
+// fail max times at once, and earns one more failure every window/max. A
+// key with no failure left is refused until it earns one. The buckets live
+// in a fixed number of least-recently-used slots, split over shards with a
+// lock each, so memory is bounded and no call scans the keys; a key pushed
+// out by newer ones starts again with a full bucket, which gives a client
+// nothing it would not get from one more address. It is safe for
+// concurrent use.
 type Throttle struct {
-	max    int
-	window time.Duration
+	burst  int
+	every  rate.Limit
 	now    func() time.Time
-
-	mu    sync.Mutex
-	fails map[string][]time.Time
+	seed   maphash.Seed
+	shards [throttleShards]*lru.Cache[string, *rate.Limiter]
 }
 
-// maxThrottleKeys bounds the memory a flood of distinct keys can take; past
-// it, keys whose failures all left the window are dropped.
-const maxThrottleKeys = 100000
+// Sizes of the bucket table: DefaultKeys keys in throttleShards shards.
+const (
+	throttleShards = 16
+	// DefaultKeys is how many keys a Throttle remembers: about 200 bytes
+	// each, so a few MiB in all.
+	DefaultKeys = 1 << 16
+)
 
-// NewThrottle returns a throttle allowing max failures per key within window.
+// NewThrottle returns a throttle allowing max failures per key within
+// window (and one more each window/max after that), remembering DefaultKeys
+// keys.
 func NewThrottle(max int, window time.Duration, now func() time.Time) *Throttle {
-	return &Throttle{max: max, window: window, now: now, fails: make(map[string][]time.Time)}
+	return NewThrottleSize(max, window, DefaultKeys, now)
+}
+
+// NewThrottleSize is NewThrottle allowing n failures, remembering at most
+// keys keys.
+func NewThrottleSize(n int, window time.Duration, keys int, now func() time.Time) *Throttle {
+	n = max(n, 1)
+	per := max(keys/throttleShards, 1)
+	t := &Throttle{burst: n, every: rate.Limit(float64(n) / window.Seconds()), now: now, seed: maphash.MakeSeed()}
+	for i := range t.shards {
+		c, err := lru.New[string, *rate.Limiter](per)
+		if err != nil {
+			panic("ratelimit: " + err.Error()) // only for a size below 1
+		}
+		t.shards[i] = c
+	}
+	return t
+}
+
+func (t *Throttle) shard(key string) *lru.Cache[string, *rate.Limiter] {
+	return t.shards[maphash.String(t.seed, key)%throttleShards]
 }
 
 // Wait returns how long the longest-blocked of keys must still wait, or 0
-// when none is blocked.
+// when none is blocked. It records nothing.
 func (t *Throttle) Wait(keys ...string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	now := t.now()
 	var longest time.Duration
 	for _, k := range keys {
-		fs := t.recent(k, now)
-		if len(fs) >= t.max {
-			longest = max(longest, fs[len(fs)-t.max].Add(t.window).Sub(now))
+		l, ok := t.shard(k).Get(k)
+		if !ok {
+			continue
+		}
+		if tokens := l.TokensAt(now); tokens < 1 {
+			longest = max(longest, time.Duration((1-tokens)/float64(t.every)*float64(time.Second))+1)
 		}
 	}
 	return longest
@@ -46,43 +82,30 @@ func (t *Throttle) Wait(keys ...string) time.Duration {
 
 // Fail records one failure under each key.
 func (t *Throttle) Fail(keys ...string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	now := t.now()
-	if len(t.fails) >= maxThrottleKeys {
-		for k := range t.fails {
-			t.recent(k, now)
-		}
-	}
 	for _, k := range keys {
-		fs := append(t.recent(k, now), now)
-		if len(fs) > t.max {
-			fs = fs[len(fs)-t.max:]
+		sh := t.shard(k)
+		l, ok := sh.Get(k)
+		if !ok {
+			l = rate.NewLimiter(t.every, t.burst)
+			if prev, found, _ := sh.PeekOrAdd(k, l); found {
+				l = prev
+			}
 		}
-		t.fails[k] = fs
+		l.AllowN(now, 1)
 	}
 }
 
 // Forget clears a key after a success.
 func (t *Throttle) Forget(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, key)
+	t.shard(key).Remove(key)
 }
 
-// recent returns the failures of key still inside the window, dropping the
-// rest. Called with mu held.
-func (t *Throttle) recent(key string, now time.Time) []time.Time {
-	fs := t.fails[key]
-	i := 0
-	for i < len(fs) && !fs[i].Add(t.window).After(now) {
-		i++
+// Len is how many keys the throttle remembers now.
+func (t *Throttle) Len() int {
+	n := 0
+	for _, s := range t.shards {
+		n += s.Len()
 	}
-	if i == len(fs) {
-		delete(t.fails, key)
-		return nil
-	}
-	fs = fs[i:]
-	t.fails[key] = fs
-	return fs
+	return n
 }

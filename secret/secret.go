@@ -3,14 +3,19 @@
 package secret
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -46,14 +51,28 @@ type Passwords struct {
 	// every process importing this package (the CLI, the pre-receive hook)
 	// would otherwise pay for an argon2 hash at start.
 	dummy func() string
+	// slots holds one token per check running (one per core), waiting one
+	// per check queued: a burst of sign-ins costs at most
+	// len(slots) × MemoryKiB at once, and what cannot queue is ErrBusy.
+	slots   chan struct{}
+	waiting chan struct{}
+	checks  atomic.Uint64
 }
+
+// ErrBusy is the error of a password check refused because too many run and
+// wait already; the caller should answer 429 and ask to retry.
+var ErrBusy = errors.New("too many password checks at once; try again in a moment")
+
+// maxCheckWait bounds how long a password check queues for a slot.
+const maxCheckWait = 2 * time.Second
 
 // NewPasswords hashes at cost; a zero cost is DefaultPasswordCost.
 func NewPasswords(cost PasswordCost) *Passwords {
 	if cost.Time == 0 || cost.MemoryKiB == 0 {
 		cost = DefaultPasswordCost()
 	}
-	p := &Passwords{cost: cost}
+	cores := runtime.GOMAXPROCS(0)
+	p := &Passwords{cost: cost, slots: make(chan struct{}, cores), waiting: make(chan struct{}, 4*cores)}
 	p.dummy = sync.OnceValue(func() string {
 		h, _ := p.Hash("jitgit dummy password")
 		return h
@@ -73,12 +92,40 @@ func (p *Passwords) Hash(password string) (string, error) {
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// CheckNobody spends the time of one CheckPassword and fails: it is checked
-// when a user does not exist.
-func (p *Passwords) CheckNobody(password string) bool {
-	CheckPassword(p.dummy(), password)
-	return false
+// Check reports whether password matches the PHC hash. Every failure costs
+// one argon2id check, also for an empty hash (a user without a password, or
+// none at all: pass ""), so the answer's time does not tell them apart. At
+// most one check per core runs at once; the rest queue for up to
+// maxCheckWait, and beyond the queue or that wait the error is ErrBusy.
+func (p *Passwords) Check(ctx context.Context, hash, password string) (bool, error) {
+	select {
+	case p.waiting <- struct{}{}:
+	default:
+		return false, ErrBusy
+	}
+	wait := time.NewTimer(maxCheckWait)
+	defer wait.Stop()
+	select {
+	case p.slots <- struct{}{}:
+		<-p.waiting
+	case <-wait.C:
+		<-p.waiting
+		return false, ErrBusy
+	case <-ctx.Done():
+		<-p.waiting
+		return false, ctx.Err()
+	}
+	defer func() { <-p.slots }()
+	p.checks.Add(1)
+	if hash == "" {
+		CheckPassword(p.dummy(), password)
+		return false, nil
+	}
+	return CheckPassword(hash, password), nil
 }
+
+// Checks is how many argon2id checks Check has run.
+func (p *Passwords) Checks() uint64 { return p.checks.Load() }
 
 // CheckPassword reports whether password matches the PHC hash, comparing in
 // constant time. A malformed hash never matches.

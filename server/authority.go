@@ -15,6 +15,9 @@ type Authority interface {
 	Authenticate(ctx context.Context, user, secret string) (auth.Identity, error)
 	// Authorize decides (and audits) one access; who.Remote and who.Transport are set by the caller.
 	Authorize(ctx context.Context, who auth.Identity, repo string, action auth.Action) auth.Decision
+	// RecordRefusal puts a refused credential or command on the record
+	// (folded with identical ones from the same address).
+	RecordRefusal(ctx context.Context, r service.Refusal) error
 }
 
 // PushRechecker is what the push re-check needs: the Authority of every

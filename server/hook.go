@@ -320,14 +320,19 @@ func (h *HookServer) Serve(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { h.ln.Close() })
 	defer stop()
 	defer h.wg.Wait()
+	backoff := acceptRetry{name: "hook socket", log: h.log}
 	for {
 		conn, err := h.ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
+			if backoff.retry(err) {
+				continue
+			}
 			return fmt.Errorf("hook socket: %w", err)
 		}
+		backoff.ok()
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()

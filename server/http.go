@@ -19,6 +19,8 @@ import (
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/ratelimit"
+	"github.com/jitgit/jitgit/secret"
+	"github.com/jitgit/jitgit/service"
 )
 
 // Body limits used when HTTPConfig leaves them zero.
@@ -148,8 +150,13 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		text(w, http.StatusTooManyRequests, fmt.Sprintf("too many failed sign-ins from your address; try again in %s\n", auth.FormatDuration(wait)))
 		return
 	}
-	who, ok := h.authenticate(r)
-	if !ok {
+	who, err := h.authenticate(r, name)
+	if errors.Is(err, secret.ErrBusy) {
+		w.Header().Set("Retry-After", "1")
+		text(w, http.StatusTooManyRequests, "the server is checking too many passwords at once; try again in a second\n")
+		return
+	}
+	if err != nil {
 		if h.cfg.Throttle != nil {
 			h.cfg.Throttle.Fail(addr)
 		}
@@ -184,23 +191,35 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticate reads HTTP Basic credentials. No Authorization header is
-// anonymous; an empty, malformed or wrong one is a failure, never anonymous.
-func (h *HTTP) authenticate(r *http.Request) (auth.Identity, bool) {
+// anonymous; an empty, malformed or wrong one is a failure, never anonymous,
+// and on the record. The name typed is never logged: it may be a password
+// or a token typed in the wrong field.
+func (h *HTTP) authenticate(r *http.Request, repo string) (auth.Identity, error) {
 	hdr := r.Header.Values("Authorization")
 	if len(hdr) == 0 {
-		return auth.Identity{}, true
+		return auth.Identity{}, nil
 	}
-	user, secret, ok := r.BasicAuth()
-	if len(hdr) != 1 || !ok || user == "" || secret == "" {
-		h.log.Info("git http: malformed credentials", "remote", r.RemoteAddr)
-		return auth.Identity{}, false
+	refuse := func(user, reason string, err error) (auth.Identity, error) {
+		h.log.Info("git http: authentication failed", "remote", r.RemoteAddr, "repo", repo, "reason", reason)
+		rerr := h.a.RecordRefusal(r.Context(), service.Refusal{Action: "auth.http", Transport: "http", Remote: r.RemoteAddr,
+			User: user, Repo: repo, Reason: reason})
+		if rerr != nil {
+			h.log.Warn("git http: refusal not audited", "remote", r.RemoteAddr, "err", rerr)
+		}
+		return auth.Identity{}, err
 	}
-	who, err := h.a.Authenticate(r.Context(), user, secret)
+	user, pass, ok := r.BasicAuth()
+	if len(hdr) != 1 || !ok || user == "" || pass == "" {
+		return refuse("", "empty or malformed credentials", auth.ErrUnauthenticated)
+	}
+	who, err := h.a.Authenticate(r.Context(), user, pass)
+	if errors.Is(err, secret.ErrBusy) {
+		return auth.Identity{}, err
+	}
 	if err != nil || who.User == "" {
-		h.log.Info("git http: authentication failed", "user", printableASCII(user), "remote", r.RemoteAddr, "err", err)
-		return auth.Identity{}, false
+		return refuse(user, "wrong, expired or revoked password or token", auth.ErrUnauthenticated)
 	}
-	return who, true
+	return who, nil
 }
 
 func (h *HTTP) throttleWait(key string) time.Duration {

@@ -21,7 +21,7 @@ import (
 // Limits used when SSHConfig leaves them zero.
 const (
 	DefaultSSHMaxSessionsPerConn = 10
-	DefaultSSHMaxConnsPerAddr    = 20
+	DefaultSSHMaxConnsPerAddr    = 256
 	DefaultSSHIdleTimeout        = 10 * time.Minute
 	DefaultSSHAuthTimeout        = 30 * time.Second
 	DefaultSSHMaxAuthTries       = 6
@@ -51,9 +51,17 @@ type SSHConfig struct {
 	// MaxSessionsPerConn bounds the open sessions (channels) of one
 	// connection. Default DefaultSSHMaxSessionsPerConn.
 	MaxSessionsPerConn int
-	// MaxConnsPerAddr bounds the open connections from one IP address.
-	// Default DefaultSSHMaxConnsPerAddr.
+	// MaxConnsPerAddr bounds the open connections from one IP address,
+	// authenticated or not. Default DefaultSSHMaxConnsPerAddr.
 	MaxConnsPerAddr int
+	// MaxStartups is the budget of unauthenticated connections of the
+	// server, MaxStartupsPerAddr that of one address (see Startups).
+	// Defaults DefaultSSHStartups and DefaultSSHStartupsPerAddr.
+	MaxStartups, MaxStartupsPerAddr Startups
+	// MaxConnsPerUser bounds the authenticated connections of one user;
+	// anonymous connections count per address. Default
+	// DefaultSSHMaxConnsPerUser.
+	MaxConnsPerUser int
 	// IdleTimeout closes a connection that sent and received nothing for
 	// this long, and a session that asked for no command in this time.
 	// Default DefaultSSHIdleTimeout.
@@ -111,13 +119,16 @@ type SSH struct {
 	log    *slog.Logger
 	config *ssh.ServerConfig
 
-	mu       sync.Mutex
-	closed   bool
-	draining bool // Shutdown began: no new sessions, idle connections end
-	lns      map[net.Listener]struct{}
-	conns    map[net.Conn]int // open connection → its running sessions
-	perAddr  map[string]int
-	wg       sync.WaitGroup
+	mu             sync.Mutex
+	closed         bool
+	draining       bool // Shutdown began: no new sessions, idle connections end
+	lns            map[net.Listener]struct{}
+	conns          map[net.Conn]*connState
+	perAddr        map[string]int // open connections per address
+	preAuth        int            // unauthenticated connections
+	preAuthPerAddr map[string]int
+	perUser        map[string]int // authenticated connections per user
+	wg             sync.WaitGroup
 }
 
 // NewSSH returns the SSH transport; call Serve to accept connections.
@@ -134,6 +145,15 @@ func NewSSH(cfg SSHConfig, a SSHAuthority, run *Runner, repos *Repos, log *slog.
 	if cfg.MaxConnsPerAddr <= 0 {
 		cfg.MaxConnsPerAddr = DefaultSSHMaxConnsPerAddr
 	}
+	if cfg.MaxStartups.Start <= 0 {
+		cfg.MaxStartups = DefaultSSHStartups
+	}
+	if cfg.MaxStartupsPerAddr.Start <= 0 {
+		cfg.MaxStartupsPerAddr = DefaultSSHStartupsPerAddr
+	}
+	if cfg.MaxConnsPerUser <= 0 {
+		cfg.MaxConnsPerUser = DefaultSSHMaxConnsPerUser
+	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultSSHIdleTimeout
 	}
@@ -147,7 +167,8 @@ func NewSSH(cfg SSHConfig, a SSHAuthority, run *Runner, repos *Repos, log *slog.
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &SSH{cfg: cfg, a: a, run: run, repos: repos, log: log,
-		lns: map[net.Listener]struct{}{}, conns: map[net.Conn]int{}, perAddr: map[string]int{}}
+		lns: map[net.Listener]struct{}{}, conns: map[net.Conn]*connState{}, perAddr: map[string]int{},
+		preAuthPerAddr: map[string]int{}, perUser: map[string]int{}}
 	s.config = &ssh.ServerConfig{
 		ServerVersion:               "SSH-2.0-jitgit",
 		MaxAuthTries:                cfg.MaxAuthTries,
@@ -196,6 +217,7 @@ func (s *SSH) Serve(ln net.Listener) error {
 		delete(s.lns, ln)
 		s.mu.Unlock()
 	}()
+	backoff := acceptRetry{name: "ssh", log: s.log}
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -205,13 +227,12 @@ func (s *SSH) Serve(ln net.Listener) error {
 			if closed {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(50 * time.Millisecond)
+			if backoff.retry(err) {
 				continue
 			}
 			return fmt.Errorf("SSH server: %w", err)
 		}
+		backoff.ok()
 		if !s.admit(nc) {
 			nc.Close()
 			continue
@@ -220,8 +241,9 @@ func (s *SSH) Serve(ln net.Listener) error {
 	}
 }
 
-// admit registers a new connection unless the server is closing or its
-// address has too many; the caller then runs handleConn, which releases it.
+// admit registers a new connection unless the server is closing or the
+// budgets refuse it (see admitLocked); the caller then runs handleConn,
+// which releases it. A refused client is told why before it is closed.
 func (s *SSH) admit(nc net.Conn) bool {
 	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
@@ -229,24 +251,25 @@ func (s *SSH) admit(nc net.Conn) bool {
 	if s.closed {
 		return false
 	}
-	if s.perAddr[host] >= s.cfg.MaxConnsPerAddr {
-		s.log.Warn("ssh: too many connections from one address", "remote", nc.RemoteAddr(), "limit", s.cfg.MaxConnsPerAddr)
+	now := s.cfg.Now()
+	if why := s.admitLocked(host, now); why != "" {
+		s.log.Warn("ssh: connection refused", "remote", nc.RemoteAddr(), "too many", why)
+		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(nc, preAuthRefusal)
 		return false
 	}
 	s.perAddr[host]++
-	s.conns[nc] = 0
+	s.preAuth++
+	s.preAuthPerAddr[host]++
+	s.conns[nc] = &connState{host: host, opened: now}
 	s.wg.Add(1)
 	return true
 }
 
 func (s *SSH) release(nc net.Conn) {
-	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.perAddr[host]--; s.perAddr[host] <= 0 {
-		delete(s.perAddr, host)
-	}
-	delete(s.conns, nc)
+	s.releaseLocked(nc)
 }
 
 // Shutdown stops accepting connections and sessions, ends the connections
@@ -260,8 +283,8 @@ func (s *SSH) Shutdown(ctx context.Context) error {
 	for ln := range s.lns {
 		ln.Close()
 	}
-	for nc, sessions := range s.conns {
-		if sessions == 0 {
+	for nc, st := range s.conns {
+		if st.sessions == 0 {
 			hangUp(nc)
 		}
 	}
@@ -294,10 +317,10 @@ func hangUp(nc net.Conn) {
 func (s *SSH) beginSession(nc net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.draining {
+	if s.draining || s.conns[nc] == nil {
 		return false
 	}
-	s.conns[nc]++
+	s.conns[nc].sessions++
 	return true
 }
 
@@ -306,8 +329,12 @@ func (s *SSH) beginSession(nc net.Conn) bool {
 func (s *SSH) endSession(nc net.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.conns[nc]--
-	if s.draining && s.conns[nc] == 0 {
+	st := s.conns[nc]
+	if st == nil {
+		return
+	}
+	st.sessions--
+	if s.draining && st.sessions == 0 {
 		hangUp(nc)
 	}
 }
@@ -328,6 +355,24 @@ func (s *SSH) Close() error {
 	return nil
 }
 
+// authenticated counts nc, authenticated as sc, against its user's limit
+// and returns why it is refused, or "".
+func (s *SSH) authenticated(nc net.Conn, sc *ssh.ServerConn) string {
+	user := "anonymous@" + remoteHost(nc.RemoteAddr().String())
+	if raw, ok := sc.Permissions.Extensions[extKey]; ok {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AuthTimeout)
+		defer cancel()
+		if key, err := ssh.ParsePublicKey([]byte(raw)); err == nil {
+			if who, err := s.a.IdentityForKey(ctx, key); err == nil {
+				user = who.User
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authenticatedLocked(nc, user)
+}
+
 // handleConn runs one connection: the handshake within AuthTimeout, then
 // its sessions until the client or the idle timeout closes it.
 func (s *SSH) handleConn(nc net.Conn) {
@@ -342,6 +387,17 @@ func (s *SSH) handleConn(nc net.Conn) {
 	}
 	ic.authenticated()
 	defer sc.Close()
+	if why := s.authenticated(nc, sc); why != "" {
+		// The client is in: it hears why from the refusal of its
+		// session, in its own terms (OpenSSH prints it).
+		s.log.Warn("ssh: connection refused after authentication", "remote", nc.RemoteAddr(), "why", why)
+		go ssh.DiscardRequests(reqs)
+		for nch := range chans {
+			nch.Reject(ssh.ResourceShortage, why)
+			break
+		}
+		return
+	}
 	s.log.Info("ssh: connected", "remote", nc.RemoteAddr(), "key", sc.Permissions.Extensions[extFingerprint],
 		"client", printableASCII(string(sc.ClientVersion())))
 
@@ -472,6 +528,11 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 	svc, name, err := ParseSSHCommand(command)
 	if err != nil {
 		s.log.Info("ssh: command refused", "remote", sc.RemoteAddr(), "err", err)
+		who := s.identity(ctx, sc)
+		if rerr := s.a.RecordRefusal(ctx, service.Refusal{Action: "ssh.command", Transport: "ssh", Remote: who.Remote, Who: who,
+			What: command, Reason: "not a Git command this server runs"}); rerr != nil {
+			s.log.Warn("ssh: refusal not audited", "remote", sc.RemoteAddr(), "err", rerr)
+		}
 		fmt.Fprintf(stderr, "jitgit: %v\n", err)
 		return exitRefused
 	}

@@ -104,13 +104,19 @@ type Service struct {
 	pwFails *ratelimit.Throttle
 	// passwords hashes at the configured cost.
 	passwords *secret.Passwords
+	// refusals folds repeated refusals into counted audit events.
+	refusals *audit.Folder
+	// nameKey keys the hashes NameOnRecord writes for names that are no
+	// user's; it is new every start.
+	nameKey []byte
 }
 
 // New wires the use cases together over store, recording every change and
 // decision in trail. now is the clock (time.Now in production).
 func New(store storage.Store, files RepoFiles, trail *audit.Log, cfg Config, now func() time.Time) *Service {
 	return &Service{store: store, files: files, audit: trail, authz: auth.NewAuthorizer(store, trail, now), cfg: cfg.withDefaults(), now: now,
-		pwFails: ratelimit.NewThrottle(5, 5*time.Minute, now), passwords: secret.NewPasswords(cfg.PasswordCost)}
+		pwFails: ratelimit.NewThrottle(5, 5*time.Minute, now), passwords: secret.NewPasswords(cfg.PasswordCost),
+		refusals: audit.NewFolder(trail, 0, 0, now), nameKey: []byte(secret.NewSecret(32))}
 }
 
 // Config returns the limits in force.
@@ -141,8 +147,9 @@ func requireAdmin(actor auth.Identity, what string) error {
 	return nil
 }
 
-// cleanText checks free text a user typed (reasons, comments): required if
-// asked, bounded, no control characters but newline and tab.
+// cleanText checks free text a user typed (reasons, comments, tickets):
+// required if asked, bounded, valid UTF-8, and nothing that acts on a
+// terminal or reorders text instead of being read (see badTextRune).
 func cleanText(field, s string, required bool, limit int) (string, error) {
 	s = strings.TrimSpace(s)
 	if required && s == "" {
@@ -151,9 +158,9 @@ func cleanText(field, s string, required bool, limit int) (string, error) {
 	if len(s) > limit {
 		return "", fmt.Errorf("%w: %s is longer than %d bytes", auth.ErrInvalid, field, limit)
 	}
-	for _, r := range s {
-		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || r == '\uFFFD' {
-			return "", fmt.Errorf("%w: %s contains control characters or invalid UTF-8", auth.ErrInvalid, field)
+	for i, r := range s {
+		if why := badTextRune(r); why != "" {
+			return "", fmt.Errorf("%w: %s has %s (U+%04X) at byte %d; remove it", auth.ErrInvalid, field, why, r, i)
 		}
 	}
 	return s, nil

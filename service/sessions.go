@@ -23,11 +23,13 @@ const SessionLifetime = 12 * time.Hour
 // says whether the user exists.
 func (s *Service) SignIn(ctx context.Context, name, password, remote string) (string, auth.Session, error) {
 	fail := func(err error) (string, auth.Session, error) {
-		ev := audit.Event{Actor: "anonymous", Remote: remote, Transport: "web", Action: "session.signin", Result: "deny", Detail: "wrong user name or password"}
-		if auth.ValidateUserName(name) == nil {
-			ev.Target = name
+		// Folded like every refusal, and with the name only when it is a
+		// user's: a password typed as the name must not reach the trail.
+		r := Refusal{Action: "session.signin", Transport: "web", Remote: remote, User: name, Reason: "wrong user name or password"}
+		if errors.Is(err, secret.ErrBusy) {
+			r.Reason = "too many password checks at once"
 		}
-		if rerr := s.audit.Record(ctx, ev); rerr != nil {
+		if rerr := s.RecordRefusal(ctx, r); rerr != nil {
 			return "", auth.Session{}, errors.Join(err, rerr)
 		}
 		return "", auth.Session{}, err

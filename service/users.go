@@ -108,7 +108,11 @@ func (s *Service) ChangePassword(ctx context.Context, actor auth.Identity, curre
 	if err != nil {
 		return fmt.Errorf("user %s: %w", actor.User, err)
 	}
-	if u.PasswordHash == "" || !secret.CheckPassword(u.PasswordHash, current) {
+	ok, err := s.passwords.Check(ctx, u.PasswordHash, current)
+	if err != nil {
+		return fmt.Errorf("%w: %w", auth.ErrForbidden, err)
+	}
+	if !ok {
 		s.pwFails.Fail(key)
 		return fmt.Errorf("%w: the current password is not right", auth.ErrForbidden)
 	}
@@ -194,19 +198,24 @@ func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Id
 		// right one, proves nothing here.
 		return auth.Identity{}, auth.ErrUnauthenticated
 	}
+	// Unknown, password-less and disabled users cost one argon2id check
+	// like everyone else, so the time of a failure tells nothing.
 	u, err := s.user(ctx, name)
-	if err != nil {
-		s.passwords.CheckNobody(plain)
-		if errors.Is(err, auth.ErrNotFound) {
-			return auth.Identity{}, auth.ErrUnauthenticated
-		}
+	ok, cerr := s.passwords.Check(ctx, u.PasswordHash, plain)
+	switch {
+	case cerr != nil:
+		return auth.Identity{}, fmt.Errorf("%w: %w", auth.ErrUnauthenticated, cerr)
+	case err != nil && !errors.Is(err, auth.ErrNotFound):
 		return auth.Identity{}, fmt.Errorf("%w: %v", auth.ErrUnauthenticated, err)
-	}
-	if u.PasswordHash == "" || !secret.CheckPassword(u.PasswordHash, plain) || u.Disabled {
+	case err != nil, !ok, u.Disabled:
 		return auth.Identity{}, auth.ErrUnauthenticated
 	}
 	return u.Identity(auth.MethodPassword), nil
 }
+
+// PasswordChecks is how many argon2id password checks have run: every
+// failed password costs one, whoever the name is.
+func (s *Service) PasswordChecks() uint64 { return s.passwords.Checks() }
 
 // AuthenticateToken checks a bare jg_ token (an API bearer token).
 func (s *Service) AuthenticateToken(ctx context.Context, plain string) (auth.Identity, error) {

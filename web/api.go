@@ -12,6 +12,8 @@ import (
 
 	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/secret"
+	"github.com/jitgit/jitgit/service"
 )
 
 // maxAPIBody bounds every JSON request body.
@@ -142,7 +144,7 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 func apiStatus(err error) int {
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.Is(err, errTooManyFailures):
+	case errors.Is(err, errTooManyFailures), errors.Is(err, secret.ErrBusy):
 		return http.StatusTooManyRequests
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
@@ -173,20 +175,34 @@ func (h *Handler) remoteIdentity(r *http.Request) (auth.Identity, error) {
 	if authz != "" && h.apiThrottle.Wait(addr) > 0 {
 		return who, errTooManyFailures
 	}
+	refuse := func(user, reason string) {
+		h.apiThrottle.Fail(addr)
+		rerr := h.svc.RecordRefusal(r.Context(), service.Refusal{Action: "auth.api", Transport: "api", Remote: r.RemoteAddr,
+			User: user, What: r.Method + " " + r.URL.Path, Reason: reason})
+		if rerr != nil {
+			h.log.Warn("api: refusal not audited", "remote", r.RemoteAddr, "err", rerr)
+		}
+	}
+	var user string
 	switch {
 	case authz == "":
 	case strings.HasPrefix(authz, "Bearer "):
 		who, err = h.svc.AuthenticateToken(r.Context(), strings.TrimPrefix(authz, "Bearer "))
 	default:
-		user, secret, ok := r.BasicAuth()
+		var pass string
+		var ok bool
+		user, pass, ok = r.BasicAuth()
 		if !ok {
-			h.apiThrottle.Fail(addr)
+			refuse("", "malformed credentials")
 			return who, fmt.Errorf("%w: use Authorization: Bearer jg_… or Basic", auth.ErrUnauthenticated)
 		}
-		who, err = h.svc.Authenticate(r.Context(), user, secret)
+		who, err = h.svc.Authenticate(r.Context(), user, pass)
+	}
+	if errors.Is(err, secret.ErrBusy) {
+		return who, err
 	}
 	if err != nil {
-		h.apiThrottle.Fail(addr)
+		refuse(user, "wrong, expired or revoked token or password")
 		return who, fmt.Errorf("%w: the token or password was not accepted", auth.ErrUnauthenticated)
 	}
 	who.Remote, who.Transport = r.RemoteAddr, "api"

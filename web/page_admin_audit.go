@@ -68,6 +68,9 @@ func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request, v *visit) e
 		var p service.EventPage
 		if p, err = h.svc.EventPage(r.Context(), v.who, f, c, auditPageSize); err == nil {
 			d.Events, d.Stopped = p.Events, p.Stopped
+			for i := range d.Events {
+				d.Events[i] = escapedEvent(d.Events[i])
+			}
 			if p.Older != (service.EventCursor{}) {
 				d.Older = d.link(p.Older)
 			}
@@ -106,4 +109,14 @@ func (d auditData) link(c service.EventCursor) string {
 		q.Set("after", strconv.FormatUint(c.After, 10))
 	}
 	return "/admin/audit?" + q.Encode()
+}
+
+// escapedEvent is ev with every text field escaped (audit.Escape):
+// html/template makes text safe for HTML, not for the reader's eye, and a
+// bidi override in an old reason would reorder the row around it.
+func escapedEvent(ev audit.Event) audit.Event {
+	for _, f := range []*string{&ev.Actor, &ev.Remote, &ev.Transport, &ev.Action, &ev.Repo, &ev.Target, &ev.Result, &ev.Grant, &ev.Policy, &ev.Request, &ev.Detail} {
+		*f = audit.Escape(*f)
+	}
+	return ev
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -80,25 +81,31 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusForbidden, "Password sign-in is turned off here. Sign in with "+data.SSO+".")
 		return
 	}
-	addr, nameKey := "addr:"+remoteHost(r), "user:"+strings.ToLower(name)
-	if wait := h.pg.throttle.Wait(addr, nameKey); wait > 0 {
+	addr, pairKey := signInKeys(remoteHost(r), name)
+	if wait := max(h.pg.throttle.Wait(pairKey), h.pg.addrThrottle.Wait(addr)); wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %s.", auth.FormatDuration(time.Duration(secs)*time.Second)))
 		return
 	}
-	secret, sess, err := h.svc.SignIn(r.Context(), name, r.PostForm.Get("password"), r.RemoteAddr)
+	plain, sess, err := h.svc.SignIn(r.Context(), name, r.PostForm.Get("password"), r.RemoteAddr)
 	if err != nil {
-		h.pg.throttle.Fail(addr, nameKey)
+		if errors.Is(err, secret.ErrBusy) {
+			w.Header().Set("Retry-After", "1")
+			again(http.StatusTooManyRequests, "The server is checking too many passwords at once. Try again in a second.")
+			return
+		}
+		h.pg.throttle.Fail(pairKey)
+		h.pg.addrThrottle.Fail(addr)
 		again(http.StatusUnauthorized, "Wrong user name or password.")
 		return
 	}
-	h.pg.throttle.Forget(nameKey)
+	h.pg.throttle.Forget(pairKey)
 	if old, err := h.visitOf(r); err == nil {
 		// A browser signing in again drops its old session for good.
 		_ = h.svc.SignOut(r.Context(), old.who, old.secret)
 	}
-	h.setSessionCookie(w, secret, int(sess.Expires.Sub(h.now())/time.Second))
+	h.setSessionCookie(w, plain, int(sess.Expires.Sub(h.now())/time.Second))
 	http.SetCookie(w, &http.Cookie{Name: signInCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
 }
@@ -110,6 +117,16 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, v *visit) erro
 	h.setSessionCookie(w, "", -1)
 	seeOther(w, r, "/signin", "signedout")
 	return nil
+}
+
+// signInKeys are the throttle keys of a sign-in: the address alone, and
+// the address with the name typed. No key is the name alone, so nobody can
+// lock a user out from addresses of their own.
+func signInKeys(host, name string) (addr, pair string) {
+	if len(name) > 200 {
+		name = name[:200]
+	}
+	return "addr:" + host, "addr:" + host + " user:" + strings.ToLower(name)
 }
 
 // remoteHost is the client address without its port.

@@ -27,14 +27,23 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // pages holds the HTML side: templates, sessions, sign-in throttling.
 type pages struct {
-	tmpl     map[string]*template.Template
-	throttle *ratelimit.Throttle
-	now      func() time.Time
+	tmpl map[string]*template.Template
+	// throttle counts failed sign-ins per address and name typed,
+	// addrThrottle per address: never per name alone, which would let
+	// anyone lock a user out.
+	throttle     *ratelimit.Throttle
+	addrThrottle *ratelimit.Throttle
+	now          func() time.Time
 }
+
+// signInAddrFailures is how many failed sign-ins one address may make in
+// five minutes, whatever names it types: an office behind one NAT shares it.
+const signInAddrFailures = 30
 
 // routePages registers the HTML pages.
 func (h *Handler) routePages(mux *http.ServeMux) {
-	h.pg = &pages{tmpl: mustTemplates(), throttle: ratelimit.NewThrottle(5, 5*time.Minute, h.now), now: h.now}
+	h.pg = &pages{tmpl: mustTemplates(), throttle: ratelimit.NewThrottle(5, 5*time.Minute, h.now),
+		addrThrottle: ratelimit.NewThrottle(signInAddrFailures, 5*time.Minute, h.now), now: h.now}
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/notify"
+	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/sso"
 )
@@ -50,6 +51,9 @@ type Config struct {
 	// Workloads the trust rules of CI identity tokens.
 	SSO       *sso.Config
 	Workloads *sso.WorkloadConfig
+	// MaxHTTPConns bounds the open HTTP connections; 0 is below the
+	// descriptor limit (see httpConnLimit).
+	MaxHTTPConns int
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -66,6 +70,10 @@ type sshLimits struct {
 	MaxConnsPerAddr    int
 	IdleTimeout        time.Duration
 	AuthTimeout        time.Duration
+	MaxConnsPerUser    int
+	// Startups and StartupsPerAddr are "start:rate:full" budgets of
+	// unauthenticated connections; zero values take the server's defaults.
+	Startups, StartupsPerAddr server.Startups
 }
 
 // maxShutdownGrace bounds shutdown_grace.
@@ -77,7 +85,7 @@ func defaultConfig() Config {
 		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second,
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
-		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
+		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: server.DefaultSSHMaxConnsPerAddr, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
 		Mirrors:   mirrorsConfig{MaxParallel: 2, FetchTimeout: 10 * time.Minute},
 	}
 }
@@ -110,8 +118,12 @@ type fileConfig struct {
 		MaxConnsPerAddr    int    `toml:"max_connections_per_address"`
 		IdleTimeout        string `toml:"idle_timeout"`
 		AuthTimeout        string `toml:"auth_timeout"`
+		MaxConnsPerUser    int    `toml:"max_connections_per_user"`
+		Startups           string `toml:"max_startups"`
+		StartupsPerAddr    string `toml:"max_startups_per_address"`
 	} `toml:"ssh_limits"`
-	Mirrors struct {
+	MaxHTTPConns int `toml:"http_max_connections"`
+	Mirrors      struct {
 		AllowLocal   bool   `toml:"allow_local"`
 		MaxParallel  int    `toml:"max_parallel"`
 		FetchTimeout string `toml:"fetch_timeout"`
@@ -274,6 +286,9 @@ func (f *fileConfig) apply(cfg *Config) error {
 	}
 	if mp > 0 {
 		cfg.Mirrors.MaxParallel = int(mp)
+	}
+	if err := loadAdmission(f, cfg); err != nil {
+		return err
 	}
 	cfg.Mirrors.AllowLocal = f.Mirrors.AllowLocal
 	cfg.Auth.AllowLocalMirrors = f.Mirrors.AllowLocal

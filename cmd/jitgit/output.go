@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/jitgit/jitgit/api"
+	"github.com/jitgit/jitgit/audit"
 )
 
 // printJSON writes v as one indented JSON document.
@@ -27,7 +28,9 @@ func table(w io.Writer, rows [][]string) error {
 			if i > 0 {
 				fmt.Fprint(tw, "\t")
 			}
-			fmt.Fprint(tw, c)
+			// Escaped: a cell may hold what a user typed, and a
+			// control character would act on the terminal.
+			fmt.Fprint(tw, audit.Escape(c))
 		}
 		fmt.Fprintln(tw)
 	}

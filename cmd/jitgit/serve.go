@@ -223,11 +223,20 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 			}
 		}
 	}()
+	fileLimit, err := raiseFileLimit()
+	if err != nil {
+		log.Warn("open-file limit", "err", err)
+	}
+	maxConns, err := httpConnLimit(cfg.MaxHTTPConns, fileLimit)
+	if err != nil {
+		return err
+	}
 	httpLn, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		return fmt.Errorf("HTTP listen on %s: %w (set --http or JITGIT_HTTP to another address)", cfg.HTTP, err)
 	}
 	listeners = append(listeners, httpLn)
+	httpLn = limitHTTP(httpLn, maxConns)
 	if cfg.TLSCert != "" {
 		var cert tls.Certificate
 		if cert, err = tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
@@ -270,6 +279,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		{"hook server", hooks.Serve},
 		{"mirror scheduler", func(ctx context.Context) error { mirrors.Run(ctx); return nil }},
 		{"request sweeper", func(ctx context.Context) error { sweepRequests(ctx, svc, log); return nil }},
+		{"refusal counts", func(ctx context.Context) error { svc.RunRefusals(ctx); return nil }},
 	}
 	// Stopped last: the notifications of what the parts above did while
 	// they stopped (a lapsed request, a mirror fetch cut short).

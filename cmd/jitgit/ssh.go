@@ -30,7 +30,8 @@ func newSSHPart(cfg Config, svc *service.Service, repos *server.Repos, runner *s
 	l := cfg.SSHLimits
 	srv, err := server.NewSSH(server.SSHConfig{
 		HostKey: key, PublicURL: cfg.PublicURL, SSHURL: sshCloneBase(cfg),
-		MaxSessionsPerConn: l.MaxSessionsPerConn, MaxConnsPerAddr: l.MaxConnsPerAddr,
+		MaxSessionsPerConn: l.MaxSessionsPerConn, MaxConnsPerAddr: l.MaxConnsPerAddr, MaxConnsPerUser: l.MaxConnsPerUser,
+		MaxStartups: l.Startups, MaxStartupsPerAddr: l.StartupsPerAddr,
 		IdleTimeout: l.IdleTimeout, AuthTimeout: l.AuthTimeout, Now: now,
 	}, svc, runner, repos, log)
 	if err != nil {

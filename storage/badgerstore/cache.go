@@ -20,8 +20,8 @@ import (
 type indexCache struct {
 	mu       sync.Mutex
 	gen      uint64
-	grants   map[string][]auth.Grant
-	policies map[string][]auth.Policy
+	grants   *subjectLists[auth.Grant]
+	policies *subjectLists[auth.Policy]
 	// protections holds every protection rule once read (protectionsRead).
 	protections     []auth.Protection
 	protectionsRead bool
@@ -29,20 +29,17 @@ type indexCache struct {
 	protectionsOf map[string][]auth.Protection
 }
 
-// maxCachedSubjects bounds the cache; past it the cache starts over, which
-// costs one Badger read per subject.
-const maxCachedSubjects = 16384
-
 func newIndexCache() *indexCache {
-	return &indexCache{grants: make(map[string][]auth.Grant), policies: make(map[string][]auth.Policy), protectionsOf: make(map[string][]auth.Protection)}
+	return &indexCache{grants: newSubjectLists(cacheMaxSubjects, cacheMaxBytes, grantBytes),
+		policies: newSubjectLists(cacheMaxSubjects, cacheMaxBytes/4, policyBytes), protectionsOf: make(map[string][]auth.Protection)}
 }
 
 // invalidate forgets everything; call it after every policy write and restore.
 func (c *indexCache) invalidate() {
 	c.mu.Lock()
 	c.gen++
-	clear(c.grants)
-	clear(c.policies)
+	c.grants.purge()
+	c.policies.purge()
 	c.protections, c.protectionsRead = nil, false
 	clear(c.protectionsOf)
 	c.mu.Unlock()
@@ -55,19 +52,19 @@ func (c *indexCache) invalidateGrants(subjects ...string) {
 	c.mu.Lock()
 	c.gen++
 	for _, s := range subjects {
-		delete(c.grants, s)
+		c.grants.remove(s)
 	}
 	c.mu.Unlock()
 }
 
 // lookup returns the cached lists of subjects, the subjects it lacks, and
 // the generation to pass to store.
-func lookup[T any](c *indexCache, m map[string][]T, subjects []string) (hit map[string][]T, missing []string, gen uint64) {
+func lookup[T any](c *indexCache, m *subjectLists[T], subjects []string) (hit map[string][]T, missing []string, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	hit = make(map[string][]T, len(subjects))
 	for _, s := range subjects {
-		if l, ok := m[s]; ok {
+		if l, ok := m.get(s); ok {
 			hit[s] = l
 		} else {
 			missing = append(missing, s)
@@ -77,17 +74,14 @@ func lookup[T any](c *indexCache, m map[string][]T, subjects []string) (hit map[
 }
 
 // store caches lists read at generation gen, unless a write ended since.
-func store[T any](c *indexCache, m map[string][]T, read map[string][]T, gen uint64) {
+func store[T any](c *indexCache, m *subjectLists[T], read map[string][]T, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
 		return
 	}
-	if len(m)+len(read) > maxCachedSubjects {
-		clear(m)
-	}
 	for s, l := range read {
-		m[s] = l
+		m.put(s, l)
 	}
 }
 

@@ -132,8 +132,7 @@ func TestGrantWriteKeepsOtherSubjectsCached(t *testing.T) {
 	cached := func(s string) bool {
 		db.cache.mu.Lock()
 		defer db.cache.mu.Unlock()
-		_, ok := db.cache.grants[s]
-		return ok
+		return db.cache.grants.has(s)
 	}
 	if !cached("user:alice") || !cached("user:bob") {
 		t.Fatal("the cache did not fill")

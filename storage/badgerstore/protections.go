@@ -93,7 +93,7 @@ func (db *DB) ProtectionsFor(ctx context.Context, repo string) ([]auth.Protectio
 	c.mu.Lock()
 	if c.gen == gen {
 		c.protections, c.protectionsRead = all, true
-		if len(c.protectionsOf) >= maxCachedSubjects {
+		if len(c.protectionsOf) >= maxCachedRepos {
 			clear(c.protectionsOf)
 		}
 		c.protectionsOf[repo] = out
