@@ -51,6 +51,9 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"ConcurrentAppends", testConcurrentAppends},
 		{"VerifyFindsTampering", testVerifyFindsTampering},
 		{"Backup", testBackup},
+		{"BatchAllOrNone", testBatchAllOrNone},
+		{"BatchAbort", testBatchAbort},
+		{"BatchExtends", testBatchExtends},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open(t)) })
 	}
