@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jitgit/jitgit/audit"
@@ -78,6 +79,8 @@ type Service struct {
 	pwFails *ratelimit.Throttle
 	// passwords hashes at the configured cost.
 	passwords *secret.Passwords
+	// bulkMu makes bulk files go one at a time (bulk.go).
+	bulkMu sync.Mutex
 }
 
 // New wires the use cases together over store, recording every change and

@@ -49,7 +49,7 @@ type DB struct {
 	cache *indexCache
 	// batches are the committed batches, whose grants count (batches.go).
 	batches committedBatches
-	now   func() time.Time
+	now     func() time.Time
 
 	stop      chan struct{}
 	done      chan struct{}
