@@ -1,14 +1,12 @@
 package service
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jitgit/jitgit/audit"
@@ -342,9 +340,7 @@ func (s *Service) writeBatch(ctx context.Context, actor auth.Identity, id string
 
 // recordBatch writes the audit events of a committed batch: one
 // grant.bulk event with the counts, then a grant.create (or, for a
-// break-glass file, grant.break_glass) event per grant it made. The
-// per-grant events are queued from several goroutines so that the audit
-// log's group commit fills its batches.
+// break-glass file, grant.break_glass) event per grant it made.
 func (s *Service) recordBatch(ctx context.Context, actor auth.Identity, batch string, res BulkResult, o BulkOptions) error {
 	detail := fmt.Sprintf("batch %s: %d new, %d extended, %d unchanged, %d invalid skipped", batch, res.New, res.Extended, res.Unchanged, res.Invalid)
 	if o.Note != "" {
@@ -358,39 +354,21 @@ func (s *Service) recordBatch(ctx context.Context, actor auth.Identity, batch st
 	if err := s.record(ctx, actor, audit.Event{Action: "grant.bulk", Detail: detail}); err != nil {
 		return err
 	}
-	ctx = context.WithoutCancel(ctx) // the batch is in force: its record must be complete
-	work := make(chan BulkLine, 256)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for l := range work {
-				d := fmt.Sprintf("batch %s: %s for %s", batch, l.Level, l.For)
-				if l.Extends != "" {
-					d += ", extends " + l.Extends
-				}
-				if o.BreakGlass {
-					d += "; BREAK-GLASS: " + o.Reason
-				}
-				if err := s.record(ctx, actor, audit.Event{Action: action, Repo: l.Repo, Target: l.Subject, Grant: l.Grant, Detail: d}); err != nil {
-					mu.Lock()
-					first = cmp.Or(first, err)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
+	evs := make([]audit.Event, 0, res.New+res.Extended)
 	for _, l := range res.Lines {
-		if l.Status == BulkNew || l.Status == BulkExtended {
-			work <- l
+		if l.Status != BulkNew && l.Status != BulkExtended {
+			continue
 		}
+		d := fmt.Sprintf("batch %s: %s for %s", batch, l.Level, l.For)
+		if l.Extends != "" {
+			d += ", extends " + l.Extends
+		}
+		if o.BreakGlass {
+			d += "; BREAK-GLASS: " + o.Reason
+		}
+		evs = append(evs, audit.Event{Action: action, Repo: l.Repo, Target: l.Subject, Grant: l.Grant, Detail: d})
 	}
-	close(work)
-	wg.Wait()
-	return first
+	return s.recordAll(ctx, actor, evs)
 }
 
 // Batches returns every batch, newest first. Only administrators may

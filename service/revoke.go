@@ -1,10 +1,8 @@
 package service
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
@@ -74,38 +72,18 @@ func (s *Service) RevokeGrants(ctx context.Context, actor auth.Identity, f Grant
 	return out, nil
 }
 
-// recordEnds records a grant.revoke event for each grant, from several
-// goroutines so the audit log's group commit fills.
+// recordEnds records a grant.revoke event for each grant.
 func (s *Service) recordEnds(ctx context.Context, actor auth.Identity, gs []auth.Grant, note string) error {
-	ctx = context.WithoutCancel(ctx) // the grants have ended: the record must say so
-	var mu sync.Mutex
-	var first error
-	var wg sync.WaitGroup
-	work := make(chan auth.Grant)
-	for range min(64, len(gs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for g := range work {
-				detail := note
-				if g.Batch != "" {
-					if detail != "" {
-						detail += "; "
-					}
-					detail += "batch " + g.Batch
-				}
-				if err := s.record(ctx, actor, audit.Event{Action: "grant.revoke", Repo: g.Repo, Target: g.Subject, Grant: g.ID, Detail: detail}); err != nil {
-					mu.Lock()
-					first = cmp.Or(first, err)
-					mu.Unlock()
-				}
+	evs := make([]audit.Event, len(gs))
+	for i, g := range gs {
+		detail := note
+		if g.Batch != "" {
+			if detail != "" {
+				detail += "; "
 			}
-		}()
+			detail += "batch " + g.Batch
+		}
+		evs[i] = audit.Event{Action: "grant.revoke", Repo: g.Repo, Target: g.Subject, Grant: g.ID, Detail: detail}
 	}
-	for _, g := range gs {
-		work <- g
-	}
-	close(work)
-	wg.Wait()
-	return first
+	return s.recordAll(ctx, actor, evs)
 }
