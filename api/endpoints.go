@@ -30,6 +30,8 @@ var (
 	GetGrant        = Endpoint[None, Grant]{Method: "GET", Path: "/api/v1/grants/{id}"}
 	RevokeGrant     = Endpoint[GrantEnd, Grant]{Method: "POST", Path: "/api/v1/grants/{id}/revoke", OptionalBody: true}
 	RelinquishGrant = Endpoint[None, Grant]{Method: "POST", Path: "/api/v1/grants/{id}/relinquish"}
+	RevokeGrants    = Endpoint[GrantSelection, GrantsRevoked]{Method: "POST", Path: "/api/v1/grants/revoke"}
+	ListBatches     = Endpoint[None, []Batch]{Method: "GET", Path: "/api/v1/batches"}
 
 	CheckAccess  = Endpoint[None, Decision]{Method: "GET", Path: "/api/v1/access/check"}
 	ListPolicies = Endpoint[None, []Policy]{Method: "GET", Path: "/api/v1/policies"}

@@ -22,6 +22,7 @@ type Grant struct {
 	CreatedBy string     `json:"created_by"`
 	Ended     *time.Time `json:"ended,omitempty"` // revoked or relinquished
 	EndedBy   string     `json:"ended_by,omitempty"`
+	Batch     string     `json:"batch,omitempty"` // the bulk load that made it
 }
 
 // NewGrant is the body that makes a grant: exactly one of User and

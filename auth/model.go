@@ -119,6 +119,9 @@ type Grant struct {
 	Ended   time.Time `json:"ended,omitzero"`
 	EndedBy string    `json:"ended_by,omitempty"`
 	EndNote string    `json:"end_note,omitempty"`
+	// Batch is the id of the bulk load that made the grant, if one did;
+	// such a grant counts only once its batch is committed.
+	Batch string `json:"batch,omitempty"`
 }
 
 // End is when the grant stops allowing anything: Expires, or Ended if sooner.

@@ -177,9 +177,40 @@ func checkRepoPattern(tx storage.Tx, pattern string) (string, error) {
 
 // GrantFilter narrows ListGrants.
 type GrantFilter struct {
-	User string // grants whose subject is this user or one of its groups
-	Repo string // grants covering this repository
-	All  bool   // include ended grants
+	User  string // grants whose subject is this user or one of its groups
+	Group string // grants whose subject is this group
+	// Repo: grants covering this repository; for owner/*, grants on
+	// owner/* and on every repository of owner.
+	Repo  string
+	Batch string // grants of this batch
+	// ExpiringWithin, when set, keeps the running grants that end within
+	// it from now.
+	ExpiringWithin time.Duration
+	All            bool // include ended grants
+}
+
+// matches reports whether g passes the filter's repository, group, batch
+// and expiry conditions at now.
+func (f GrantFilter) matches(g *auth.Grant, now time.Time) bool {
+	switch {
+	case !f.All && !g.End().After(now):
+	case f.Group != "" && g.Subject != auth.GroupPrincipal(f.Group):
+	case f.Batch != "" && g.Batch != f.Batch:
+	case f.ExpiringWithin > 0 && (!g.End().After(now) || g.End().After(now.Add(f.ExpiringWithin))):
+	case f.Repo != "" && !repoFilterMatches(f.Repo, g.Repo):
+	default:
+		return true
+	}
+	return false
+}
+
+// repoFilterMatches: an exact filter finds the grants covering that
+// repository (exact and owner/*); owner/* finds every grant under owner.
+func repoFilterMatches(filter, repo string) bool {
+	if owner, ok := strings.CutSuffix(filter, "/*"); ok {
+		return strings.HasPrefix(repo, owner+"/")
+	}
+	return auth.RepoMatches(repo, filter) || repo == filter
 }
 
 // ListGrants returns grants, newest first. Administrators and approvers see
@@ -218,11 +249,7 @@ func (s *Service) ListGrants(ctx context.Context, actor auth.Identity, f GrantFi
 	}
 	var out []auth.Grant
 	for _, g := range all {
-		switch {
-		case !f.All && !g.End().After(now):
-		case subjects != nil && !slices.Contains(subjects, g.Subject):
-		case f.Repo != "" && !auth.RepoMatches(g.Repo, f.Repo) && g.Repo != f.Repo:
-		default:
+		if (subjects == nil || slices.Contains(subjects, g.Subject)) && f.matches(&g, now) {
 			out = append(out, g)
 		}
 	}

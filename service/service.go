@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jitgit/jitgit/audit"
@@ -109,6 +110,8 @@ type Service struct {
 	// nameKey keys the hashes NameOnRecord writes for names that are no
 	// user's; it is new every start.
 	nameKey []byte
+	// bulkMu makes bulk files go one at a time (bulk.go).
+	bulkMu sync.Mutex
 }
 
 // New wires the use cases together over store, recording every change and

@@ -50,6 +50,10 @@ type Store interface {
 	Events() Events
 
 	Backup
+
+	// Batches loads many grants at once, all or none; grants of a batch
+	// that is not committed are seen by nothing but the batch itself.
+	Batches
 }
 
 // Tx is a transaction handle, valid only while the fn given to View or

@@ -154,7 +154,15 @@ func (h *Handler) apiListGrants(r *http.Request, who auth.Identity) (int, []api.
 		return 0, nil, err
 	}
 	q := r.URL.Query()
-	gs, err := h.svc.ListGrants(r.Context(), who, service.GrantFilter{User: q.Get("user"), Repo: q.Get("repo"), All: parseBool(q.Get("all"))})
+	f := service.GrantFilter{User: q.Get("user"), Group: q.Get("group"), Repo: q.Get("repo"), Batch: q.Get("batch"), All: parseBool(q.Get("all"))}
+	if v := q.Get("expiring_within"); v != "" {
+		d, err := auth.ParseDuration(v, 0)
+		if err != nil {
+			return 0, nil, fmt.Errorf("expiring_within: %w", err)
+		}
+		f.ExpiringWithin = d
+	}
+	gs, err := h.svc.ListGrants(r.Context(), who, f)
 	return 0, each(gs, grantsAt(h.now())), err
 }
 

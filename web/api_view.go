@@ -59,7 +59,7 @@ func grantsAt(now time.Time) func(auth.Grant) api.Grant {
 		v := api.Grant{
 			ID: g.ID, Subject: g.Subject, Repo: g.Repo, Access: g.Level.String(), Ref: g.Ref, Allow: g.Allow.String(), Starts: g.Starts, Expires: g.Expires, Ends: g.End(),
 			Active: g.ActiveAt(now), Reason: g.Reason, Origin: string(g.Origin), Request: g.Request, CreatedBy: g.CreatedBy,
-			Ended: optTime(g.Ended), EndedBy: g.EndedBy,
+			Ended: optTime(g.Ended), EndedBy: g.EndedBy, Batch: g.Batch,
 		}
 		if v.Active {
 			v.Remaining = auth.FormatDuration(g.End().Sub(now))

@@ -143,7 +143,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err := recoverRepos(ctx, db, repos, log); err != nil {
 		return err
 	}
-	svc := service.New(db, repos, trail, cfg.Auth, now)
+	svc := service.New(bulkStore(db, cfg.Data), repos, trail, cfg.Auth, now)
+	if aborted, err := svc.RecoverBatches(ctx); err != nil {
+		return fmt.Errorf("batches left by the last run: %w", err)
+	} else if len(aborted) > 0 {
+		log.Warn("removed bulk batches the last run did not commit; run their files again", "batches", aborted)
+	}
 	if err := svc.SyncProtections(ctx, cfg.Protections); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}

@@ -27,5 +27,5 @@ func (db *DB) Load(r io.Reader) error {
 	if err := db.bdb.Load(r, 256); err != nil {
 		return fmt.Errorf("load backup: %w", err)
 	}
-	return nil
+	return db.loadBatches()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // Record codecs. Every record value starts with a codec byte that names
@@ -34,6 +35,8 @@ import (
 //	12    Grant         binary, with Ref and Allow (2 stays readable)
 //	13    Request       binary, with Ref and Allow (8 stays readable)
 //	14    Protection    binary
+//	15    Grant         binary, with Batch (12 and 2 stay readable)
+//	16    Batch         binary (storage.Batch)
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
@@ -50,6 +53,7 @@ const (
 	codecSession    byte = 9
 	codecEvent      byte = 10
 	codecAuditHead  byte = 11
+	codecBatch      byte = 16
 )
 
 // encode returns v, a record type the store keeps, in its current codec.
@@ -73,6 +77,8 @@ func encode(v any) ([]byte, error) {
 		return encodeSession(&v)
 	case auth.Protection:
 		return encodeProtection(&v), nil
+	case storage.Batch:
+		return encodeBatch(&v)
 	case audit.Event:
 		return encodeEvent(&v), nil
 	case auditHead:
@@ -91,9 +97,12 @@ func decode(b []byte, v any) error {
 	var err error
 	switch v := v.(type) {
 	case *auth.Grant:
-		if codec == codecGrantV1 {
+		switch codec {
+		case codecGrantV1:
 			err = decodeIn(codec, codecGrantV1, body, v, decodeGrantV1, legacyGrant)
-		} else {
+		case codecGrantV2:
+			err = decodeIn(codec, codecGrantV2, body, v, decodeGrantV2, legacyGrant)
+		default:
 			err = decodeIn(codec, codecGrant, body, v, decodeGrant, legacyGrant)
 		}
 	case *auth.Policy:
@@ -114,6 +123,8 @@ func decode(b []byte, v any) error {
 		}
 	case *auth.Protection:
 		err = decodeIn(codec, codecProtection, body, v, decodeProtection, noLegacy[auth.Protection])
+	case *storage.Batch:
+		err = decodeIn(codec, codecBatch, body, v, decodeBatch, noLegacy[storage.Batch])
 	case *auth.Session:
 		err = decodeIn(codec, codecSession, body, v, decodeSession, legacySession)
 	case *audit.Event:

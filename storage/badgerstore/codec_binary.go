@@ -28,12 +28,14 @@ import (
 // keeps the instant and the zone offset as JSON did). Decoders reject
 // trailing bytes, so a new field needs a new codec byte.
 //
-// codecGrant (12) is the current layout: the fields of codecGrantV1 (2),
-// then Ref string and Allow uvarint. Values in codecGrantV1 decode with an
-// empty Ref and no allowance.
+// codecGrantV2 (12) is the fields of codecGrantV1 (2), then Ref string
+// and Allow uvarint. Values in codecGrantV1 decode with an empty Ref and no
+// allowance. codecGrant (15) is the current layout: the fields of
+// codecGrantV2, then Batch string; older values decode with no batch.
 const (
 	codecGrantV1 byte = 2
-	codecGrant   byte = 12
+	codecGrantV2 byte = 12
+	codecGrant   byte = 15
 )
 
 // codecPolicy marks a policy in the binary layout below; policies are read
@@ -100,7 +102,7 @@ var errShort = errors.New("value ends early")
 // encodeGrant returns g as a codecGrant value.
 func encodeGrant(g *auth.Grant) ([]byte, error) {
 	n := 1 + 4*binary.MaxVarintLen64 + 4*(1+16)
-	for _, s := range [...]string{g.ID, g.Subject, g.Repo, g.Reason, string(g.Origin), g.Request, g.CreatedBy, g.EndedBy, g.EndNote, g.Ref} {
+	for _, s := range [...]string{g.ID, g.Subject, g.Repo, g.Reason, string(g.Origin), g.Request, g.CreatedBy, g.EndedBy, g.EndNote, g.Ref, g.Batch} {
 		n += binary.MaxVarintLen64 + len(s)
 	}
 	b := make([]byte, 1, n)
@@ -129,7 +131,8 @@ func encodeGrant(g *auth.Grant) ([]byte, error) {
 	b = appendString(b, g.EndedBy)
 	b = appendString(b, g.EndNote)
 	b = appendString(b, g.Ref)
-	return binary.AppendUvarint(b, uint64(g.Allow)), nil
+	b = binary.AppendUvarint(b, uint64(g.Allow))
+	return appendString(b, g.Batch), nil
 }
 
 func appendBool(b []byte, v bool) []byte {
@@ -179,14 +182,28 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 // On error g holds part of the value; decode clears it.
 func decodeGrant(b []byte, g *auth.Grant) error {
 	d := binDecoder{s: string(b)}
-	grantV1Fields(&d, g)
+	grantV2Fields(&d, g)
+	g.Batch = d.string()
+	return d.finish()
+}
+
+// decodeGrantV2 parses a codecGrantV2 value (without its codec byte) into
+// g: a grant written before batches, so it has none.
+func decodeGrantV2(b []byte, g *auth.Grant) error {
+	d := binDecoder{s: string(b)}
+	grantV2Fields(&d, g)
+	return d.finish()
+}
+
+// grantV2Fields reads the fields of the codecGrantV2 layout into g.
+func grantV2Fields(d *binDecoder, g *auth.Grant) {
+	grantV1Fields(d, g)
 	g.Ref = d.string()
 	allow := d.uvarint()
 	if allow > uint64(auth.ChangeCreate|auth.ChangeUpdate|auth.ChangeForce|auth.ChangeDelete) {
 		d.fail(fmt.Errorf("allowance %d", allow))
 	}
 	g.Allow = auth.Changes(allow)
-	return d.finish()
 }
 
 // decodeGrantV1 parses a codecGrantV1 value (without its codec byte) into

@@ -47,7 +47,9 @@ type DB struct {
 
 	// cache holds the subject indexes the decision reads; see indexCache.
 	cache *indexCache
-	now   func() time.Time
+	// batches are the committed batches, whose grants count (batches.go).
+	batches committedBatches
+	now     func() time.Time
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -93,6 +95,10 @@ func Open(dir string, opts Options) (*DB, error) {
 		now = time.Now
 	}
 	db := &DB{bdb: bdb, cache: newIndexCache(), now: now, stop: make(chan struct{}), done: make(chan struct{})}
+	if err := db.loadBatches(); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
 	go db.collectGarbage(interval)
 	return db, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // fixedAt is the instant of the golden records: nanoseconds set, in UTC so
@@ -70,6 +71,10 @@ func fixtures() map[string]any {
 			Policy: "p_01", Request: "r_01", Detail: "no grant <for> \"write\" & more",
 			Prev: "0000000000000000000000000000000000000000000000000000000000000001",
 			Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		},
+		"batch": storage.Batch{
+			ID: "b_01", State: storage.BatchDone, CreatedBy: "admin", Created: fixedAt, Committed: fixedAt.Add(time.Second),
+			Grants: 100000, Replaced: 12, Note: "oncall.csv — ünïcode",
 		},
 		"audithead": auditHead{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
 	}

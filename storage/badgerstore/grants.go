@@ -76,7 +76,11 @@ func (s grants) set(g auth.Grant) error {
 
 // Get returns the grant id, ended or not.
 func (s grants) Get(id string) (auth.Grant, error) {
-	return get[auth.Grant](s.t.txn, grantKey(id), fmt.Sprintf("grant %q", id))
+	g, err := get[auth.Grant](s.t.txn, grantKey(id), fmt.Sprintf("grant %q", id))
+	if err == nil && !s.t.db.visible(&g) {
+		return auth.Grant{}, fmt.Errorf("grant %q: %w", id, auth.ErrNotFound)
+	}
+	return g, err
 }
 
 // Update replaces the grant g.ID and rewrites its subject index entry to
@@ -107,6 +111,7 @@ func (s grants) List() ([]auth.Grant, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
 	}
+	gs = slices.DeleteFunc(gs, func(g auth.Grant) bool { return !s.t.db.visible(&g) })
 	slices.SortFunc(gs, func(a, b auth.Grant) int {
 		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
 	})
@@ -159,7 +164,7 @@ func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) (
 			continue
 		}
 		for _, g := range hit[s] {
-			if g.End().After(now) {
+			if g.End().After(now) && db.visible(&g) {
 				out = append(out, g)
 			}
 		}
@@ -224,7 +229,7 @@ func (db *DB) CreateGrants(ctx context.Context, gs []auth.Grant) error {
 	for len(gs) > 0 {
 		n := grantBatch(gs)
 		if err := db.update(func(txn *badger.Txn) error {
-			s := grants{&tx{txn: txn, update: true}}
+			s := grants{&tx{txn: txn, update: true, db: db}}
 			for _, g := range gs[:n] {
 				if err := s.Create(g); err != nil {
 					return err

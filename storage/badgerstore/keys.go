@@ -31,6 +31,8 @@ import (
 //	meta/audit                          auditHead              last seq and hash
 //	session/<hash>                      Session                TTL at Expires
 //	guard/<scope>                       empty                  written on insertion into a list; see tx.listed
+//	batch/<id>                          storage.Batch          a bulk load; see batches.go
+//	batch-grant/<batch>/<grant id>      replaced grant id      the grants of a batch
 const (
 	prefixUser          = "user/"
 	prefixToken         = "token/"

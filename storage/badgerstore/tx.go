@@ -15,6 +15,8 @@ import (
 type tx struct {
 	txn    *badger.Txn
 	update bool
+	// db is the store, for which grants count (DB.visible).
+	db *DB
 	// grantSubjects are the subjects whose grant index this attempt
 	// wrote, and policies whether it wrote the policy index: what the
 	// index cache must forget once the transaction has committed.
@@ -38,7 +40,7 @@ func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.view(func(txn *badger.Txn) error { return fn(&tx{txn: txn}) })
+	return db.view(func(txn *badger.Txn) error { return fn(&tx{txn: txn, db: db}) })
 }
 
 // Update runs fn in a read-write Badger transaction, retrying on conflict,
@@ -56,7 +58,7 @@ func (db *DB) Update(ctx context.Context, fn func(storage.Tx) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		last = &tx{txn: txn, update: true}
+		last = &tx{txn: txn, update: true, db: db}
 		err := fn(last)
 		fnFailed = err != nil
 		return err

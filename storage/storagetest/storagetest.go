@@ -52,6 +52,9 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Intents", testIntents},
 		{"VerifyFindsTampering", testVerifyFindsTampering},
 		{"Backup", testBackup},
+		{"BatchAllOrNone", testBatchAllOrNone},
+		{"BatchAbort", testBatchAbort},
+		{"BatchExtends", testBatchExtends},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open(t)) })
 	}

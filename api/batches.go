@@ -1,0 +1,64 @@
+package api
+
+import "time"
+
+// BulkGrantsPath takes a bulk file as the raw request body (CSV or JSON
+// lines, streamed; not JSON), with the query parameters format=csv|jsonl,
+// dry_run=1, skip_invalid=1, extend=1, lines=1 (every line in the answer,
+// not only the invalid ones), note=TEXT, break_glass=1 with reason=TEXT.
+// It answers a BulkResult: 201 when a batch was written, 200 for a dry
+// run or a file with nothing new, 422 when lines are invalid (nothing
+// written), 413 for a file over the bounds.
+const BulkGrantsPath = "/api/v1/batches"
+
+// BulkLine is what became of one line of a bulk file.
+type BulkLine struct {
+	Line    int    `json:"line"`
+	Status  string `json:"status"` // new, extended, unchanged, invalid
+	Subject string `json:"subject,omitempty"`
+	Repo    string `json:"repo,omitempty"`
+	Access  string `json:"access,omitempty"`
+	For     string `json:"for,omitempty"`
+	Grant   string `json:"grant,omitempty"`   // made, or the running one left as it is
+	Extends string `json:"extends,omitempty"` // the grant an extension replaced
+	Error   string `json:"error,omitempty"`
+}
+
+// BulkResult is the answer to a bulk file.
+type BulkResult struct {
+	Batch     string     `json:"batch,omitempty"` // none on a dry run or when nothing was written
+	Format    string     `json:"format"`
+	DryRun    bool       `json:"dry_run"`
+	New       int        `json:"new"`
+	Extended  int        `json:"extended"`
+	Unchanged int        `json:"unchanged"`
+	Invalid   int        `json:"invalid"`
+	Lines     []BulkLine `json:"lines"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// Batch is one bulk load as listings show it.
+type Batch struct {
+	ID        string    `json:"id"`
+	State     string    `json:"state"`
+	CreatedBy string    `json:"created_by"`
+	Created   time.Time `json:"created"`
+	Grants    int       `json:"grants"`
+	Replaced  int       `json:"replaced"`
+	Note      string    `json:"note,omitempty"`
+}
+
+// GrantSelection names the running grants to revoke: at least one field.
+type GrantSelection struct {
+	User   string `json:"user,omitempty"`
+	Group  string `json:"group,omitempty"`
+	Repo   string `json:"repo,omitempty"`
+	Batch  string `json:"batch,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// GrantsRevoked says how many grants a revocation ended.
+type GrantsRevoked struct {
+	Revoked int      `json:"revoked"`
+	IDs     []string `json:"ids"`
+}

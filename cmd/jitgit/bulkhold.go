@@ -1,0 +1,12 @@
+//go:build !jitgit_testclock
+
+package main
+
+import (
+	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/badgerstore"
+)
+
+// bulkStore is the store the service writes batches through: the
+// database itself in this build (bulkhold_testclock.go has the test one).
+func bulkStore(db *badgerstore.DB, _ string) storage.Store { return db }
