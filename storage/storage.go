@@ -65,4 +65,5 @@ type Tx interface {
 	Protections() Protections
 	Requests() Requests
 	Sessions() Sessions
+	Credentials() Credentials
 }

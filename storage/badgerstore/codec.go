@@ -34,6 +34,9 @@ import (
 //	12    Grant         binary, with Ref and Allow (2 stays readable)
 //	13    Request       binary, with Ref and Allow (8 stays readable)
 //	14    Protection    binary
+//	15    Repo          binary, with the mirror's credential, host keys,
+//	                    pause, archive and status (7 stays readable)
+//	16    Credential    binary
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
@@ -43,7 +46,9 @@ const (
 	codecUser       byte = 4
 	codecToken      byte = 5
 	codecKey        byte = 6
-	codecRepo       byte = 7
+	codecRepoV1     byte = 7
+	codecRepo       byte = 15
+	codecCredential byte = 16
 	codecRequestV1  byte = 8
 	codecRequest    byte = 13
 	codecProtection byte = 14
@@ -73,6 +78,8 @@ func encode(v any) ([]byte, error) {
 		return encodeSession(&v)
 	case auth.Protection:
 		return encodeProtection(&v), nil
+	case auth.Credential:
+		return encodeCredential(&v)
 	case audit.Event:
 		return encodeEvent(&v), nil
 	case auditHead:
@@ -105,7 +112,13 @@ func decode(b []byte, v any) error {
 	case *auth.Key:
 		err = decodeIn(codec, codecKey, body, v, decodeKey, legacyKey)
 	case *auth.Repo:
-		err = decodeIn(codec, codecRepo, body, v, decodeRepo, legacyRepo)
+		if codec == codecRepoV1 {
+			err = decodeIn(codec, codecRepoV1, body, v, decodeRepoV1, legacyRepo)
+		} else {
+			err = decodeIn(codec, codecRepo, body, v, decodeRepo, legacyRepo)
+		}
+	case *auth.Credential:
+		err = decodeIn(codec, codecCredential, body, v, decodeCredential, noLegacy[auth.Credential])
 	case *auth.Request:
 		if codec == codecRequestV1 {
 			err = decodeIn(codec, codecRequestV1, body, v, decodeRequestV1, legacyRequest)

@@ -30,6 +30,7 @@ import (
 //	event/<seq, 8 bytes big-endian>     Event                  in sequence order
 //	meta/audit                          auditHead              last seq and hash
 //	session/<hash>                      Session                TTL at Expires
+//	credential/<name>                   Credential             Sealed as given
 //	guard/<scope>                       empty                  written on insertion into a list; see tx.listed
 const (
 	prefixUser          = "user/"
@@ -49,6 +50,7 @@ const (
 	prefixSession       = "session/"
 	prefixProtection    = "protect/"
 	prefixGuard         = "guard/"
+	prefixCredential    = "credential/"
 )
 
 // indexGrace is how long a grant's subject index entry outlives the grant's
@@ -73,6 +75,7 @@ func policySubjectKey(s, id string) []byte { return []byte(prefixPolicySubject +
 func requestKey(id string) []byte          { return []byte(prefixRequest + id) }
 func sessionKey(hash string) []byte        { return []byte(prefixSession + hash) }
 func protectionKey(id string) []byte       { return []byte(prefixProtection + id) }
+func credentialKey(name string) []byte     { return []byte(prefixCredential + name) }
 func guardKey(scope string) []byte         { return []byte(prefixGuard + scope) }
 
 // eventKey orders events by sequence number.
