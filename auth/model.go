@@ -106,10 +106,14 @@ func (r Repo) NextSync() (at time.Time, ok bool) {
 	if every <= 0 {
 		every = DefaultMirrorEvery
 	}
-	if r.Failures > 0 {
+	failures := r.Failures
+	if failures == 0 && r.SyncResult == "error" {
+		failures = 1 // recorded before failures were counted
+	}
+	if failures > 0 {
 		every = MirrorRetryMax
-		if r.Failures <= 10 {
-			every = min(MirrorRetryFirst<<(r.Failures-1), MirrorRetryMax)
+		if failures <= 10 {
+			every = min(MirrorRetryFirst<<(failures-1), MirrorRetryMax)
 		}
 	}
 	return r.LastSync.Add(every), true

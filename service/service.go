@@ -31,6 +31,9 @@ type Config struct {
 	AllowLocalMirrors bool
 	// PasswordCost is the work of a password hash (zero: the default).
 	PasswordCost secret.PasswordCost
+	// Credentials seals the mirrors' upstream credentials at rest; nil:
+	// credentials cannot be added or used.
+	Credentials *secret.Box
 }
 
 // DefaultConfig returns the embedded defaults.
