@@ -57,4 +57,3 @@ func classify(ctx context.Context, err error) error {
 	}
 	return fmt.Errorf("%s: %s", whyOther, msg)
 }
-
