@@ -124,13 +124,13 @@ var system = auth.System("mirror")
 // The git process group (and ssh with it) is killed when ctx ends, the
 // timeout passes or the scheduler stops. Errors say in words what went
 // wrong first ("authentication failed: ...").
-func (m *Mirrors) Fetch(ctx context.Context, job service.FetchJob) (service.FetchResult, error) {
-	var res service.FetchResult
+func (m *Mirrors) Fetch(ctx context.Context, job service.FetchJob) (res service.FetchResult, err error) {
 	name, upstream := job.Name, job.Upstream
 	if err := service.ValidateUpstream(upstream, m.local); err != nil {
 		return res, err
 	}
-	dir, err := m.repos.Path(name)
+	var dir string
+	dir, err = m.repos.Path(name)
 	if err != nil {
 		return res, err
 	}
