@@ -55,7 +55,7 @@ func credentialAdd(c *cli.Context) error {
 	switch {
 	case c.Bool("token-stdin"):
 		in.Kind = "token"
-		line, err := readLine(os.Stdin, "the token")
+		line, err := readLine(os.Stdin, "token")
 		if err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func credentialAdd(c *cli.Context) error {
 func readLine(r io.Reader, what string) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(r, 8<<10))
 	if err != nil {
-		return "", fmt.Errorf("reading %s from stdin: %w", what, err)
+		return "", fmt.Errorf("reading the %s from stdin: %w", what, err)
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	line = strings.TrimRight(line, "\r")
