@@ -169,66 +169,28 @@ func (m *Mirrors) Fetch(ctx context.Context, job service.FetchJob) (res service.
 		return res, fmt.Errorf("fetch %s: %w", name, err)
 	}
 	defer acc.close()
-	before, err := m.refs(ctx, dir)
-	if err != nil {
-		return res, fmt.Errorf("fetch %s: %w", name, err)
-	}
-	if _, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Env: acc.env, Command: "fetch",
-		Options:  []string{"--atomic", "--prune", "--no-write-fetch-head", "--quiet", "--no-recurse-submodules", "--no-auto-gc"},
+	// Git's own ref summary says what changed: no listing of the refs
+	// before and after, no ancestry checks.
+	sum := &refSummary{}
+	if _, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Env: acc.env, Command: "fetch", Stderr: sum,
+		Options:  []string{"--atomic", "--prune", "--no-write-fetch-head", "--no-progress", "--no-recurse-submodules", "--no-auto-gc"},
 		Operands: []string{acc.url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}}); err != nil {
 		return res, classify(ctx, err)
 	}
-	after, err := m.refs(ctx, dir)
-	if err != nil {
-		return res, fmt.Errorf("fetch %s: %w", name, err)
-	}
-	var moved [][2]string
-	for ref, id := range after {
-		switch old, ok := before[ref]; {
-		case !ok:
-			res.Updated++
-		case old != id:
-			res.Updated++
-			moved = append(moved, [2]string{old, id})
-		}
-	}
-	for ref := range before {
-		if _, ok := after[ref]; !ok {
-			res.Updated++
-		}
-	}
-	res.Rewritten = m.rewritten(ctx, dir, moved)
+	res.Updated, res.Rewritten = sum.updated, sum.rewritten
 	if job.LearnHostKeys {
 		if res.HostKeys, err = acc.learnt(); err != nil {
 			return res, fmt.Errorf("fetch %s: %w", name, err)
 		}
 	}
-	if res.Updated > 0 || len(before) == 0 {
-		m.updateHead(ctx, name, dir, acc, after)
+	// The upstream's default branch is asked for (one more round trip)
+	// only when its branches came or went: a default branch changes by
+	// making a new one, and a fetch that only moved branches leaves it.
+	if sum.branches {
+		m.updateHead(ctx, name, dir, acc)
 	}
 	m.log.Info("mirror fetched", "repo", name, "upstream", redact.URL(upstream), "updated", res.Updated, "rewritten", res.Rewritten, "duration", time.Since(start))
 	return res, nil
-}
-
-// maxAncestryChecks bounds the git processes one fetch spends finding
-// rewritten refs; beyond it, moved refs are taken for fast-forwards.
-const maxAncestryChecks = 64
-
-// rewritten counts the moves that are not fast-forwards: the upstream was
-// force-pushed, and the mirror followed.
-func (m *Mirrors) rewritten(ctx context.Context, dir string, moved [][2]string) int {
-	n := 0
-	for i, mv := range moved {
-		if i == maxAncestryChecks {
-			break
-		}
-		res, err := m.git.Run(ctx, gitexec.Cmd{Dir: dir, Config: fetchConfig(m.local), Command: "merge-base",
-			Options: []string{"--is-ancestor"}, Operands: []string{mv[0], mv[1]}, StderrTail: 1 << 10})
-		if err == nil && res.Exit == 1 {
-			n++
-		}
-	}
-	return n
 }
 
 // claim marks name as being fetched, unless it is already.
@@ -279,7 +241,7 @@ func (m *Mirrors) Discard(_ context.Context, name string) error {
 
 // updateHead points HEAD at the upstream's default branch if the upstream
 // names one that the mirror has. Failing that, HEAD is left alone.
-func (m *Mirrors) updateHead(ctx context.Context, name, dir string, acc *access, refs map[string]string) {
+func (m *Mirrors) updateHead(ctx context.Context, name, dir string, acc *access) {
 	out, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Env: acc.env, Command: "ls-remote",
 		Options: []string{"--symref"}, Operands: []string{acc.url, "HEAD"}})
 	if err != nil {
@@ -293,7 +255,11 @@ func (m *Mirrors) updateHead(ctx context.Context, name, dir string, acc *access,
 			continue
 		}
 		target, _, _ = strings.Cut(target, "\t")
-		if _, have := refs[target]; !have || !strings.HasPrefix(target, "refs/heads/") {
+		if !strings.HasPrefix(target, "refs/heads/") {
+			return
+		}
+		refs, err := m.refs(ctx, dir)
+		if _, have := refs[target]; err != nil || !have {
 			return
 		}
 		if _, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Command: "symbolic-ref", Operands: []string{"HEAD", target}}); err != nil {
