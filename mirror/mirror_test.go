@@ -24,7 +24,7 @@ import (
 // mirrorFixture is a real access domain over an in-memory store, real
 // repositories on disk and Mirrors with file:// upstreams allowed.
 type mirrorFixture struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *service.Service
 	repos *server.Repos
 	m     *Mirrors
@@ -34,7 +34,7 @@ type mirrorFixture struct {
 	shift time.Duration // the domain's clock runs this far behind
 }
 
-func newMirrorFixture(t *testing.T) *mirrorFixture {
+func newMirrorFixture(t testing.TB) *mirrorFixture {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		if os.Getenv("CI") != "" {
