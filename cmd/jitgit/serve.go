@@ -142,6 +142,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err := os.MkdirAll(mirrorTmp, 0o700); err != nil {
 		return fmt.Errorf("temporary directory: %w", err)
 	}
+	// A fetch cut short by a crash leaves its private key file behind.
+	if left, err := filepath.Glob(filepath.Join(mirrorTmp, "jitgit-mirror-*")); err == nil {
+		for _, d := range left {
+			os.RemoveAll(d)
+		}
+	}
 	svc := service.New(db, repos, trail, cfg.Auth, now)
 	if err := svc.SyncProtections(ctx, cfg.Protections); err != nil {
 		return fmt.Errorf("config: %w", err)
