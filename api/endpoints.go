@@ -24,6 +24,12 @@ var (
 	CreateRepo = Endpoint[NewRepo, Repo]{Method: "POST", Path: "/api/v1/repos"}
 	SyncRepo   = Endpoint[None, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/sync"}
 
+	SetMirror        = Endpoint[MirrorChange, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/mirror"}
+	RemoveMirror     = Endpoint[MirrorRemoval, MirrorRemoved]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/mirror/remove"}
+	ListCredentials  = Endpoint[None, []Credential]{Method: "GET", Path: "/api/v1/credentials"}
+	AddCredential    = Endpoint[NewCredential, Credential]{Method: "POST", Path: "/api/v1/credentials"}
+	RemoveCredential = Endpoint[None, CredentialRemoved]{Method: "POST", Path: "/api/v1/credentials/{name}/remove"}
+
 	ListGrants      = Endpoint[None, []Grant]{Method: "GET", Path: "/api/v1/grants"}
 	CreateGrant     = Endpoint[NewGrant, Grant]{Method: "POST", Path: "/api/v1/grants"}
 	CreateGrants    = Endpoint[NewGrants, []Grant]{Method: "POST", Path: "/api/v1/grants/bulk"}

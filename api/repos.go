@@ -17,6 +17,25 @@ type Repo struct {
 	SyncResult  string        `json:"sync_result,omitempty"` // "ok" or "error"
 	SyncError   string        `json:"sync_error,omitempty"`
 	SyncUpdated int           `json:"sync_updated,omitempty"`
+
+	// The mirror's access and status. Credential is the credential's
+	// name; HostKeys the pinned keys' fingerprints, HostKeyFromFirstFetch
+	// that they were (or will be) taken from the first fetch. State is
+	// "active", "paused" or "archive"; LastSuccess the last fetch that
+	// worked and Stale how long ago that was ("3h"); SyncDuration how long
+	// the last fetch took ("1.2s"); SyncRewritten how many refs it moved
+	// other than forward; Failures the failed fetches in a row (the
+	// backoff); NextSync when the scheduler fetches it next.
+	Credential            string    `json:"credential,omitempty"`
+	HostKeys              string    `json:"host_keys,omitempty"`
+	HostKeyFromFirstFetch bool      `json:"host_key_from_first_fetch,omitempty"`
+	State                 string    `json:"state,omitempty"`
+	LastSuccess           time.Time `json:"last_success,omitzero"`
+	Stale                 string    `json:"stale,omitempty"`
+	SyncDuration          string    `json:"sync_duration,omitempty"`
+	SyncRewritten         int       `json:"sync_rewritten,omitempty"`
+	Failures              int       `json:"failures,omitempty"`
+	NextSync              time.Time `json:"next_sync,omitzero"`
 }
 
 // NewRepo is the body that creates a repository; with Mirror (an
@@ -26,4 +45,10 @@ type NewRepo struct {
 	Description string `json:"description,omitempty"`
 	Mirror      string `json:"mirror,omitempty"`
 	Every       string `json:"every,omitempty"`
+	// Credential names the credential a mirror authenticates with.
+	Credential string `json:"credential,omitempty"`
+	// HostKey pins an ssh upstream's host keys ("TYPE BASE64" lines);
+	// HostKeyFromFirstFetch trusts the first fetch's instead.
+	HostKey               string `json:"host_key,omitempty"`
+	HostKeyFromFirstFetch bool   `json:"host_key_from_first_fetch,omitempty"`
 }

@@ -100,6 +100,10 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 			d.Reason = fmt.Sprintf("%s is a read-only mirror of %s; push to the upstream instead", name, redact.URL(r.Mirror))
 			d.Final = true
 			return d
+		case err == nil && r.Archived:
+			d.Reason = fmt.Sprintf("%s is a read-only archive of a former mirror", name)
+			d.Final = true
+			return d
 		}
 	}
 	d.Allowed = true

@@ -55,6 +55,28 @@ type Repo struct {
 	SyncResult  string    `json:"sync_result,omitempty"`
 	SyncError   string    `json:"sync_error,omitempty"`
 	SyncUpdated int       `json:"sync_updated,omitempty"`
+
+	// Credential names the credential a mirror's fetches authenticate
+	// with ("": none).
+	Credential string `json:"credential,omitempty"`
+	// HostKeys are a mirror's pinned SSH host keys of its upstream, one
+	// "type base64" per line. HostKeyTOFU says they are (or will be)
+	// recorded from the first fetch rather than given by an administrator.
+	HostKeys    string `json:"host_keys,omitempty"`
+	HostKeyTOFU bool   `json:"host_key_tofu,omitempty"`
+	// Paused stops the scheduled fetches of a mirror; syncing by hand still
+	// works.
+	Paused bool `json:"paused,omitempty"`
+	// Archived is a former mirror kept as a read-only archive.
+	Archived bool `json:"archived,omitempty"`
+	// LastSuccess is when a fetch last succeeded, SyncDuration how long the
+	// last fetch took, SyncRewritten how many of its updated refs were
+	// rewritten (not fast-forwards), Failures how many fetches in a row
+	// have failed (the backoff).
+	LastSuccess   time.Time     `json:"last_success,omitzero"`
+	SyncDuration  time.Duration `json:"sync_duration,omitempty"`
+	SyncRewritten int           `json:"sync_rewritten,omitempty"`
+	Failures      int           `json:"failures,omitempty"`
 }
 
 // Mirror schedule limits.
@@ -62,28 +84,45 @@ const (
 	DefaultMirrorEvery = time.Hour
 	MinMirrorEvery     = time.Minute
 	MaxMirrorEvery     = 7 * 24 * time.Hour
-	// mirrorRetry bounds the wait after a failed fetch.
-	mirrorRetry = 10 * time.Minute
+	// MirrorRetryFirst is the wait after a first failed fetch; it doubles
+	// with every further failure up to MirrorRetryMax.
+	MirrorRetryFirst = time.Minute
+	MirrorRetryMax   = time.Hour
 )
 
-// SyncDue reports whether a mirror should be fetched at now: never fetched,
-// Every after its last fetch, or sooner (at most ten minutes) after a
-// failed one. A repository that is no mirror is never due.
-func (r Repo) SyncDue(now time.Time) bool {
-	if r.Mirror == "" {
-		return false
+// NextSync returns when a mirror is next due: at once if never fetched,
+// Every after its last fetch, or, after n failed fetches in a row, after
+// MirrorRetryFirst doubled n-1 times, at most MirrorRetryMax, whatever
+// Every is. A paused mirror, or a repository that is no
+// mirror, is never due: ok is false.
+func (r Repo) NextSync() (at time.Time, ok bool) {
+	if r.Mirror == "" || r.Paused {
+		return time.Time{}, false
 	}
 	if r.LastSync.IsZero() {
-		return true
+		return time.Time{}, true
 	}
 	every := r.Every
 	if every <= 0 {
 		every = DefaultMirrorEvery
 	}
-	if r.SyncResult == "error" {
-		every = min(every, mirrorRetry)
+	failures := r.Failures
+	if failures == 0 && r.SyncResult == "error" {
+		failures = 1 // recorded before failures were counted
 	}
-	return !now.Before(r.LastSync.Add(every))
+	if failures > 0 {
+		every = MirrorRetryMax
+		if failures <= 10 {
+			every = min(MirrorRetryFirst<<(failures-1), MirrorRetryMax)
+		}
+	}
+	return r.LastSync.Add(every), true
+}
+
+// SyncDue reports whether a mirror should be fetched at now (see NextSync).
+func (r Repo) SyncDue(now time.Time) bool {
+	at, ok := r.NextSync()
+	return ok && !now.Before(at)
 }
 
 // Origin says how a grant came about.

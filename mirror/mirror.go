@@ -6,11 +6,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
-	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -44,8 +45,11 @@ type MirrorsConfig struct {
 	MaxParallel int
 	// Timeout bounds one fetch. Default 10m.
 	Timeout time.Duration
-	// Tick is how often the scheduler looks for due mirrors. Default 1m.
+	// Tick is how often the scheduler looks for due mirrors. Default 15s.
 	Tick time.Duration
+	// TempDir holds the private directory of each ssh fetch (its key and
+	// known_hosts). Default os.TempDir().
+	TempDir string
 	// Now is the clock that says which mirrors are due: the service's, so a
 	// test clock moves both. Default time.Now.
 	Now func() time.Time
@@ -63,12 +67,16 @@ type Mirrors struct {
 	now     func() time.Time
 	timeout time.Duration
 	tick    time.Duration
+	tmp     string
 
 	slots chan struct{} // one token per running fetch
 	mu    sync.Mutex
 	busy  map[string]bool // mirrors being fetched
 	quit  chan struct{}   // closed when the scheduler stops; kills fetches
 	once  sync.Once
+
+	statsMu sync.Mutex
+	stats   SchedulerStats
 }
 
 // NewMirrors checks cfg and returns Mirrors fetching into repos and
@@ -84,7 +92,10 @@ func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Log
 		cfg.Timeout = 10 * time.Minute
 	}
 	if cfg.Tick <= 0 {
-		cfg.Tick = time.Minute
+		cfg.Tick = 15 * time.Second
+	}
+	if cfg.TempDir == "" {
+		cfg.TempDir = os.TempDir()
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -94,7 +105,7 @@ func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Log
 	}
 	return &Mirrors{
 		svc: svc, repos: repos, log: log, git: cfg.Launcher, local: cfg.AllowLocal, now: cfg.Now,
-		timeout: cfg.Timeout, tick: cfg.Tick,
+		timeout: cfg.Timeout, tick: cfg.Tick, tmp: cfg.TempDir,
 		slots: make(chan struct{}, cfg.MaxParallel), busy: make(map[string]bool), quit: make(chan struct{}),
 	}, nil
 }
@@ -102,86 +113,34 @@ func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Log
 // system is the identity of scheduled fetches in the audit trail.
 var system = auth.System("mirror")
 
-// Run fetches the mirrors that are due, now and every tick, until ctx ends.
-// It then kills the fetches still running (also those started through the
-// API) and returns once the scheduled ones have been recorded.
-func (m *Mirrors) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	defer func() {
-		m.once.Do(func() { close(m.quit) })
-		wg.Wait()
-	}()
-	t := time.NewTicker(m.tick)
-	defer t.Stop()
-	for {
-		m.syncDue(ctx, &wg)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// syncDue starts a fetch of every due mirror not being fetched already.
-func (m *Mirrors) syncDue(ctx context.Context, wg *sync.WaitGroup) {
-	rs, err := m.svc.ListRepos(ctx, system)
-	if err != nil {
-		if ctx.Err() == nil {
-			m.log.Warn("mirrors: list repositories", "err", err)
-		}
-		return
-	}
-	now := m.now()
-	for _, r := range rs {
-		if !r.SyncDue(now) || m.running(r.Name) {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := m.svc.SyncMirror(ctx, system, r.Name, m); err != nil && ctx.Err() == nil && !errors.Is(err, auth.ErrConflict) {
-				m.log.Warn("mirror sync failed", "repo", r.Name, "err", err)
-			}
-		}()
-	}
-}
-
-func (m *Mirrors) running(name string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.busy[name]
-}
-
-// Fetch fetches upstream's branches and tags into the bare repository name,
-// pruning those the upstream deleted, and points HEAD at the upstream's
-// default branch when it is known. It waits for one of the MaxParallel
-// slots; a second fetch of the same mirror while one runs returns an error
-// wrapping auth.ErrConflict at once. The git process group is killed when
-// ctx ends, the timeout passes or the scheduler stops.
-func (m *Mirrors) Fetch(ctx context.Context, name, upstream string) (int, error) {
+// Fetch fetches the upstream's branches and tags into the bare repository
+// of job.Name, pruning those the upstream deleted, in one ref transaction
+// (git fetch --atomic: clients see all of a fetch or none of it), and
+// points HEAD at the upstream's default branch when it is known. The
+// credential and host keys reach git only through its environment and
+// files of mode 0600 in a private directory removed when the fetch ends.
+// It waits for one of the MaxParallel slots; a second fetch of the same
+// mirror while one runs returns an error wrapping auth.ErrConflict at once.
+// The git process group (and ssh with it) is killed when ctx ends, the
+// timeout passes or the scheduler stops. Errors say in words what went
+// wrong first ("authentication failed: ...").
+func (m *Mirrors) Fetch(ctx context.Context, job service.FetchJob) (res service.FetchResult, err error) {
+	name, upstream := job.Name, job.Upstream
 	if err := service.ValidateUpstream(upstream, m.local); err != nil {
-		return 0, err
+		return res, err
 	}
-	dir, err := m.repos.Path(name)
+	var dir string
+	dir, err = m.repos.Path(name)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	if !m.repos.Exists(name) {
-		return 0, fmt.Errorf("fetch %s: the repository is missing on disk", name)
+		return res, fmt.Errorf("fetch %s: the repository is missing on disk", name)
 	}
-	m.mu.Lock()
-	if m.busy[name] {
-		m.mu.Unlock()
-		return 0, fmt.Errorf("fetch %s: %w: already running", name, auth.ErrConflict)
+	if !m.claim(name) {
+		return res, fmt.Errorf("fetch %s: %w: already running", name, auth.ErrConflict)
 	}
-	m.busy[name] = true
-	m.mu.Unlock()
-	defer func() {
-		m.mu.Lock()
-		delete(m.busy, name)
-		m.mu.Unlock()
-	}()
+	defer m.release(name)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -198,47 +157,93 @@ func (m *Mirrors) Fetch(ctx context.Context, name, upstream string) (int, error)
 	case m.slots <- struct{}{}:
 		defer func() { <-m.slots }()
 	case <-ctx.Done():
-		return 0, fmt.Errorf("fetch %s: %w", name, context.Cause(ctx))
+		return res, fmt.Errorf("fetch %s: %w", name, context.Cause(ctx))
 	}
-	ctx, cancelTimeout := context.WithTimeoutCause(ctx, m.timeout, fmt.Errorf("timed out after %s", m.timeout))
+	ctx, cancelTimeout := context.WithTimeoutCause(ctx, m.timeout, fmt.Errorf("timeout: no answer within %s", m.timeout))
 	defer cancelTimeout()
 
 	start := time.Now()
-	before, err := m.refs(ctx, dir)
+	defer func() { res.Duration = time.Since(start) }()
+	acc, err := m.access(job)
 	if err != nil {
-		return 0, fmt.Errorf("fetch %s: %w", name, err)
+		return res, fmt.Errorf("fetch %s: %w", name, err)
 	}
-	upstream, creds := splitCredentials(upstream)
-	if _, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Env: creds, Command: "fetch",
-		Options:  []string{"--prune", "--no-write-fetch-head", "--quiet", "--no-recurse-submodules"},
-		Operands: []string{upstream, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}}); err != nil {
-		return 0, err // names the command; SyncMirror adds the mirror and upstream
+	defer acc.close()
+	// Git's own ref summary says what changed: no listing of the refs
+	// before and after, no ancestry checks.
+	sum := &refSummary{}
+	if _, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Env: acc.env, Command: "fetch", Stderr: sum,
+		Options:  []string{"--atomic", "--prune", "--no-write-fetch-head", "--no-progress", "--no-recurse-submodules", "--no-auto-gc"},
+		Operands: []string{acc.url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}}); err != nil {
+		return res, classify(ctx, err)
 	}
-	after, err := m.refs(ctx, dir)
-	if err != nil {
-		return 0, fmt.Errorf("fetch %s: %w", name, err)
-	}
-	updated := 0
-	for ref, id := range after {
-		if before[ref] != id {
-			updated++
+	res.Updated, res.Rewritten = sum.updated, sum.rewritten
+	if job.LearnHostKeys {
+		if res.HostKeys, err = acc.learnt(); err != nil {
+			return res, fmt.Errorf("fetch %s: %w", name, err)
 		}
 	}
-	for ref := range before {
-		if _, ok := after[ref]; !ok {
-			updated++
-		}
+	// The upstream's default branch is asked for (one more round trip)
+	// only when its branches came or went: a default branch changes by
+	// making a new one, and a fetch that only moved branches leaves it.
+	if sum.branches {
+		m.updateHead(ctx, name, dir, acc)
 	}
-	m.updateHead(ctx, name, dir, upstream, creds, after)
-	m.log.Info("mirror fetched", "repo", name, "upstream", redact.URL(upstream), "updated", updated, "duration", time.Since(start))
-	return updated, nil
+	m.log.Info("mirror fetched", "repo", name, "upstream", redact.URL(upstream), "updated", res.Updated, "rewritten", res.Rewritten, "duration", time.Since(start))
+	return res, nil
+}
+
+// claim marks name as being fetched, unless it is already.
+func (m *Mirrors) claim(name string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.busy[name] {
+		return false
+	}
+	m.busy[name] = true
+	return true
+}
+
+func (m *Mirrors) release(name string) {
+	m.mu.Lock()
+	delete(m.busy, name)
+	m.mu.Unlock()
+}
+
+// Discard removes the bare repository of the deleted mirror name: moved
+// aside first, so that a half-removed directory is never served under the
+// name. A fetch still running is a conflict.
+func (m *Mirrors) Discard(_ context.Context, name string) error {
+	dir, err := m.repos.Path(name)
+	if err != nil {
+		return err
+	}
+	if !m.claim(name) {
+		return fmt.Errorf("discard %s: %w: a fetch is running", name, auth.ErrConflict)
+	}
+	defer m.release(name)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	aside, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".deleted-")
+	if err != nil {
+		return fmt.Errorf("discard %s: %w", name, err)
+	}
+	if err := os.Rename(dir, filepath.Join(aside, "repo")); err != nil {
+		os.Remove(aside)
+		return fmt.Errorf("discard %s: %w", name, err)
+	}
+	if err := os.RemoveAll(aside); err != nil {
+		return fmt.Errorf("discard %s: %w", name, err)
+	}
+	return nil
 }
 
 // updateHead points HEAD at the upstream's default branch if the upstream
 // names one that the mirror has. Failing that, HEAD is left alone.
-func (m *Mirrors) updateHead(ctx context.Context, name, dir, upstream string, creds []string, refs map[string]string) {
-	out, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Env: creds, Command: "ls-remote",
-		Options: []string{"--symref"}, Operands: []string{upstream, "HEAD"}})
+func (m *Mirrors) updateHead(ctx context.Context, name, dir string, acc *access) {
+	out, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Env: acc.env, Command: "ls-remote",
+		Options: []string{"--symref"}, Operands: []string{acc.url, "HEAD"}})
 	if err != nil {
 		m.log.Debug("mirror: upstream HEAD unknown", "repo", name, "err", err)
 		return
@@ -250,7 +255,11 @@ func (m *Mirrors) updateHead(ctx context.Context, name, dir, upstream string, cr
 			continue
 		}
 		target, _, _ = strings.Cut(target, "\t")
-		if _, have := refs[target]; !have || !strings.HasPrefix(target, "refs/heads/") {
+		if !strings.HasPrefix(target, "refs/heads/") {
+			return
+		}
+		refs, err := m.refs(ctx, dir)
+		if _, have := refs[target]; err != nil || !have {
 			return
 		}
 		if _, err := m.runGit(ctx, gitexec.Cmd{Dir: dir, Command: "symbolic-ref", Operands: []string{"HEAD", target}}); err != nil {
@@ -273,25 +282,6 @@ func (m *Mirrors) refs(ctx context.Context, dir string) (map[string]string, erro
 		}
 	}
 	return refs, nil
-}
-
-// splitCredentials takes the user name and password out of an http(s)
-// upstream and returns them as git configuration in the environment (an
-// Authorization header for that host only), so they never appear on a
-// command line that every local user can read.
-func splitCredentials(upstream string) (string, []string) {
-	u, err := url.Parse(upstream)
-	if err != nil || u.User == nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return upstream, nil
-	}
-	pw, _ := u.User.Password()
-	basic := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pw))
-	u.User = nil
-	return u.String(), []string{
-		"GIT_CONFIG_COUNT=1",
-		"GIT_CONFIG_KEY_0=http." + u.Scheme + "://" + u.Host + "/.extraHeader",
-		"GIT_CONFIG_VALUE_0=Authorization: Basic " + basic,
-	}
 }
 
 // fetchConfig is the configuration of every mirror git process: no

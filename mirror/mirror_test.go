@@ -24,7 +24,7 @@ import (
 // mirrorFixture is a real access domain over an in-memory store, real
 // repositories on disk and Mirrors with file:// upstreams allowed.
 type mirrorFixture struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *service.Service
 	repos *server.Repos
 	m     *Mirrors
@@ -34,7 +34,7 @@ type mirrorFixture struct {
 	shift time.Duration // the domain's clock runs this far behind
 }
 
-func newMirrorFixture(t *testing.T) *mirrorFixture {
+func newMirrorFixture(t testing.TB) *mirrorFixture {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -179,7 +179,7 @@ func TestMirrorFetchGuards(t *testing.T) {
 
 	// The same mirror is never fetched twice at once.
 	f.m.busy["mirrors/x"] = true
-	if _, err := f.m.Fetch(ctx, "mirrors/x", url); !errors.Is(err, auth.ErrConflict) {
+	if _, err := f.m.Fetch(ctx, service.FetchJob{Name: "mirrors/x", Upstream: url}); !errors.Is(err, auth.ErrConflict) {
 		t.Fatalf("second fetch: %v", err)
 	}
 	delete(f.m.busy, "mirrors/x")
@@ -189,7 +189,7 @@ func TestMirrorFetchGuards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := strict.Fetch(ctx, "mirrors/x", url); !errors.Is(err, auth.ErrInvalid) {
+	if _, err := strict.Fetch(ctx, service.FetchJob{Name: "mirrors/x", Upstream: url}); !errors.Is(err, auth.ErrInvalid) {
 		t.Fatalf("file:// without allow_local: %v", err)
 	}
 	p, _ := f.repos.Path("mirrors/x")

@@ -114,14 +114,33 @@ func TestSyncDue(t *testing.T) {
 
 // fetcher is a MirrorFetcher that answers from its fields.
 type fetcher struct {
-	updated int
-	err     error
-	calls   []string
+	updated   int
+	rewritten int
+	hostKeys  string // learnt, when asked to
+	err       error
+	calls     []string
+	jobs      []service.FetchJob
+	discarded []string
 }
 
-func (f *fetcher) Fetch(_ context.Context, name, upstream string) (int, error) {
-	f.calls = append(f.calls, name+" "+upstream)
-	return f.updated, f.err
+func (f *fetcher) Fetch(_ context.Context, job service.FetchJob) (service.FetchResult, error) {
+	f.calls = append(f.calls, job.Name+" "+job.Upstream)
+	if job.Credential != nil {
+		c := *job.Credential
+		c.Secret = append([]byte(nil), c.Secret...) // the service wipes its copy
+		job.Credential = &c
+	}
+	f.jobs = append(f.jobs, job)
+	res := service.FetchResult{Updated: f.updated, Rewritten: f.rewritten, Duration: time.Second}
+	if job.LearnHostKeys {
+		res.HostKeys = f.hostKeys
+	}
+	return res, f.err
+}
+
+func (f *fetcher) Discard(_ context.Context, name string) error {
+	f.discarded = append(f.discarded, name)
+	return nil
 }
 
 func TestCreateAndSyncMirror(t *testing.T) {

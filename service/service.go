@@ -41,6 +41,9 @@ type Config struct {
 	// and the API alike: people sign in through the identity provider and
 	// use tokens and SSH keys.
 	NoPasswords bool
+	// Credentials seals the mirrors' upstream credentials at rest; nil:
+	// credentials cannot be added or used.
+	Credentials *secret.Box
 }
 
 // DefaultConfig returns the embedded defaults.

@@ -12,6 +12,8 @@ type Repos interface {
 	Update(r auth.Repo) error
 	// List returns every repository, sorted by name.
 	List() ([]auth.Repo, error)
+	// Delete removes the repository record called name.
+	Delete(name string) error
 }
 
 // Grants are the grants, keyed by id and indexed by subject for

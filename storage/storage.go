@@ -72,4 +72,5 @@ type Tx interface {
 	// Intents stages the audit events of the changes made in the
 	// transaction.
 	Intents() Intents
+	Credentials() Credentials
 }

@@ -110,7 +110,7 @@ func (h *Handler) apiListRepos(r *http.Request, who auth.Identity) (int, []api.R
 		return 0, nil, err
 	}
 	rs, err := h.svc.ListRepos(r.Context(), who)
-	return 0, each(rs, viewRepo), err
+	return 0, each(rs, reposAt(h.now())), err
 }
 
 func (h *Handler) apiCreateRepo(r *http.Request, who auth.Identity) (int, api.Repo, error) {
@@ -132,8 +132,9 @@ func (h *Handler) apiCreateRepo(r *http.Request, who auth.Identity) (int, api.Re
 	if h.opts.Mirrors == nil {
 		return 0, api.Repo{}, fmt.Errorf("%w: this server fetches no mirrors", auth.ErrInvalid)
 	}
-	repo, err := h.svc.CreateMirror(r.Context(), who, service.NewMirror{Name: in.Name, Description: in.Description, Upstream: in.Mirror, Every: every}, h.opts.Mirrors)
-	return http.StatusCreated, viewRepo(repo), err
+	repo, err := h.svc.CreateMirror(r.Context(), who, service.NewMirror{Name: in.Name, Description: in.Description, Upstream: in.Mirror, Every: every,
+		Credential: in.Credential, HostKeys: in.HostKey, HostKeyTOFU: in.HostKeyFromFirstFetch}, h.opts.Mirrors)
+	return http.StatusCreated, reposAt(h.now())(repo), err
 }
 
 // apiSyncRepo fetches a mirror from its upstream now.
@@ -146,7 +147,7 @@ func (h *Handler) apiSyncRepo(r *http.Request, who auth.Identity) (int, api.Repo
 		return 0, api.Repo{}, fmt.Errorf("%w: this server fetches no mirrors", auth.ErrInvalid)
 	}
 	repo, err := h.svc.SyncMirror(r.Context(), who, name, h.opts.Mirrors)
-	return 0, viewRepo(repo), err
+	return 0, reposAt(h.now())(repo), err
 }
 
 func (h *Handler) apiListGrants(r *http.Request, who auth.Identity) (int, []api.Grant, error) {

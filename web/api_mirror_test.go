@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/jitgit/jitgit/api"
+	"github.com/jitgit/jitgit/service"
 )
 
 // fakeFetcher is a MirrorFetcher that fails while err is set.
@@ -17,11 +18,13 @@ type fakeFetcher struct {
 	err error
 }
 
-func (f *fakeFetcher) Fetch(context.Context, string, string) (int, error) {
+func (f *fakeFetcher) Fetch(context.Context, service.FetchJob) (service.FetchResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return 1, f.err
+	return service.FetchResult{Updated: 1}, f.err
 }
+
+func (f *fakeFetcher) Discard(context.Context, string) error { return nil }
 
 func TestAPIMirrors(t *testing.T) {
 	fe := &fakeFetcher{}

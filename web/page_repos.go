@@ -47,7 +47,8 @@ func (h *Handler) repos(w http.ResponseWriter, r *http.Request, v *visit) error 
 // the page tells them apart for nobody.
 type repoPageData struct {
 	repoRow
-	Known bool
+	Known  bool
+	Status *mirrorStatus // nil: no mirror
 }
 
 func (h *Handler) repoPage(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -60,6 +61,7 @@ func (h *Handler) repoPage(w http.ResponseWriter, r *http.Request, v *visit) err
 		d.Repo, d.Known = repo, true
 		d.Access = h.repoAccess(r, v.who, name)
 		d.HTTP, d.SSH = h.cloneURLs(name)
+		d.Status = mirrorStatusOf(repo, h.now())
 	}
 	h.render(w, http.StatusOK, "repo", v.view(name, "repos", d))
 	return nil

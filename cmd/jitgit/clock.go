@@ -28,3 +28,7 @@ const decisionPoll = 2 * time.Second
 
 // debugCommands are the commands only test builds have: none here.
 func debugCommands() []*cli.Command { return nil }
+
+// mirrorTick is how often the mirror scheduler looks for due mirrors: a
+// mirror due every minute starts within a quarter of it.
+const mirrorTick = 15 * time.Second

@@ -134,6 +134,10 @@ const sweepInterval = 100 * time.Millisecond
 // goes on soon after the decision.
 const decisionPoll = 100 * time.Millisecond
 
+// mirrorTick is short so that a test sees a mirror fetched soon after it
+// advances the clock past its next fetch.
+const mirrorTick = 100 * time.Millisecond
+
 // debugCommands are the hidden commands of the test build.
 func debugCommands() []*cli.Command {
 	return []*cli.Command{{

@@ -21,14 +21,16 @@ func repoCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name: "create", Usage: "create an empty bare repository, or a read-only mirror of an upstream", ArgsUsage: "OWNER/NAME",
-				Flags: []cli.Flag{
+				Flags: append([]cli.Flag{
 					&cli.StringFlag{Name: "description", Usage: "one line shown on its page"},
 					&cli.StringFlag{Name: "mirror", Usage: "upstream `URL` (https, http, ssh or git) to mirror read-only; fetched once now"},
 					&cli.StringFlag{Name: "every", Usage: "fetch the mirror this often (1m to 7d)", Value: "1h", DefaultText: "1h"},
-				},
+				}, mirrorFlags()...),
 				Action: repoCreate,
 			},
-			{Name: "sync", Usage: "fetch a mirror from its upstream now", ArgsUsage: "OWNER/NAME", Flags: []cli.Flag{jsonFlag}, Action: repoSync},
+			{Name: "sync", Usage: "fetch a mirror from its upstream now", ArgsUsage: "OWNER/NAME", Flags: []cli.Flag{jsonFlag,
+				&cli.BoolFlag{Name: "wait", Usage: "show progress and print the result; exit non-zero if the fetch failed"}}, Action: repoSync},
+			mirrorCommand(),
 			{Name: "list", Usage: "list repositories", Flags: []cli.Flag{jsonFlag}, Action: repoList},
 		},
 	}
@@ -44,13 +46,16 @@ func repoCreate(c *cli.Context) error {
 	}
 	in := api.NewRepo{Name: c.Args().First(), Description: c.String("description")}
 	if c.String("mirror") == "" {
-		if c.IsSet("every") {
-			return fmt.Errorf("--every needs --mirror")
+		for _, f := range []string{"every", "credential", "host-key", "host-key-from-first-fetch"} {
+			if c.IsSet(f) {
+				return fmt.Errorf("--%s needs --mirror", f)
+			}
 		}
 		_, err := do(c.Context, client, api.CreateRepo, nil, in)
 		return err
 	}
 	in.Mirror, in.Every = c.String("mirror"), c.String("every")
+	in.Credential, in.HostKey, in.HostKeyFromFirstFetch = c.String("credential"), c.String("host-key"), c.Bool("host-key-from-first-fetch")
 	client.http.Timeout = fetchWait
 	r, err := do(c.Context, client, api.CreateRepo, nil, in)
 	if err != nil {
@@ -76,28 +81,77 @@ func repoSync(c *cli.Context) error {
 	}
 	client.http.Timeout = fetchWait
 	owner, repo, _ := strings.Cut(name, "/")
+	if !c.Bool("wait") {
+		r, err := do(c.Context, client, api.SyncRepo, nil, api.None{}, owner, repo)
+		if err != nil {
+			return err
+		}
+		return emit(c, r, func(api.Repo) error { return nil })
+	}
+	stop := syncProgress(c, name)
 	r, err := do(c.Context, client, api.SyncRepo, nil, api.None{}, owner, repo)
+	stop()
 	if err != nil {
+		// A failed fetch is recorded: show it as the result, as a success is.
+		if got, lerr := do(c.Context, client, api.ListRepos, nil, api.None{}); lerr == nil {
+			for _, x := range got {
+				if x.Name == name && x.SyncResult == "error" {
+					fmt.Fprintln(c.App.Writer, syncResult(x))
+				}
+			}
+		}
 		return err
 	}
-	return emit(c, r, func(api.Repo) error { return nil })
+	return emit(c, r, func(r api.Repo) error {
+		_, err := fmt.Fprintln(c.App.Writer, syncResult(r))
+		return err
+	})
 }
 
 func repoList(c *cli.Context) error {
-	return list(c, api.ListRepos, nil, []string{"REPO", "DESCRIPTION", "MIRROR OF", "EVERY", "LAST SYNC", "RESULT"}, func(r api.Repo) []string {
-		row := []string{r.Name, dash(r.Description), "-", "-", "-", "-"}
+	return list(c, api.ListRepos, nil, []string{"REPO", "DESCRIPTION", "MIRROR OF", "EVERY", "STATE", "CREDENTIAL", "HOST KEY", "LAST SYNC",
+		"LAST SUCCESS", "STALE", "TOOK", "REFS", "NEXT", "RESULT"}, func(r api.Repo) []string {
+		row := []string{r.Name, dash(r.Description), "-", "-", dash(r.State), "-", "-", "-", "-", "-", "-", "-", "-", "-"}
+		if r.Mirror == "" && r.State != "archive" {
+			return row
+		}
 		if r.Mirror != "" {
 			every := r.Every
 			if every <= 0 {
 				every = auth.DefaultMirrorEvery
 			}
 			row[2], row[3] = r.Mirror, auth.FormatDuration(every)
-			if !r.LastSync.IsZero() {
-				row[4] = r.LastSync.Local().Format(time.DateTime)
-				row[5] = r.SyncResult
-				if r.SyncError != "" {
-					row[5] += ": " + oneLine(r.SyncError, 60)
-				}
+		}
+		row[5] = dash(r.Credential)
+		switch {
+		case r.HostKeys != "" && r.HostKeyFromFirstFetch:
+			row[6] = r.HostKeys + " (first fetch)"
+		case r.HostKeys != "":
+			row[6] = r.HostKeys
+		case r.HostKeyFromFirstFetch:
+			row[6] = "from the first fetch"
+		}
+		if !r.LastSync.IsZero() {
+			row[7] = r.LastSync.Local().Format(time.DateTime)
+			row[13] = r.SyncResult
+			if r.SyncError != "" {
+				row[13] += ": " + oneLine(r.SyncError, 80)
+			}
+		}
+		if !r.LastSuccess.IsZero() {
+			row[8], row[9] = r.LastSuccess.Local().Format(time.DateTime), dash(r.Stale)
+		}
+		row[10] = dash(r.SyncDuration)
+		if !r.LastSync.IsZero() {
+			row[11] = fmt.Sprintf("%d", r.SyncUpdated)
+			if r.SyncRewritten > 0 {
+				row[11] += fmt.Sprintf(" (%d rewritten)", r.SyncRewritten)
+			}
+		}
+		if !r.NextSync.IsZero() {
+			row[12] = r.NextSync.Local().Format(time.DateTime)
+			if r.Failures > 0 {
+				row[12] += fmt.Sprintf(" (backoff, %d failed)", r.Failures)
 			}
 		}
 		return row

@@ -62,6 +62,9 @@ type mirrorsConfig struct {
 	AllowLocal   bool
 	MaxParallel  int
 	FetchTimeout time.Duration
+	// CredentialKey is the file of the key that seals credentials at rest
+	// ("": credential.key in the data directory), made on first start.
+	CredentialKey string
 }
 
 // sshLimits bound the SSH transport's resources.
@@ -127,6 +130,8 @@ type fileConfig struct {
 		AllowLocal   bool   `toml:"allow_local"`
 		MaxParallel  int    `toml:"max_parallel"`
 		FetchTimeout string `toml:"fetch_timeout"`
+		// CredentialKey is mirrorsConfig.CredentialKey.
+		CredentialKey string `toml:"credential_key"`
 	} `toml:"mirrors"`
 	Webhook []struct {
 		URL    string   `toml:"url"`
@@ -291,6 +296,7 @@ func (f *fileConfig) apply(cfg *Config) error {
 		return err
 	}
 	cfg.Mirrors.AllowLocal = f.Mirrors.AllowLocal
+	cfg.Mirrors.CredentialKey = f.Mirrors.CredentialKey
 	cfg.Auth.AllowLocalMirrors = f.Mirrors.AllowLocal
 	if (f.TLSCert == "") != (f.TLSKey == "") {
 		return errors.New("tls_cert and tls_key go together: set both, or neither to serve plain HTTP")

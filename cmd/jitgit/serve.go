@@ -140,6 +140,23 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
 		return fmt.Errorf("repository root: %w", err)
 	}
+	keyFile := cfg.Mirrors.CredentialKey
+	if keyFile == "" {
+		keyFile = filepath.Join(cfg.Data, "credential.key")
+	}
+	if cfg.Auth.Credentials, err = secret.LoadOrCreateKey(keyFile); err != nil {
+		return fmt.Errorf("mirrors.credential_key: %w", err)
+	}
+	mirrorTmp := filepath.Join(cfg.Data, "tmp")
+	if err := os.MkdirAll(mirrorTmp, 0o700); err != nil {
+		return fmt.Errorf("temporary directory: %w", err)
+	}
+	// A fetch cut short by a crash leaves its private key file behind.
+	if left, err := filepath.Glob(filepath.Join(mirrorTmp, "jitgit-mirror-*")); err == nil {
+		for _, d := range left {
+			os.RemoveAll(d)
+		}
+	}
 	if err := recoverRepos(ctx, db, repos, log); err != nil {
 		return err
 	}
@@ -192,7 +209,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 
 	mirrors, err := mirror.NewMirrors(mirror.MirrorsConfig{Launcher: git, AllowLocal: cfg.Mirrors.AllowLocal, Now: now,
-		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout}, svc, repos, log)
+		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout, Tick: mirrorTick, TempDir: mirrorTmp}, svc, repos, log)
 	if err != nil {
 		return err
 	}

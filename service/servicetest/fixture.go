@@ -5,6 +5,7 @@ package servicetest
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"sync"
 	"testing"
@@ -83,6 +84,13 @@ func (d Dirs) Discard(name string) error { delete(d, name); return nil }
 func Config() service.Config {
 	c := service.DefaultConfig()
 	c.PasswordCost = secret.PasswordCost{Time: 1, MemoryKiB: 64}
+	key := make([]byte, 32)
+	rand.Read(key)
+	box, err := secret.NewBox(key)
+	if err != nil {
+		panic(err) // 32 bytes are always a key
+	}
+	c.Credentials = box
 	return c
 }
 

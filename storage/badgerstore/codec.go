@@ -37,6 +37,9 @@ import (
 //	14    Protection    binary
 //	15    Grant         binary, with Batch (12 and 2 stay readable)
 //	16    Batch         binary (storage.Batch)
+//	17    Repo          binary, with the mirror's credential, host keys,
+//	                    pause, archive and status (7 stays readable)
+//	18    Credential    binary
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
@@ -46,7 +49,9 @@ const (
 	codecUser       byte = 4
 	codecToken      byte = 5
 	codecKey        byte = 6
-	codecRepo       byte = 7
+	codecRepoV1     byte = 7
+	codecRepo       byte = 17
+	codecCredential byte = 18
 	codecRequestV1  byte = 8
 	codecRequest    byte = 13
 	codecProtection byte = 14
@@ -79,6 +84,8 @@ func encode(v any) ([]byte, error) {
 		return encodeProtection(&v), nil
 	case storage.Batch:
 		return encodeBatch(&v)
+	case auth.Credential:
+		return encodeCredential(&v)
 	case audit.Event:
 		return encodeEvent(&v), nil
 	case auditHead:
@@ -114,7 +121,13 @@ func decode(b []byte, v any) error {
 	case *auth.Key:
 		err = decodeIn(codec, codecKey, body, v, decodeKey, legacyKey)
 	case *auth.Repo:
-		err = decodeIn(codec, codecRepo, body, v, decodeRepo, legacyRepo)
+		if codec == codecRepoV1 {
+			err = decodeIn(codec, codecRepoV1, body, v, decodeRepoV1, legacyRepo)
+		} else {
+			err = decodeIn(codec, codecRepo, body, v, decodeRepo, legacyRepo)
+		}
+	case *auth.Credential:
+		err = decodeIn(codec, codecCredential, body, v, decodeCredential, noLegacy[auth.Credential])
 	case *auth.Request:
 		if codec == codecRequestV1 {
 			err = decodeIn(codec, codecRequestV1, body, v, decodeRequestV1, legacyRequest)

@@ -96,6 +96,11 @@ func currentFixtures() map[string]any {
 	r := fs["request"].(auth.Request)
 	r.Ref, r.Allow = "refs/heads/main", auth.ChangeForce
 	fs["request"] = r
+	repo := fs["repo"].(auth.Repo)
+	repo.Credential, repo.HostKeys, repo.HostKeyTOFU = "deploy-app", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl", true
+	repo.Paused, repo.Archived, repo.LastSuccess = true, true, fixedAt.Add(-time.Hour)
+	repo.SyncDuration, repo.SyncRewritten, repo.Failures = 1500*time.Millisecond, 1, 4
+	fs["repo"] = repo
 	return fs
 }
 

@@ -101,7 +101,8 @@ func decodeKey(b []byte, k *auth.Key) error {
 	return d.finish()
 }
 
-// encodeRepo returns r as a codecRepo value:
+// encodeRepoV1 returned r as a codecRepoV1 value; only decodeRepoV1 is
+// left:
 //
 //	Name, Description, Mirror     string
 //	Created                       time
@@ -110,26 +111,7 @@ func decodeKey(b []byte, k *auth.Key) error {
 //	LastSync                      time
 //	SyncResult, SyncError         string
 //	SyncUpdated                   varint
-func encodeRepo(r *auth.Repo) ([]byte, error) {
-	b := []byte{codecRepo}
-	b = appendString(b, r.Name)
-	b = appendString(b, r.Description)
-	b = appendString(b, r.Mirror)
-	b, err := appendTimes(b, "repository", r.Name, r.Created)
-	if err != nil {
-		return nil, err
-	}
-	b = appendString(b, r.CreatedBy)
-	b = binary.AppendVarint(b, int64(r.Every))
-	if b, err = appendTimes(b, "repository", r.Name, r.LastSync); err != nil {
-		return nil, err
-	}
-	b = appendString(b, r.SyncResult)
-	b = appendString(b, r.SyncError)
-	return binary.AppendVarint(b, int64(r.SyncUpdated)), nil
-}
-
-func decodeRepo(b []byte, r *auth.Repo) error {
+func decodeRepoV1(b []byte, r *auth.Repo) error {
 	d := binDecoder{s: string(b)}
 	r.Name = d.string()
 	r.Description = d.string()

@@ -76,6 +76,12 @@ func fixtures() map[string]any {
 			ID: "b_01", State: storage.BatchDone, CreatedBy: "admin", Created: fixedAt, Committed: fixedAt.Add(time.Second),
 			Grants: 100000, Replaced: 12, Note: "oncall.csv — ünïcode",
 		},
+		"credential": auth.Credential{
+			Name: "deploy-app", Kind: auth.CredentialSSHKey, Username: "git <bot>",
+			PublicKey:   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl deploy-app",
+			Fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+			Sealed:      []byte{0, 1, 2, 0xfe, 0xff, '\n'}, Created: fixedAt, CreatedBy: "admin", Updated: fixedAt.Add(time.Hour),
+		},
 		"audithead": auditHead{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
 	}
 }

@@ -30,6 +30,7 @@ import (
 //	event/<seq, 8 bytes big-endian>     Event                  in sequence order
 //	meta/audit                          auditHead              last seq and hash
 //	session/<hash>                      Session                TTL at Expires
+//	credential/<name>                   Credential             Sealed as given
 //	guard/<scope>                       empty                  written on insertion into a list; see tx.listed
 //	batch/<id>                          storage.Batch          a bulk load; see batches.go
 //	batch-grant/<batch>/<grant id>      replaced grant id      the grants of a batch
@@ -52,6 +53,7 @@ const (
 	prefixSession       = "session/"
 	prefixProtection    = "protect/"
 	prefixGuard         = "guard/"
+	prefixCredential    = "credential/"
 )
 
 // indexGrace is how long a grant's subject index entry outlives the grant's
@@ -76,6 +78,7 @@ func policySubjectKey(s, id string) []byte { return []byte(prefixPolicySubject +
 func requestKey(id string) []byte          { return []byte(prefixRequest + id) }
 func sessionKey(hash string) []byte        { return []byte(prefixSession + hash) }
 func protectionKey(id string) []byte       { return []byte(prefixProtection + id) }
+func credentialKey(name string) []byte     { return []byte(prefixCredential + name) }
 func guardKey(scope string) []byte         { return []byte(prefixGuard + scope) }
 func intentKey(id string) []byte           { return []byte(prefixIntent + id) }
 

@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Keys", testKeys},
 		{"Sessions", testSessions},
 		{"Repos", testRepos},
+		{"RepoDelete", testRepoDelete},
+		{"Credentials", testCredentials},
 		{"Grants", testGrants},
 		{"GrantWindow", testGrantWindow},
 		{"Policies", testPolicies},

@@ -1,0 +1,137 @@
+package mirror
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jitgit/jitgit/service"
+)
+
+func TestMirrorRecordsRewrittenRefs(t *testing.T) {
+	f := newMirrorFixture(t)
+	ctx := context.Background()
+	url, work := f.upstream("up")
+	if _, err := f.svc.CreateMirror(ctx, f.admin, service.NewMirror{Name: "mirrors/up", Upstream: url}, f.m); err != nil {
+		t.Fatal(err)
+	}
+	// The upstream's trunk is replaced by another history; a tag is new.
+	f.git(work, "commit", "--quiet", "--amend", "--allow-empty", "-m", "one, rewritten")
+	f.git(work, "tag", "v2")
+	f.git(work, "push", "--quiet", "--force", strings.TrimPrefix(url, "file://"), "trunk", "v2")
+	r, err := f.svc.SyncMirror(ctx, f.admin, "mirrors/up", f.m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SyncUpdated != 2 || r.SyncRewritten != 1 {
+		t.Fatalf("after a force-push: %d updated, %d rewritten; want 2 and 1", r.SyncUpdated, r.SyncRewritten)
+	}
+	if got, want := f.refs("mirrors/up")["refs/heads/trunk"], f.git(work, "rev-parse", "HEAD"); got != want {
+		t.Fatalf("trunk %s, want the rewritten %s", got, want)
+	}
+	evs, err := f.svc.Events(ctx, f.admin, service.EventFilter{Action: "repo.sync"})
+	if err != nil || len(evs) == 0 || evs[len(evs)-1].Detail != "2 refs updated, 1 refs rewritten" {
+		t.Fatalf("audit %+v, %v", evs, err)
+	}
+}
+
+// hungUpstream accepts connections and never answers.
+func hungUpstream(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/hung.git"
+}
+
+func TestHungUpstreamDelaysNoOther(t *testing.T) {
+	f := newMirrorFixture(t)
+	ctx := context.Background()
+	m, err := NewMirrors(MirrorsConfig{Launcher: f.m.git, AllowLocal: true, MaxParallel: 2, Timeout: 3 * time.Second, Tick: 20 * time.Millisecond}, f.svc, f.repos, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.shift = 2 * time.Hour // created two hours ago: all due when the scheduler starts
+	url, _ := f.upstream("up")
+	hung := hungUpstream(t)
+	// Registered without the first fetch, so the scheduler makes them all.
+	for _, n := range []string{"mirrors/hung", "mirrors/a", "mirrors/b", "mirrors/c"} {
+		up := url
+		if n == "mirrors/hung" {
+			up = hung
+		}
+		if _, err := f.svc.CreateMirror(ctx, f.admin, service.NewMirror{Name: n, Upstream: up}, noFetch{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { m.Run(runCtx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	status := func(name string) (string, string) {
+		r, err := f.svc.Repo(ctx, f.admin, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.SyncResult, r.SyncError
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		a, _ := status("mirrors/a")
+		b, _ := status("mirrors/b")
+		c, _ := status("mirrors/c")
+		_, h := status("mirrors/hung")
+		if a == "ok" && b == "ok" && c == "ok" {
+			if h != "context canceled" {
+				t.Fatalf("the hung upstream finished (%s) before the others: the test shows nothing", h)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other mirrors waited for the hung one: a=%q b=%q c=%q", a, b, c)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// And the hung fetch ends at its timeout, its process group killed.
+	for {
+		_, why := status("mirrors/hung")
+		if why != "context canceled" {
+			if !strings.HasPrefix(why, "timeout: ") {
+				t.Fatalf("hung upstream recorded as %q", why)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the hung fetch was not stopped by its timeout")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// noFetch is a MirrorFetcher that fetches nothing and fails, so a mirror is
+// registered without its first fetch.
+type noFetch struct{}
+
+func (noFetch) Fetch(context.Context, service.FetchJob) (service.FetchResult, error) {
+	return service.FetchResult{}, context.Canceled
+}
+func (noFetch) Discard(context.Context, string) error { return nil }
