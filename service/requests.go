@@ -444,7 +444,7 @@ func (s *Service) settle(ctx context.Context, actor auth.Identity, id, action, d
 // ExpireRequests marks pending requests past their lifetime as expired and
 // returns how many it marked. The server calls it periodically.
 func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
-	all, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().List() })
+	all, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().ListStatus(auth.StatusPending) })
 	if err != nil {
 		return 0, err
 	}
@@ -491,7 +491,15 @@ func (s *Service) ListRequests(ctx context.Context, actor auth.Identity, f Reque
 	if actor.Anonymous() && !actor.Admin {
 		return nil, fmt.Errorf("%w: sign in to see requests", auth.ErrUnauthenticated)
 	}
-	all, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().List() })
+	all, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Request, error) {
+		switch {
+		case f.Mine && actor.User != "":
+			return tx.Requests().ListBy(actor.User)
+		case f.Status != "":
+			return tx.Requests().ListStatus(f.Status)
+		}
+		return tx.Requests().List()
+	})
 	if err != nil {
 		return nil, err
 	}

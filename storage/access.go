@@ -59,6 +59,11 @@ type Requests interface {
 	// per user; unlike List, it need not conflict with other users' new
 	// requests.
 	ListBy(requester string) ([]auth.Request, error)
+	// ListStatus returns the requests in status, newest first, reading
+	// only those: the sweeper and the approvers' queue ask for the pending
+	// few among every request ever filed. In an Update it conflicts with a
+	// request that enters the status meanwhile.
+	ListStatus(status auth.RequestStatus) ([]auth.Request, error)
 	// Scan calls fn with every request, in no promised order, one at a
 	// time, until fn returns false: a page of requests is chosen from it
 	// in memory of the page's size. In an Update it guards nothing; it is

@@ -55,6 +55,10 @@ func newClient(c *cli.Context) (*apiClient, error) {
 
 // call sends in (if not nil) as JSON and decodes the answer into out (if
 // not nil). An error answer becomes an error carrying the server's message.
+// maxAnswer bounds the answer a command reads into memory; lists that can
+// be larger are paged or streamed.
+const maxAnswer = 64 << 20
+
 func (a *apiClient) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -83,9 +87,12 @@ func (a *apiClient) call(ctx context.Context, method, path string, query url.Val
 		return fmt.Errorf("cannot reach the server at %s: %w", a.where, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
 		return fmt.Errorf("reading the answer from %s: %w", a.where, err)
+	}
+	if len(data) > maxAnswer {
+		return fmt.Errorf("the server's answer to %s %s is larger than %d MiB, more than this command reads at once; narrow it with the command's filters (see --help), or page through it", method, path, maxAnswer>>20)
 	}
 	if resp.StatusCode >= 300 {
 		var e api.Error

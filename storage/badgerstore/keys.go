@@ -27,6 +27,10 @@ import (
 //	policy/<id>                         Policy
 //	policy-subject/<subject>/<id>       Policy (a copy)        PoliciesFor
 //	request/<id>                        Request
+//	request-by/<requester>/<id>         empty                  ListBy
+//	request-status/<status>/<id>        empty                  ListStatus
+//	meta/request-index                  empty                  the two above are built
+//	intent/<time, random>               Event (staged)         a change's event not yet in the chain
 //	event/<seq, 8 bytes big-endian>     Event                  in sequence order
 //	meta/audit                          auditHead              last seq and hash
 //	session/<hash>                      Session                TTL at Expires
@@ -50,6 +54,9 @@ const (
 	prefixEvent         = "event/"
 	keyAuditHead        = "meta/audit"
 	prefixIntent        = "intent/"
+	prefixRequestBy     = "request-by/"
+	prefixRequestStatus = "request-status/"
+	keyRequestIndexed   = "meta/request-index"
 	prefixSession       = "session/"
 	prefixProtection    = "protect/"
 	prefixGuard         = "guard/"
@@ -81,6 +88,12 @@ func protectionKey(id string) []byte       { return []byte(prefixProtection + id
 func credentialKey(name string) []byte     { return []byte(prefixCredential + name) }
 func guardKey(scope string) []byte         { return []byte(prefixGuard + scope) }
 func intentKey(id string) []byte           { return []byte(prefixIntent + id) }
+func requestByKey(requester, id string) []byte {
+	return []byte(prefixRequestBy + requester + "/" + id)
+}
+func requestStatusKey(status auth.RequestStatus, id string) []byte {
+	return []byte(prefixRequestStatus + string(status) + "/" + id)
+}
 
 // eventKey orders events by sequence number.
 func eventKey(seq uint64) []byte {

@@ -10,7 +10,10 @@ import (
 	"github.com/jitgit/jitgit/auth"
 )
 
-// requests is storage.Requests in one transaction.
+// requests is storage.Requests in one transaction. Besides the records,
+// it keeps two indexes of empty keys, by requester and by status, so that
+// a user's requests and the pending ones are read without decoding every
+// request ever filed.
 type requests struct{ t *tx }
 
 // Create stores a new access request; the id must be new.
@@ -21,6 +24,9 @@ func (s requests) Create(r auth.Request) error {
 	if err := checkSegment("requester", r.Requester); err != nil {
 		return err
 	}
+	if err := checkSegment("request status", string(r.Status)); err != nil {
+		return err
+	}
 	ok, err := exists(s.t.txn, requestKey(r.ID))
 	if err != nil {
 		return fmt.Errorf("request %q: %w", r.ID, err)
@@ -28,7 +34,13 @@ func (s requests) Create(r auth.Request) error {
 	if ok {
 		return fmt.Errorf("request %q: %w", r.ID, auth.ErrExists)
 	}
-	if err := s.t.added("request", "request-by/"+r.Requester); err != nil {
+	if err := s.t.added("request", "request-by/"+r.Requester, "request-status/"+string(r.Status)); err != nil {
+		return fmt.Errorf("request %q: %w", r.ID, err)
+	}
+	if err := s.t.txn.Set(requestByKey(r.Requester, r.ID), nil); err != nil {
+		return fmt.Errorf("request %q: %w", r.ID, err)
+	}
+	if err := s.t.txn.Set(requestStatusKey(r.Status, r.ID), nil); err != nil {
 		return fmt.Errorf("request %q: %w", r.ID, err)
 	}
 	return set(s.t.txn, requestKey(r.ID), r)
@@ -48,8 +60,21 @@ func (s requests) Update(r auth.Request) error {
 	if r.Requester != old.Requester {
 		return fmt.Errorf("%w: request %q: the requester cannot change", auth.ErrInvalid, r.ID)
 	}
-	// A change of status is a change to ListBy's answer; the requests
-	// ListBy read conflict by key already, so no guard is needed.
+	if r.Status != old.Status {
+		if err := checkSegment("request status", string(r.Status)); err != nil {
+			return err
+		}
+		// Moving into a status is an insertion into its list.
+		if err := s.t.added("request-status/" + string(r.Status)); err != nil {
+			return fmt.Errorf("request %q: %w", r.ID, err)
+		}
+		if err := s.t.txn.Delete(requestStatusKey(old.Status, r.ID)); err != nil {
+			return fmt.Errorf("request %q: %w", r.ID, err)
+		}
+		if err := s.t.txn.Set(requestStatusKey(r.Status, r.ID), nil); err != nil {
+			return fmt.Errorf("request %q: %w", r.ID, err)
+		}
+	}
 	return set(s.t.txn, requestKey(r.ID), r)
 }
 
@@ -58,12 +83,15 @@ func (s requests) List() ([]auth.Request, error) {
 	if err := s.t.listed("request"); err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
-	return s.scan("")
+	rs, err := scan[auth.Request](s.t.txn, []byte(prefixRequest))
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	return newestFirst(rs), nil
 }
 
-// ListBy returns the requests of requester, newest first. There is no
-// index by requester: it reads every request, as checking a user's open
-// requests did before, but it guards only that requester's insertions.
+// ListBy returns the requests of requester, newest first, guarding only
+// that requester's insertions.
 func (s requests) ListBy(requester string) ([]auth.Request, error) {
 	if err := checkSegment("requester", requester); err != nil {
 		return nil, err
@@ -71,22 +99,47 @@ func (s requests) ListBy(requester string) ([]auth.Request, error) {
 	if err := s.t.listed("request-by/" + requester); err != nil {
 		return nil, fmt.Errorf("list requests of %q: %w", requester, err)
 	}
-	return s.scan(requester)
+	rs, err := s.indexed([]byte(prefixRequestBy + requester + "/"))
+	if err != nil {
+		return nil, fmt.Errorf("list requests of %q: %w", requester, err)
+	}
+	return rs, nil
 }
 
-// scan returns the requests of requester (all when empty), newest first.
-func (s requests) scan(requester string) ([]auth.Request, error) {
-	rs, err := scan[auth.Request](s.t.txn, []byte(prefixRequest))
+// ListStatus returns the requests in status, newest first.
+func (s requests) ListStatus(status auth.RequestStatus) ([]auth.Request, error) {
+	if err := checkSegment("request status", string(status)); err != nil {
+		return nil, err
+	}
+	if err := s.t.listed("request-status/" + string(status)); err != nil {
+		return nil, fmt.Errorf("list %s requests: %w", status, err)
+	}
+	rs, err := s.indexed([]byte(prefixRequestStatus + string(status) + "/"))
 	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
+		return nil, fmt.Errorf("list %s requests: %w", status, err)
 	}
-	if requester != "" {
-		rs = slices.DeleteFunc(rs, func(r auth.Request) bool { return r.Requester != requester })
+	return rs, nil
+}
+
+// indexed reads the requests whose ids an index lists under prefix. Each
+// record read is tracked by key, so a change to one conflicts as for Get.
+func (s requests) indexed(prefix []byte) ([]auth.Request, error) {
+	var rs []auth.Request
+	for _, id := range scanKeys(s.t.txn, prefix) {
+		r, err := s.Get(id)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
 	}
+	return newestFirst(rs), nil
+}
+
+func newestFirst(rs []auth.Request) []auth.Request {
 	slices.SortFunc(rs, func(a, b auth.Request) int {
 		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
 	})
-	return rs, nil
+	return rs
 }
 
 // Scan calls fn with every request in key order, decoding one at a time,
@@ -104,4 +157,45 @@ func (s requests) Scan(fn func(auth.Request) bool) error {
 		}
 	}
 	return nil
+}
+
+// indexRequests builds the requester and status indexes of a database
+// written before they existed, in transactions of bounded size, once:
+// meta/request-index says they are complete.
+func (db *DB) indexRequests() error {
+	done := false
+	if err := db.view(func(txn *badger.Txn) error {
+		var err error
+		done, err = exists(txn, []byte(keyRequestIndexed))
+		return err
+	}); err != nil || done {
+		return err
+	}
+	var rs []auth.Request
+	if err := db.view(func(txn *badger.Txn) error {
+		var err error
+		rs, err = scan[auth.Request](txn, []byte(prefixRequest))
+		return err
+	}); err != nil {
+		return fmt.Errorf("index requests: %w", err)
+	}
+	for len(rs) > 0 {
+		n := min(1000, len(rs))
+		err := db.update(func(txn *badger.Txn) error {
+			for _, r := range rs[:n] {
+				if err := txn.Set(requestByKey(r.Requester, r.ID), nil); err != nil {
+					return err
+				}
+				if err := txn.Set(requestStatusKey(r.Status, r.ID), nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("index requests: %w", err)
+		}
+		rs = rs[n:]
+	}
+	return db.update(func(txn *badger.Txn) error { return txn.Set([]byte(keyRequestIndexed), nil) })
 }

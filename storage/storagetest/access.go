@@ -229,6 +229,16 @@ func testRequests(t *testing.T, s storage.Store) {
 	if rs := get(t, s, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().ListBy("carol") }); len(rs) != 0 {
 		t.Fatalf("ListBy(carol) = %v", reqIDs(rs))
 	}
+	// r2 moved from pending to approved above: the status lists follow.
+	if rs := get(t, s, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().ListStatus(auth.StatusPending) }); !slices.Equal(reqIDs(rs), []string{"r3", "r1"}) {
+		t.Fatalf("ListStatus(pending) = %v, want r3 r1", reqIDs(rs))
+	}
+	if rs := get(t, s, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().ListStatus(auth.StatusApproved) }); !slices.Equal(reqIDs(rs), []string{"r2"}) || !reflect.DeepEqual(rs[0], r2) {
+		t.Fatalf("ListStatus(approved) = %v, want r2", reqIDs(rs))
+	}
+	if rs := get(t, s, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().ListStatus(auth.StatusDenied) }); len(rs) != 0 {
+		t.Fatalf("ListStatus(denied) = %v", reqIDs(rs))
+	}
 	var scanned []auth.Request
 	update(t, s, func(tx storage.Tx) error {
 		scanned = nil
