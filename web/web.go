@@ -25,6 +25,10 @@ type Options struct {
 	// Mirrors fetches mirrors for the API; nil: creating and syncing
 	// mirrors is refused.
 	Mirrors service.MirrorFetcher
+	// RepoRoot is the directory of the bare repositories
+	// (<root>/owner/name.git), which the code browser reads; empty: the
+	// code browser finds nothing.
+	RepoRoot string
 	// Now is the clock of the pages and the API (time.Now when nil): the
 	// service's, so that what they show active is what it decides active.
 	Now func() time.Time
@@ -57,6 +61,7 @@ func New(o Options) *Handler {
 		apiThrottle: ratelimit.NewThrottle(apiAuthFailures, 5*time.Minute, o.Now), now: o.Now}
 	h.routeAPI(h.mux, h.remoteIdentity)
 	h.routePages(h.mux)
+	h.routeCode(h.mux)
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	h.mux.Handle("GET /metrics", h.metrics(h.remoteIdentity))
 	return h
