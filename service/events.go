@@ -19,7 +19,7 @@ type EventFilter struct {
 	Since  time.Time
 	User   string // actor or target
 	Repo   string
-	Action string // exact, or a prefix of whole parts: "grant" and "grant." find "grant.revoke"
+	Action string    // exact, or a prefix of whole parts: "grant" and "grant." find "grant.revoke"
 	Until  time.Time // events before it; zero: no end
 	Result string    // "allow", "deny", "ok", "error"; empty: any
 	// Limit asks for the newest Limit matching events. 0: all.

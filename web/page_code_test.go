@@ -81,15 +81,15 @@ func TestCodeBrowserViews(t *testing.T) {
 	eve.signIn("eve")
 
 	views := map[string][]string{
-		"/repos/acme/payments/tree":                               {`href="/repos/acme/payments/tree?path=src">src/</a>`, `>README.md</a>`, "Change 33"},
-		"/repos/acme/payments/tree?path=src":                      {`>pay.go</a>`},
-		"/repos/acme/payments/blob?path=README.md":                {"&lt;script&gt;alert(1)&lt;/script&gt;"},
-		"/repos/acme/payments/blob?path=logo.png":                 {"binary file"},
-		"/repos/acme/payments/blob?path=big.txt":                  {"too large to show"},
-		"/repos/acme/payments/blob?ref=v1.0&path=src/pay.go":      {"func Pay() {}", "First commit"},
-		"/repos/acme/payments/refs":                               {`>main</a> <span class="badge">default</span>`, `>v1.0</a>`},
-		"/repos/acme/payments/commits":                            {"Change 33", "Older commits"},
-		"/repos/acme/payments/commits?ref=v1.0":                   {"First commit"},
+		"/repos/acme/payments/tree":                                {`href="/repos/acme/payments/tree?path=src">src/</a>`, `>README.md</a>`, "Change 33"},
+		"/repos/acme/payments/tree?path=src":                       {`>pay.go</a>`},
+		"/repos/acme/payments/blob?path=README.md":                 {"&lt;script&gt;alert(1)&lt;/script&gt;"},
+		"/repos/acme/payments/blob?path=logo.png":                  {"binary file"},
+		"/repos/acme/payments/blob?path=big.txt":                   {"too large to show"},
+		"/repos/acme/payments/blob?ref=v1.0&path=src/pay.go":       {"func Pay() {}", "First commit"},
+		"/repos/acme/payments/refs":                                {`>main</a> <span class="badge">default</span>`, `>v1.0</a>`},
+		"/repos/acme/payments/commits":                             {"Change 33", "Older commits"},
+		"/repos/acme/payments/commits?ref=v1.0":                    {"First commit"},
 		"/repos/acme/payments/tree?ref=v1.0&path=src&path=ignored": {`>pay.go</a>`},
 	}
 	for path, wants := range views {
