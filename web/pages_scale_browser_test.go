@@ -63,7 +63,7 @@ func TestBrowserApprovalsQueue200(t *testing.T) {
 	if got := bob.text("p.count"); !strings.Contains(got, "200 requests match") {
 		t.Fatalf("count %q", got)
 	}
-	bob.shot("12-approvals-queue-200")
+	bob.shot("13-approvals-queue-200")
 	firstID := bob.attr("ul.queue > li", "id")
 	// Page through all 200: every request once.
 	seen := map[string]bool{}
@@ -99,7 +99,7 @@ func TestBrowserApprovalsQueue200(t *testing.T) {
 	if id := bob.attr("ul.queue > li", "id"); id != "req-r_00017" {
 		t.Fatalf("oldest first starts with %s", id)
 	}
-	bob.shot("13-approvals-search")
+	bob.shot("14-approvals-search")
 	// Bulk: choose two, approve them.
 	bob.do(chromedp.Click(chromedp.CSS(`#pick-r_00017`)), chromedp.Click(chromedp.CSS(`#pick-r_00170`)),
 		chromedp.Click(chromedp.CSS(`form#bulk button`)), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
@@ -163,7 +163,7 @@ func TestBrowserAuditPage10000(t *testing.T) {
 	if layout.Narrowest < 60 || layout.PageScroll || layout.TallRow > 120 {
 		t.Errorf("audit table at 1280 px: %+v", layout)
 	}
-	admin.shot("14-audit-1280")
+	admin.shot("15-audit-1280")
 	admin.do(chromedp.Click(chromedp.CSS(`a[rel="next"]`)), chromedp.WaitVisible(chromedp.CSS(`a[rel="prev"]`)))
 	if n := admin.count("table.audit tbody tr"); n != auditPageSize {
 		t.Fatalf("older page: %d rows", n)
@@ -175,7 +175,7 @@ func TestBrowserAuditPage10000(t *testing.T) {
 	if layout.PageScroll || layout.TallRow != 0 {
 		t.Errorf("audit on a phone: %+v", layout)
 	}
-	admin.shot("15-audit-phone")
+	admin.shot("16-audit-phone")
 }
 
 func TestBrowserCodeBrowser(t *testing.T) {
@@ -195,23 +195,23 @@ func TestBrowserCodeBrowser(t *testing.T) {
 	alice.signIn("alice", "")
 	alice.open("/repos/acme/payments", "a.button[href$='/tree']")
 	alice.do(chromedp.Click(chromedp.CSS(`a.button[href$="/tree"]`)), chromedp.WaitVisible(chromedp.CSS(`table.files`)))
-	alice.shot("16-code-tree")
+	alice.shot("17-code-tree")
 	alice.do(chromedp.Click(chromedp.CSS(`a.dir[href$="path=src"]`)), chromedp.WaitVisible(chromedp.CSS(`a.file`)),
 		chromedp.Click(chromedp.CSS(`a.file`)), chromedp.WaitVisible(chromedp.CSS(`pre.code`)))
 	if got := alice.text("pre.code"); !strings.Contains(got, "func Pay() {}") {
 		t.Fatalf("file view: %q", got)
 	}
-	alice.shot("17-code-file")
+	alice.shot("18-code-file")
 	alice.do(chromedp.Click(chromedp.CSS(`nav.tabs a[href*="/commits"]`)), chromedp.WaitVisible(chromedp.CSS(`ol.log li`)))
 	if n := alice.count("ol.log li"); n != maxLogPage {
 		t.Fatalf("log page: %d", n)
 	}
-	alice.shot("18-code-log")
+	alice.shot("19-code-log")
 	alice.do(chromedp.Click(chromedp.CSS(`ol.log li a`)), chromedp.WaitVisible(chromedp.CSS(`pre.diff-lines`)))
 	if n := alice.count(".diff-lines .add"); n != 1 {
 		t.Fatalf("diff shows %d added lines", n)
 	}
-	alice.shot("19-code-diff")
+	alice.shot("20-code-diff")
 
 	eve.signIn("eve", "")
 	eve.open("/repos/acme/payments/tree", "main")
@@ -260,7 +260,7 @@ func TestBrowserTimeZones(t *testing.T) {
 			t.Errorf("%s: lapses %q", zone, got)
 		}
 		if zone == "Asia/Tokyo" {
-			alice.shot("20-request-tokyo")
+			alice.shot("21-request-tokyo")
 		}
 	}
 }
@@ -332,7 +332,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		}
 	}
-	bob.shot("21-approvals-dark")
+	bob.shot("22-code-log-dark")
 	// A request form with an error: the named field is marked and has the
 	// focus.
 	alice.do(emulate(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}))
@@ -346,7 +346,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	if v, _ := chromedp.Run(alice.ctx, chromedp.Value(chromedp.CSS(`select[name="duration"]`))); v != "30d" {
 		t.Errorf("the duration chosen became %q", v)
 	}
-	alice.shot("22-request-form-error")
+	alice.shot("23-request-form-error")
 	// The skip link comes first and leads into the main content.
 	alice.open("/", "main")
 	alice.do(chromedp.KeyEvent(kb.Tab))
