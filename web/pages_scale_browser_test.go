@@ -316,8 +316,8 @@ func TestBrowserAccessibility(t *testing.T) {
 	reqPath := alice.ask("acme/payments", "write", "2h", "Deploy the hotfix", "")
 	bob.signIn("bob", "")
 	pages := map[*browserSession][]string{
-		alice: {"/", "/requests/new", reqPath, "/repos/acme/payments"},
-		bob:   {"/approvals", reqPath, "/admin/audit", "/repos/acme/payments/tree", "/repos/acme/payments/blob?path=README.md", "/repos/acme/payments/commits"},
+		alice: {"/", "/requests/new", reqPath, "/repos/acme/payments", "/settings", "/repos"},
+		bob:   {"/approvals", reqPath, "/admin/audit", "/admin/users", "/admin/grants", "/repos/acme/payments/tree", "/repos/acme/payments/blob?path=README.md", "/repos/acme/payments/commits"},
 	}
 	for _, scheme := range []string{"light", "dark"} {
 		for who, paths := range pages {
@@ -330,6 +330,16 @@ func TestBrowserAccessibility(t *testing.T) {
 					t.Errorf("%s %s:\n  %s", scheme, p, strings.Join(problems, "\n  "))
 				}
 			}
+		}
+	}
+	stranger := s.browser(root, shots)
+	for _, scheme := range []string{"light", "dark"} {
+		stranger.do(emulate(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}))
+		stranger.open("/signin", "main")
+		var problems []string
+		stranger.evalJSON(a11yCheck, &problems)
+		if len(problems) > 0 {
+			t.Errorf("%s /signin:\n  %s", scheme, strings.Join(problems, "\n  "))
 		}
 	}
 	bob.shot("22-code-log-dark")
