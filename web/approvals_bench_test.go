@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/storage"
 )
 
@@ -49,6 +50,20 @@ func BenchmarkApprovalsPage(b *testing.B) {
 	seedPending(b, s, 10000)
 	bob := s.client()
 	bob.signIn("bob")
+	// The baseline: what the queue did before pages, one list of every
+	// request the approver may see (a policy read per request), before
+	// any rendering.
+	b.Run("baseline-list-all", func(b *testing.B) {
+		who, err := s.svc.IdentityOf(context.Background(), "bob", auth.MethodPassword)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := s.svc.ListRequests(context.Background(), who, service.RequestFilter{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, path := range []string{"/approvals", "/approvals?q=task+77&sort=oldest"} {
 		b.Run(strings.NewReplacer("/", "", "?", "-", "&", "-", "=", "", "+", "").Replace(path), func(b *testing.B) {
 			for b.Loop() {

@@ -73,12 +73,7 @@ func (h *Handler) loadRequest(r *http.Request, v *visit, id string) (requestData
 
 // shownStatus is a request's state at now: a pending request past its
 // lifetime is expired even before the server marks it so.
-func shownStatus(r auth.Request, now time.Time) auth.RequestStatus {
-	if r.Status == auth.StatusPending && !now.Before(r.Expires) {
-		return auth.StatusExpired
-	}
-	return r.Status
-}
+func shownStatus(r auth.Request, now time.Time) auth.RequestStatus { return service.StatusAt(r, now) }
 
 func (h *Handler) requestDetail(w http.ResponseWriter, r *http.Request, v *visit) error {
 	d, err := h.loadRequest(r, v, r.PathValue("id"))

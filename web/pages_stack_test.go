@@ -58,7 +58,10 @@ func newStack(t testing.TB, opts Options) *stack {
 		now = opts.Now // the pages, the service and the trail share one clock
 	}
 	audit := audit.NewLog(db.Events(), now)
-	svc := service.New(db, dirRepos{t.TempDir()}, audit, servicetest.Config(), now)
+	if opts.RepoRoot == "" {
+		opts.RepoRoot = t.TempDir()
+	}
+	svc := service.New(db, dirRepos{opts.RepoRoot}, audit, servicetest.Config(), now)
 	if opts.Metrics != nil {
 		audit.Watch(opts.Metrics.Record)
 	}

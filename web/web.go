@@ -30,6 +30,10 @@ type Options struct {
 	// Workloads, when set, serves the token exchange for CI jobs.
 	SSO       *sso.SignIn
 	Workloads *sso.Workloads
+	// RepoRoot is the directory of the bare repositories
+	// (<root>/owner/name.git), which the code browser reads; empty: the
+	// code browser finds nothing.
+	RepoRoot string
 	// Now is the clock of the pages and the API (time.Now when nil): the
 	// service's, so that what they show active is what it decides active.
 	Now func() time.Time
@@ -62,6 +66,7 @@ func New(o Options) *Handler {
 		apiThrottle: ratelimit.NewThrottle(apiAuthFailures, 5*time.Minute, o.Now), now: o.Now}
 	h.routeAPI(h.mux, h.remoteIdentity)
 	h.routePages(h.mux)
+	h.routeCode(h.mux)
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	h.mux.Handle("GET /metrics", h.metrics(h.remoteIdentity))
 	return h

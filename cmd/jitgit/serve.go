@@ -228,7 +228,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, SSO: signIn, Workloads: workloads})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
