@@ -68,9 +68,19 @@ func (p *Provider) SetClock(now func() time.Time) {
 // The client's redirect URIs are added with AllowRedirect.
 func Start(t testing.TB, clientID, clientSecret string, users ...User) *Provider {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	p, err := New(clientID, clientSecret, users...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// New runs a provider until Close, for callers without a testing.TB.
+func New(clientID, clientSecret string, users ...User) (*Provider, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
 	}
 	st := &store{
 		key:      key,
@@ -95,7 +105,8 @@ func Start(t testing.TB, clientID, clientSecret string, users ...User) *Provider
 		SupportedUILocales:       []language.Tag{language.English},
 	}, st, op.StaticIssuer(issuer), op.WithAllowInsecure())
 	if err != nil {
-		t.Fatal(err)
+		srv.Listener.Close()
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	callback := op.AuthCallbackURL(provider)
@@ -107,9 +118,11 @@ func Start(t testing.TB, clientID, clientSecret string, users ...User) *Provider
 	mux.Handle("/", provider)
 	handler = mux
 	srv.Start()
-	t.Cleanup(srv.Close)
-	return &Provider{Issuer: issuer, ClientID: clientID, ClientSecret: clientSecret, srv: srv, store: st}
+	return &Provider{Issuer: issuer, ClientID: clientID, ClientSecret: clientSecret, srv: srv, store: st}, nil
 }
+
+// Close stops the provider.
+func (p *Provider) Close() { p.srv.Close() }
 
 // AllowRedirect registers a redirect URI of the client.
 func (p *Provider) AllowRedirect(uri string) {
