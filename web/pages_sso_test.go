@@ -302,6 +302,28 @@ func TestSSOStateBoundToBrowser(t *testing.T) {
 	}
 }
 
+// TestSSONonceChecked: an ID token whose nonce is not the one this
+// sign-in sent is refused, on the record.
+func TestSSONonceChecked(t *testing.T) {
+	s := newSSOStack(t, nil)
+	s.idp.SetUser(ssotest.User{Name: "alice", Password: "pw"})
+	s.idp.SetNonce("a-nonce-from-another-sign-in")
+	c := browser(t)
+	if status, page := s.signIn(c, "alice", "pw", "/"); status != http.StatusUnauthorized || !strings.Contains(page, "nonce does not match") {
+		t.Fatalf("wrong nonce: %d\n%s", status, page)
+	}
+	if sessionOf(t, c, s.srv.URL) != "" {
+		t.Fatal("a session for a token with the wrong nonce")
+	}
+	if evs := s.events("session.signin"); len(evs) != 1 || evs[0].Result != "deny" {
+		t.Fatalf("refusal not on the record: %+v", evs)
+	}
+	s.idp.SetNonce("")
+	if status, _ := s.signIn(c, "alice", "pw", "/"); status != http.StatusOK {
+		t.Fatalf("right nonce: %d", status)
+	}
+}
+
 // TestSSOPasswordsOff: with password sign-in off the form is gone, a right
 // password is refused on the page and for the API, and SSO still works.
 func TestSSOPasswordsOff(t *testing.T) {

@@ -121,6 +121,15 @@ func New(clientID, clientSecret string, users ...User) (*Provider, error) {
 	return &Provider{Issuer: issuer, ClientID: clientID, ClientSecret: clientSecret, srv: srv, store: st}, nil
 }
 
+// SetNonce makes the provider put nonce into every ID token instead of the
+// one the client sent (empty: the client's again), as a replayed or
+// injected token would carry.
+func (p *Provider) SetNonce(nonce string) {
+	p.store.mu.Lock()
+	defer p.store.mu.Unlock()
+	p.store.nonce = nonce
+}
+
 // Close stops the provider.
 func (p *Provider) Close() { p.srv.Close() }
 
@@ -236,6 +245,7 @@ type store struct {
 	codes    map[string]string
 	next     int
 	now      func() time.Time
+	nonce    string // replaces the client's nonce when set
 }
 
 var errNotFound = errors.New("not found")
@@ -244,8 +254,12 @@ func (s *store) CreateAuthRequest(_ context.Context, ar *oidc.AuthRequest, _ str
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.next++
+	nonce := ar.Nonce
+	if s.nonce != "" {
+		nonce = s.nonce
+	}
 	req := &authRequest{id: fmt.Sprintf("ar%d", s.next), clientID: ar.ClientID, redirect: ar.RedirectURI, state: ar.State,
-		nonce: ar.Nonce, scopes: ar.Scopes, responseType: ar.ResponseType, responseMode: ar.ResponseMode}
+		nonce: nonce, scopes: ar.Scopes, responseType: ar.ResponseType, responseMode: ar.ResponseMode}
 	if ar.CodeChallenge != "" {
 		req.challenge = &oidc.CodeChallenge{Challenge: ar.CodeChallenge, Method: ar.CodeChallengeMethod}
 	}
