@@ -350,7 +350,6 @@ func TestSSOPasswordsOff(t *testing.T) {
 	}
 }
 
-
 // TestSSOStepUpBeforeApproving: with step_up_max_age, an approver whose
 // sign-in is older is sent to the provider again, and approves after.
 func TestSSOStepUpBeforeApproving(t *testing.T) {
