@@ -546,3 +546,63 @@ func TestTokenExchangeWhileGrant(t *testing.T) {
 		t.Errorf("after the grant ended: %d", status)
 	}
 }
+
+// TestTokenExchangeWhileRequest: a rule that binds tokens to a request
+// gives one for the user's pending request (ending when it would lapse)
+// or approved one (ending with its grant), and none once it is denied.
+func TestTokenExchangeWhileRequest(t *testing.T) {
+	s := newSSOStack(t, func(_ *sso.Config, c *service.Config) { c.PendingLifetime = time.Hour }, sso.TrustRule{ID: "nightly", Audience: ciAudience, User: "ci-nightly", While: "request",
+		MaxLifetime: 24 * time.Hour, Claims: map[string]string{"workflow": "nightly"}})
+	ctx := context.Background()
+	for _, u := range []service.NewUser{{Name: "ci-nightly"}, {Name: "bob", Approver: true}} {
+		if _, err := s.svc.CreateUser(ctx, socket, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.svc.CreateRepo(ctx, socket, "acme/app", ""); err != nil {
+		t.Fatal(err)
+	}
+	ci, _ := s.svc.IdentityOf(ctx, "ci-nightly", auth.MethodToken)
+	bob, _ := s.svc.IdentityOf(ctx, "bob", auth.MethodToken)
+	ask := func(reason string) auth.Request {
+		r, err := s.svc.CreateRequest(ctx, ci, service.NewRequest{Repo: "acme/app", Level: auth.LevelRead, Duration: 30 * time.Minute, Reason: reason})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	raw := s.idp.Sign(s.idp.Claims("job", ciAudience, 2*time.Hour, map[string]any{"workflow": "nightly"}))
+	exchange := func(request string) (int, api.CreatedToken, string) {
+		b, _ := json.Marshal(api.TokenExchange{IDToken: raw, Request: request})
+		resp, err := http.Post(s.srv.URL+api.ExchangeToken.Path, "application/json", strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, resp)
+		var out api.CreatedToken
+		_ = json.Unmarshal([]byte(body), &out)
+		return resp.StatusCode, out, body
+	}
+	pending := ask("nightly 1")
+	if status, tok, body := exchange(pending.ID); status != http.StatusCreated || !tok.Expires.Equal(pending.Expires) {
+		t.Fatalf("pending request: %d %s (lapses %s)", status, body, pending.Expires)
+	}
+	approved, err := s.svc.ApproveRequest(ctx, bob, pending.ID, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := s.svc.Grant(ctx, socket, approved.Grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, tok, body := exchange(approved.ID); status != http.StatusCreated || !tok.Expires.Equal(g.Expires) {
+		t.Fatalf("approved request: %d %s (grant ends %s)", status, body, g.Expires)
+	}
+	denied := ask("nightly 2")
+	if _, err := s.svc.DenyRequest(ctx, bob, denied.ID, "not tonight"); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := exchange(denied.ID); status != http.StatusForbidden || !strings.Contains(body, "denied") {
+		t.Errorf("denied request: %d %s", status, body)
+	}
+}
