@@ -35,7 +35,12 @@ func (h *Handler) ssoStart(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("stepup") == "1" {
 		maxAge = h.opts.SSO.StepUpMaxAge()
 	}
-	to, binding, err := h.opts.SSO.Start(r.Context(), next, maxAge)
+	to, binding, err := h.opts.SSO.Start(r.Context(), next, remoteHost(r), maxAge)
+	if errors.Is(err, sso.ErrBusy) {
+		w.Header().Set("Retry-After", "60")
+		h.ssoFailed(w, r, http.StatusTooManyRequests, "Too many sign-ins are under way from your address. Try again in a few minutes.")
+		return
+	}
 	if err != nil {
 		h.log.Warn("sso start", "err", err)
 		h.ssoFailed(w, r, http.StatusBadGateway, "The identity provider cannot be reached right now. Try again in a minute, or tell an administrator.")
