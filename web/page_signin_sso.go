@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,14 @@ func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		h.ssoFailed(w, r, http.StatusUnauthorized, "The identity provider did not sign you in ("+auth.Printable(truncate(e, 40))+"). Try again.")
 		return
 	}
+	// Refused callbacks count like wrong passwords: each is audited, and
+	// an address may not fill the trail with them.
+	addr := "addr:" + remoteHost(r)
+	if wait := h.pg.throttle.Wait(addr); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		h.ssoFailed(w, r, http.StatusTooManyRequests, "Too many failed sign-ins from your address. Try again in a few minutes.")
+		return
+	}
 	c, err := r.Cookie(ssoCookie)
 	binding := ""
 	if err == nil {
@@ -77,6 +86,7 @@ func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 			h.log.Warn("sso sign-in", "err", err)
 			status, msg = http.StatusBadGateway, "The sign-in could not be completed with the identity provider. Try again in a minute, or tell an administrator."
 		}
+		h.pg.throttle.Fail(addr)
 		h.ssoFailed(w, r, status, msg)
 		return
 	}

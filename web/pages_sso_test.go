@@ -606,3 +606,28 @@ func TestTokenExchangeWhileRequest(t *testing.T) {
 		t.Errorf("denied request: %d %s", status, body)
 	}
 }
+
+// TestSSOCallbackThrottled: callbacks with a state this server never handed
+// out are refused and audited, and an address that keeps sending them is
+// turned away before they reach the trail.
+func TestSSOCallbackThrottled(t *testing.T) {
+	s := newSSOStack(t, nil)
+	c := browser(t)
+	for i := range 6 {
+		resp, err := c.Get(s.srv.URL + sso.CallbackPath + "?state=forged&code=x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusUnauthorized
+		if i == 5 {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("callback %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+	if evs := s.events("session.signin"); len(evs) != 5 {
+		t.Fatalf("%d refused callbacks on the record, want 5", len(evs))
+	}
+}
