@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jitgit/jitgit/audit"
@@ -105,7 +106,14 @@ func (s *Service) ExchangeWorkloadToken(ctx context.Context, in WorkloadExchange
 	case u.Disabled:
 		return fail(fmt.Errorf("%w: user %q is disabled", auth.ErrForbidden, in.User))
 	}
-	plain, t, err := s.newToken(ctx, u.Name, "exchange "+in.Rule, now, until)
+	while := ""
+	switch {
+	case in.Grant != "":
+		while = "grant:" + in.Grant
+	case in.Request != "":
+		while = "request:" + in.Request
+	}
+	plain, t, err := s.newToken(ctx, u.Name, "exchange "+in.Rule, now, until, while)
 	if err != nil {
 		return "", auth.Token{}, err
 	}
@@ -129,4 +137,36 @@ func earliest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// boundRuns reports whether the grant or request a token lives with still
+// runs: the grant active now, or the request pending and not lapsed, or
+// approved with its grant active. A token bound to nothing always does. A
+// grant revoked early thus ends its tokens at their next use.
+func (s *Service) boundRuns(ctx context.Context, t auth.Token) bool {
+	if t.While == "" {
+		return true
+	}
+	kind, id, _ := strings.Cut(t.While, ":")
+	now := s.now()
+	ok, err := read(ctx, s.store, func(tx storage.Tx) (bool, error) {
+		switch kind {
+		case "grant":
+			g, err := tx.Grants().Get(id)
+			return err == nil && g.ActiveAt(now), nil
+		case "request":
+			r, err := tx.Requests().Get(id)
+			switch {
+			case err != nil || r.Requester != t.User:
+				return false, nil
+			case r.Status == auth.StatusPending:
+				return now.Before(r.Expires), nil
+			case r.Status == auth.StatusApproved && r.Grant != "":
+				g, err := tx.Grants().Get(r.Grant)
+				return err == nil && g.ActiveAt(now), nil
+			}
+		}
+		return false, nil
+	})
+	return err == nil && ok
 }

@@ -43,7 +43,7 @@ func (s *Service) CreateToken(ctx context.Context, actor auth.Identity, user, na
 	if ttl > 0 {
 		expires = now.Add(ttl)
 	}
-	plain, t, err := s.newToken(ctx, user, name, now, expires)
+	plain, t, err := s.newToken(ctx, user, name, now, expires, "")
 	if err != nil {
 		return "", auth.Token{}, err
 	}
@@ -66,11 +66,12 @@ func (s *Service) tokenLifetime(ttl time.Duration) (time.Duration, error) {
 	return ttl, nil
 }
 
-// newToken stores a new token of user and returns its secret; the caller
-// records the event.
-func (s *Service) newToken(ctx context.Context, user, name string, now, expires time.Time) (string, auth.Token, error) {
+// newToken stores a new token of user, bound to while (see
+// auth.Token.While) when set, and returns its secret; the caller records
+// the event.
+func (s *Service) newToken(ctx context.Context, user, name string, now, expires time.Time, while string) (string, auth.Token, error) {
 	plain := secret.TokenPrefix + secret.NewSecret(32)
-	t := auth.Token{ID: secret.NewID("t_"), User: user, Hash: secret.HashSecret(plain), Name: name, Created: now, Expires: expires}
+	t := auth.Token{ID: secret.NewID("t_"), User: user, Hash: secret.HashSecret(plain), Name: name, Created: now, Expires: expires, While: while}
 	err := s.store.Update(ctx, func(tx storage.Tx) error {
 		if _, err := tx.Users().Get(user); err != nil {
 			return fmt.Errorf("user %s: %w", user, err)
@@ -94,6 +95,9 @@ func (s *Service) tokenFor(ctx context.Context, plain string) (auth.Token, error
 	h := secret.HashSecret(plain)
 	t, err := read(ctx, s.store, func(tx storage.Tx) (auth.Token, error) { return tx.Tokens().ByHash(h) })
 	if err != nil || !secret.SameHash(t.Hash, h) || t.Revoked || (!t.Expires.IsZero() && !s.now().Before(t.Expires)) {
+		return auth.Token{}, auth.ErrUnauthenticated
+	}
+	if !s.boundRuns(ctx, t) {
 		return auth.Token{}, auth.ErrUnauthenticated
 	}
 	return t, nil

@@ -541,6 +541,29 @@ func TestTokenExchangeWhileGrant(t *testing.T) {
 	if status != http.StatusCreated || !tok.Expires.Equal(g.Expires) {
 		t.Fatalf("with the grant: %d %s (grant ends %s)", status, body, g.Expires)
 	}
+	if _, err := s.svc.AuthenticateToken(ctx, tok.Token); err != nil {
+		t.Fatalf("bound token refused while its grant runs: %v", err)
+	}
+	// A grant revoked early ends its token at the next use.
+	g2, err := s.svc.AddGrant(ctx, socket, service.NewGrant{Subject: auth.UserPrincipal("ci-release"), Repo: "acme/app", Level: auth.LevelRead, Duration: time.Hour, Reason: "release 1.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok2, body := s.exchange(raw, g2.ID)
+	if tok2.Token == "" {
+		t.Fatalf("second grant: %s", body)
+	}
+	if _, err := s.svc.RevokeGrant(ctx, socket, g2.ID, "done early"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.AuthenticateToken(ctx, tok2.Token); err == nil {
+		t.Fatal("a token outlived the grant it was bound to")
+	}
+	ci, _ := s.svc.IdentityOf(ctx, "ci-release", auth.MethodToken)
+	ci.Credential = "token:" + tok2.ID
+	if _, err := s.svc.Revalidate(ctx, ci); err == nil {
+		t.Fatal("the push re-check accepted a token whose grant was revoked")
+	}
 	s.clock.Advance(10 * time.Minute)
 	if status, _, _ := s.exchange(raw, g.ID); status != http.StatusForbidden {
 		t.Errorf("after the grant ended: %d", status)
@@ -604,6 +627,18 @@ func TestTokenExchangeWhileRequest(t *testing.T) {
 	}
 	if status, _, body := exchange(denied.ID); status != http.StatusForbidden || !strings.Contains(body, "denied") {
 		t.Errorf("denied request: %d %s", status, body)
+	}
+	// A token got while a request waited ends when it is denied.
+	waiting := ask("nightly 3")
+	_, tok, body := exchange(waiting.ID)
+	if _, err := s.svc.AuthenticateToken(ctx, tok.Token); err != nil {
+		t.Fatalf("token of a pending request: %v (%s)", err, body)
+	}
+	if _, err := s.svc.DenyRequest(ctx, bob, waiting.ID, "no"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.AuthenticateToken(ctx, tok.Token); err == nil {
+		t.Fatal("a token outlived the request it was bound to")
 	}
 }
 

@@ -34,6 +34,7 @@ import (
 //	12    Grant         binary, with Ref and Allow (2 stays readable)
 //	13    Request       binary, with Ref and Allow (8 stays readable)
 //	14    Protection    binary
+//	15    Token         binary, with While (5 stays readable)
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
@@ -41,7 +42,8 @@ import (
 const (
 	codecJSON       byte = 1
 	codecUser       byte = 4
-	codecToken      byte = 5
+	codecTokenV1    byte = 5
+	codecToken      byte = 15
 	codecKey        byte = 6
 	codecRepo       byte = 7
 	codecRequestV1  byte = 8
@@ -101,7 +103,11 @@ func decode(b []byte, v any) error {
 	case *auth.User:
 		err = decodeIn(codec, codecUser, body, v, decodeUser, legacyUser)
 	case *auth.Token:
-		err = decodeIn(codec, codecToken, body, v, decodeToken, legacyToken)
+		if codec == codecTokenV1 {
+			err = decodeIn(codec, codecTokenV1, body, v, decodeTokenV1, legacyToken)
+		} else {
+			err = decodeIn(codec, codecToken, body, v, decodeToken, legacyToken)
+		}
 	case *auth.Key:
 		err = decodeIn(codec, codecKey, body, v, decodeKey, legacyKey)
 	case *auth.Repo:

@@ -84,6 +84,9 @@ func currentFixtures() map[string]any {
 	r := fs["request"].(auth.Request)
 	r.Ref, r.Allow = "refs/heads/main", auth.ChangeForce
 	fs["request"] = r
+	tok := fs["token"].(auth.Token)
+	tok.While = "grant:g_01"
+	fs["token"] = tok
 	return fs
 }
 
