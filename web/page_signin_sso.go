@@ -132,6 +132,17 @@ func ssoMessage(err error) string {
 	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
+// stepUpAPI refuses approvals through the API while step-up is on: a token
+// or password proves no recent sign-in at the provider. The admin socket is
+// not refused.
+func (h *Handler) stepUpAPI(who auth.Identity) error {
+	if h.opts.SSO == nil || h.opts.SSO.StepUpMaxAge() <= 0 || who.IsLocalAdmin() {
+		return nil
+	}
+	return fmt.Errorf("%w: approving needs a sign-in at %s within %s here; approve in the web page", auth.ErrForbidden,
+		h.opts.SSO.Name(), auth.FormatDuration(h.opts.SSO.StepUpMaxAge()))
+}
+
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n]

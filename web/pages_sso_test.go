@@ -369,6 +369,20 @@ func TestSSOStepUpBeforeApproving(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A token proves no recent sign-in: the API refuses to approve.
+	bobToken, _, err := s.svc.CreateToken(ctx, socket, "bob", "cli", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiReq, _ := http.NewRequest("POST", s.srv.URL+api.ApproveRequest.URL(req.ID), nil)
+	apiReq.Header.Set("Authorization", "Bearer "+bobToken)
+	apiResp, err := http.DefaultClient.Do(apiReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, apiResp); apiResp.StatusCode != http.StatusForbidden || !strings.Contains(body, "approve in the web page") {
+		t.Fatalf("API approval under step-up: %d %s", apiResp.StatusCode, body)
+	}
 	s.idp.SetUser(ssotest.User{Name: "bob", Password: "pw"})
 	c := browser(t)
 	_, page := s.signIn(c, "bob", "pw", "/requests/"+req.ID)
