@@ -39,6 +39,9 @@ func NewSignIn(cfg Config, svc *service.Service, client *http.Client, now func()
 // Name is the provider's name for the button.
 func (s *SignIn) Name() string { return s.cfg.Name }
 
+// Issuer is the provider's issuer URL, for the audit trail.
+func (s *SignIn) Issuer() string { return s.cfg.Issuer }
+
 // StepUpMaxAge is how recent a sign-in must be to approve a request (0:
 // any).
 func (s *SignIn) StepUpMaxAge() time.Duration { return s.cfg.StepUpMaxAge }

@@ -57,18 +57,23 @@ func (h *Handler) ssoStart(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Path: "/signin/oidc", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
-	if e := q.Get("error"); e != "" {
-		// The provider's own words are not shown: they are attacker
-		// controlled text on our page.
-		h.ssoFailed(w, r, http.StatusUnauthorized, "The identity provider did not sign you in ("+auth.Printable(truncate(e, 40))+"). Try again.")
-		return
-	}
 	// Refused callbacks count like wrong passwords: each is audited, and
 	// an address may not fill the trail with them.
 	addr := "addr:" + remoteHost(r)
 	if wait := h.pg.throttle.Wait(addr); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 		h.ssoFailed(w, r, http.StatusTooManyRequests, "Too many failed sign-ins from your address. Try again in a few minutes.")
+		return
+	}
+	if e := q.Get("error"); e != "" {
+		// Only the short error code is shown, bounded and escaped; the
+		// error_description is anyone's text and is not.
+		code := auth.Printable(truncate(e, 40))
+		h.pg.throttle.Fail(addr)
+		if err := h.svc.RefusedSignIn(r.Context(), h.opts.SSO.Issuer(), "", r.RemoteAddr, "the provider answered "+code); err != nil {
+			h.log.Error("sso sign-in", "err", err)
+		}
+		h.ssoFailed(w, r, http.StatusUnauthorized, "The identity provider did not sign you in ("+code+"). Try again.")
 		return
 	}
 	c, err := r.Cookie(ssoCookie)

@@ -680,3 +680,21 @@ func TestSSOCallbackThrottled(t *testing.T) {
 		t.Fatalf("%d refused callbacks on the record, want 5", len(evs))
 	}
 }
+
+// TestSSOProviderError: a provider that answers with an error shows its
+// short code (escaped), never its description, and the refusal is on the
+// record.
+func TestSSOProviderError(t *testing.T) {
+	s := newSSOStack(t, nil)
+	resp, err := http.Get(s.srv.URL + sso.CallbackPath + "?error=access_denied&error_description=" + url.QueryEscape("<script>x</script> call 555"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := readAll(t, resp)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "access_denied") || strings.Contains(page, "555") || strings.Contains(page, "<script>x") {
+		t.Fatalf("provider error: %d\n%s", resp.StatusCode, page)
+	}
+	if evs := s.events("session.signin"); len(evs) != 1 || !strings.Contains(evs[0].Detail, "access_denied") {
+		t.Fatalf("provider error not on the record: %+v", evs)
+	}
+}
