@@ -698,3 +698,20 @@ func TestSSOProviderError(t *testing.T) {
 		t.Fatalf("provider error not on the record: %+v", evs)
 	}
 }
+
+// TestSSOUserNameExact: "Bob" at the provider is no jitgit name and is
+// refused, unless the configuration folds case; then it is bob.
+func TestSSOUserNameExact(t *testing.T) {
+	for _, fold := range []bool{false, true} {
+		s := newSSOStack(t, func(c *sso.Config, _ *service.Config) { c.LowercaseUsernames = fold })
+		s.idp.SetUser(ssotest.User{Name: "Bob", Password: "pw"})
+		status, page := s.signIn(browser(t), "Bob", "pw", "/")
+		_, err := s.svc.User(context.Background(), socket, "bob")
+		switch {
+		case !fold && (status != http.StatusUnauthorized || !strings.Contains(page, "not one jitgit accepts") || err == nil):
+			t.Errorf("Bob without case folding: %d, user bob: %v", status, err)
+		case fold && (status != http.StatusOK || err != nil):
+			t.Errorf("Bob with case folding: %d, user bob: %v", status, err)
+		}
+	}
+}
