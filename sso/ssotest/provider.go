@@ -151,7 +151,23 @@ func (p *Provider) SetUser(u User) {
 // Sign returns a JWT of claims signed with the provider's current key, as
 // its key set publishes it: what a CI platform's token service issues.
 func (p *Provider) Sign(claims map[string]any) string {
-	return sign(p.store.key, p.store.keyID, claims)
+	p.store.mu.Lock()
+	key, kid := p.store.key, p.store.keyID
+	p.store.mu.Unlock()
+	return sign(key, kid, claims)
+}
+
+// RotateKey replaces the provider's signing key with a new one under a new
+// key id; the key set then publishes only the new key.
+func (p *Provider) RotateKey() {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	p.store.mu.Lock()
+	defer p.store.mu.Unlock()
+	p.store.rotations++
+	p.store.key, p.store.keyID = key, fmt.Sprintf("key-%d", p.store.rotations+1)
 }
 
 // SignWithOtherKey signs claims with a key the provider never published,
@@ -161,7 +177,10 @@ func (p *Provider) SignWithOtherKey(claims map[string]any) string {
 	if err != nil {
 		panic(err)
 	}
-	return sign(key, p.store.keyID, claims)
+	p.store.mu.Lock()
+	kid := p.store.keyID
+	p.store.mu.Unlock()
+	return sign(key, kid, claims)
 }
 
 // Claims returns the claims of an identity token of this provider for
@@ -236,16 +255,17 @@ func (s *store) login(w http.ResponseWriter, r *http.Request, callback func(cont
 // store is the provider's state: one client, its users, the sign-ins
 // under way.
 type store struct {
-	mu       sync.Mutex
-	key      *rsa.PrivateKey
-	keyID    string
-	client   *client
-	users    map[string]User
-	requests map[string]*authRequest
-	codes    map[string]string
-	next     int
-	now      func() time.Time
-	nonce    string // replaces the client's nonce when set
+	mu        sync.Mutex
+	key       *rsa.PrivateKey
+	keyID     string
+	client    *client
+	users     map[string]User
+	requests  map[string]*authRequest
+	codes     map[string]string
+	next      int
+	now       func() time.Time
+	nonce     string // replaces the client's nonce when set
+	rotations int
 }
 
 var errNotFound = errors.New("not found")
@@ -329,6 +349,8 @@ func (s *store) GetRefreshTokenInfo(context.Context, string, string) (string, st
 }
 
 func (s *store) SigningKey(context.Context) (op.SigningKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return signingKey{id: s.keyID, key: s.key}, nil
 }
 
@@ -337,6 +359,8 @@ func (s *store) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm,
 }
 
 func (s *store) KeySet(context.Context) ([]op.Key, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return []op.Key{publicKey{id: s.keyID, key: &s.key.PublicKey}}, nil
 }
 
