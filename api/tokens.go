@@ -11,6 +11,10 @@ type Token struct {
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires,omitzero"` // zero: never
 	Revoked bool      `json:"revoked,omitempty"`
+	// While names the grant or request the token lives with
+	// ("grant:g_...", "request:r_..."), for tokens exchanged under a
+	// trust rule that binds them.
+	While string `json:"while,omitempty"`
 }
 
 // NewToken is the body that makes a token; Expires is a duration ("30d"),

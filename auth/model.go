@@ -26,6 +26,11 @@ type Token struct {
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires,omitzero"` // zero: never
 	Revoked bool      `json:"revoked,omitempty"`
+	// While, when set, binds the token to a grant or request it lives
+	// with ("grant:<id>", "request:<id>"): it works only while that grant
+	// is active, or that request is pending or approved with its grant
+	// active. Exchanged CI tokens carry it where their trust rule says.
+	While string `json:"while,omitempty"`
 }
 
 // Key is an SSH public key. A key belongs to exactly one user.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jitgit/jitgit/audit"
@@ -105,9 +106,16 @@ func (s *Service) ExchangeWorkloadToken(ctx context.Context, in WorkloadExchange
 	case u.Disabled:
 		return fail(fmt.Errorf("%w: user %q is disabled", auth.ErrForbidden, in.User))
 	}
+	while := ""
+	switch {
+	case in.Grant != "":
+		while = "grant:" + in.Grant
+	case in.Request != "":
+		while = "request:" + in.Request
+	}
 	who := u.Identity(auth.MethodToken)
 	who.Remote, who.Transport = in.Remote, "api"
-	return s.newToken(ctx, who, u.Name, "exchange "+in.Rule, now, until, func(t auth.Token) audit.Event {
+	return s.newToken(ctx, who, u.Name, "exchange "+in.Rule, now, until, while, func(t auth.Token) audit.Event {
 		return audit.Event{Action: "token.exchange", Target: u.Name,
 			Detail: fmt.Sprintf("token %s %s until %s", t.ID, detail, until.Format(time.RFC3339))}
 	})
@@ -127,4 +135,36 @@ func earliest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// boundRuns reports whether the grant or request a token lives with still
+// runs: the grant active now, or the request pending and not lapsed, or
+// approved with its grant active. A token bound to nothing always does. A
+// grant revoked early thus ends its tokens at their next use.
+func (s *Service) boundRuns(ctx context.Context, t auth.Token) bool {
+	if t.While == "" {
+		return true
+	}
+	kind, id, _ := strings.Cut(t.While, ":")
+	now := s.now()
+	ok, err := read(ctx, s.store, func(tx storage.Tx) (bool, error) {
+		switch kind {
+		case "grant":
+			g, err := tx.Grants().Get(id)
+			return err == nil && g.ActiveAt(now), nil
+		case "request":
+			r, err := tx.Requests().Get(id)
+			switch {
+			case err != nil || r.Requester != t.User:
+				return false, nil
+			case r.Status == auth.StatusPending:
+				return now.Before(r.Expires), nil
+			case r.Status == auth.StatusApproved && r.Grant != "":
+				g, err := tx.Grants().Get(r.Grant)
+				return err == nil && g.ActiveAt(now), nil
+			}
+		}
+		return false, nil
+	})
+	return err == nil && ok
 }

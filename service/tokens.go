@@ -43,7 +43,7 @@ func (s *Service) CreateToken(ctx context.Context, actor auth.Identity, user, na
 	if ttl > 0 {
 		expires = now.Add(ttl)
 	}
-	return s.newToken(ctx, actor, user, name, now, expires, func(t auth.Token) audit.Event {
+	return s.newToken(ctx, actor, user, name, now, expires, "", func(t auth.Token) audit.Event {
 		return audit.Event{Action: "token.create", Target: user, Detail: "token " + t.ID}
 	})
 }
@@ -64,11 +64,12 @@ func (s *Service) tokenLifetime(ttl time.Duration) (time.Duration, error) {
 	return ttl, nil
 }
 
-// newToken stores a new token of user, made by actor, with the audit
-// event that event makes of it, and returns its secret.
-func (s *Service) newToken(ctx context.Context, actor auth.Identity, user, name string, now, expires time.Time, event func(auth.Token) audit.Event) (string, auth.Token, error) {
+// newToken stores a new token of user, made by actor and bound to while
+// (see auth.Token.While) when set, with the audit event that event makes
+// of it, and returns its secret.
+func (s *Service) newToken(ctx context.Context, actor auth.Identity, user, name string, now, expires time.Time, while string, event func(auth.Token) audit.Event) (string, auth.Token, error) {
 	plain := secret.TokenPrefix + secret.NewSecret(32)
-	t := auth.Token{ID: secret.NewID("t_"), User: user, Hash: secret.HashSecret(plain), Name: name, Created: now, Expires: expires}
+	t := auth.Token{ID: secret.NewID("t_"), User: user, Hash: secret.HashSecret(plain), Name: name, Created: now, Expires: expires, While: while}
 	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		if _, err := tx.Users().Get(user); err != nil {
 			return fmt.Errorf("user %s: %w", user, err)
@@ -92,6 +93,9 @@ func (s *Service) tokenFor(ctx context.Context, plain string) (auth.Token, error
 	h := secret.HashSecret(plain)
 	t, err := read(ctx, s.store, func(tx storage.Tx) (auth.Token, error) { return tx.Tokens().ByHash(h) })
 	if err != nil || !secret.SameHash(t.Hash, h) || t.Revoked || (!t.Expires.IsZero() && !s.now().Before(t.Expires)) {
+		return auth.Token{}, auth.ErrUnauthenticated
+	}
+	if !s.boundRuns(ctx, t) {
 		return auth.Token{}, auth.ErrUnauthenticated
 	}
 	return t, nil

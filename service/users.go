@@ -265,6 +265,9 @@ func (s *Service) revalidate(ctx context.Context, who auth.Identity) (auth.Ident
 		if t.Revoked || (!t.Expires.IsZero() && !s.now().Before(t.Expires)) {
 			return auth.Identity{}, fmt.Errorf("%w: the token was revoked or expired", auth.ErrUnauthenticated)
 		}
+		if !s.boundRuns(ctx, t) {
+			return auth.Identity{}, fmt.Errorf("%w: the grant or request the token lived with has ended", auth.ErrUnauthenticated)
+		}
 	case "key":
 		k, err := read(ctx, s.store, func(tx storage.Tx) (auth.Key, error) { return tx.Keys().Get(ref) })
 		if err != nil || k.User != who.User {

@@ -39,6 +39,9 @@ func NewSignIn(cfg Config, svc *service.Service, client *http.Client, now func()
 // Name is the provider's name for the button.
 func (s *SignIn) Name() string { return s.cfg.Name }
 
+// Issuer is the provider's issuer URL, for the audit trail.
+func (s *SignIn) Issuer() string { return s.cfg.Issuer }
+
 // StepUpMaxAge is how recent a sign-in must be to approve a request (0:
 // any).
 func (s *SignIn) StepUpMaxAge() time.Duration { return s.cfg.StepUpMaxAge }
@@ -56,15 +59,17 @@ func (s *SignIn) oauth(ctx context.Context) (*oauth2.Config, error) {
 // URL to send the browser to and a secret the browser must keep (in a
 // cookie) and show again at the callback, so that a sign-in started in one
 // browser cannot be finished in another. maxAge > 0 asks the provider to
-// authenticate the user again unless it did so within maxAge.
-func (s *SignIn) Start(ctx context.Context, next string, maxAge time.Duration) (authURL, binding string, err error) {
+// authenticate the user again unless it did so within maxAge. client is
+// the browser's address: each may have a bounded number of sign-ins under
+// way.
+func (s *SignIn) Start(ctx context.Context, next, client string, maxAge time.Duration) (authURL, binding string, err error) {
 	oc, err := s.oauth(ctx)
 	if err != nil {
 		return "", "", err
 	}
 	state, nonce, verifier := secret.NewSecret(32), secret.NewSecret(32), oauth2.GenerateVerifier()
 	binding = secret.NewSecret(32)
-	p := pending{binding: secret.HashSecret(binding), nonce: nonce, verifier: verifier, next: next, maxAge: maxAge}
+	p := pending{binding: secret.HashSecret(binding), nonce: nonce, verifier: verifier, next: next, maxAge: maxAge, client: client}
 	if err := s.pending.put(state, p); err != nil {
 		return "", "", err
 	}

@@ -101,3 +101,26 @@ func TestMatchClaimsExact(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyFollowsKeyRotation: after the provider rotates its key, tokens
+// signed with the new key verify (the key set is fetched again for the
+// unknown key id) and tokens of the retired key do not.
+func TestVerifyFollowsKeyRotation(t *testing.T) {
+	p := ssotest.Start(t, "jitgit", "client-secret")
+	prov, err := newProviders(nil).get(context.Background(), p.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := checks{issuer: p.Issuer, audience: "jitgit", algorithms: []string{"RS256"}, skew: 30 * time.Second, now: time.Now}
+	old := p.Sign(p.Claims("sub-1", "jitgit", 5*time.Minute, nil))
+	if _, err := verify(context.Background(), prov, c, old); err != nil {
+		t.Fatalf("before rotation: %v", err)
+	}
+	p.RotateKey()
+	if _, err := verify(context.Background(), prov, c, p.Sign(p.Claims("sub-1", "jitgit", 5*time.Minute, nil))); err != nil {
+		t.Fatalf("token of the new key: %v", err)
+	}
+	if _, err := verify(context.Background(), prov, c, old); !errors.Is(err, errTokenRefused) {
+		t.Fatalf("token of the retired key: %v", err)
+	}
+}

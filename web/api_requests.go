@@ -53,6 +53,9 @@ func (h *Handler) apiApprove(r *http.Request, who auth.Identity) (int, api.Reque
 	if err := needUser(who); err != nil {
 		return 0, api.Request{}, err
 	}
+	if err := h.stepUpAPI(who); err != nil {
+		return 0, api.Request{}, err
+	}
 	in, err := body(r, api.ApproveRequest)
 	if err != nil {
 		return 0, api.Request{}, err

@@ -38,7 +38,7 @@ func viewIdentity(who auth.Identity) api.Identity {
 }
 
 func viewToken(t auth.Token) api.Token {
-	return api.Token{ID: t.ID, User: t.User, Name: t.Name, Created: t.Created, Expires: t.Expires, Revoked: t.Revoked}
+	return api.Token{ID: t.ID, User: t.User, Name: t.Name, Created: t.Created, Expires: t.Expires, Revoked: t.Revoked, While: t.While}
 }
 
 func viewKey(k auth.Key) api.Key {

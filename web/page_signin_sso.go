@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +36,12 @@ func (h *Handler) ssoStart(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("stepup") == "1" {
 		maxAge = h.opts.SSO.StepUpMaxAge()
 	}
-	to, binding, err := h.opts.SSO.Start(r.Context(), next, maxAge)
+	to, binding, err := h.opts.SSO.Start(r.Context(), next, remoteHost(r), maxAge)
+	if errors.Is(err, sso.ErrBusy) {
+		w.Header().Set("Retry-After", "60")
+		h.ssoFailed(w, r, http.StatusTooManyRequests, "Too many sign-ins are under way from your address. Try again in a few minutes.")
+		return
+	}
 	if err != nil {
 		h.log.Warn("sso start", "err", err)
 		h.ssoFailed(w, r, http.StatusBadGateway, "The identity provider cannot be reached right now. Try again in a minute, or tell an administrator.")
@@ -51,10 +57,23 @@ func (h *Handler) ssoStart(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Path: "/signin/oidc", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	// Refused callbacks count like wrong passwords: each is audited, and
+	// an address may not fill the trail with them.
+	addr := "addr:" + remoteHost(r)
+	if wait := h.pg.throttle.Wait(addr); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		h.ssoFailed(w, r, http.StatusTooManyRequests, "Too many failed sign-ins from your address. Try again in a few minutes.")
+		return
+	}
 	if e := q.Get("error"); e != "" {
-		// The provider's own words are not shown: they are attacker
-		// controlled text on our page.
-		h.ssoFailed(w, r, http.StatusUnauthorized, "The identity provider did not sign you in ("+auth.Printable(truncate(e, 40))+"). Try again.")
+		// Only the short error code is shown, bounded and escaped; the
+		// error_description is anyone's text and is not.
+		code := auth.Printable(truncate(e, 40))
+		h.pg.throttle.Fail(addr)
+		if err := h.svc.RefusedSignIn(r.Context(), h.opts.SSO.Issuer(), "", r.RemoteAddr, "the provider answered "+code); err != nil {
+			h.log.Error("sso sign-in", "err", err)
+		}
+		h.ssoFailed(w, r, http.StatusUnauthorized, "The identity provider did not sign you in ("+code+"). Try again.")
 		return
 	}
 	c, err := r.Cookie(ssoCookie)
@@ -72,6 +91,7 @@ func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 			h.log.Warn("sso sign-in", "err", err)
 			status, msg = http.StatusBadGateway, "The sign-in could not be completed with the identity provider. Try again in a minute, or tell an administrator."
 		}
+		h.pg.throttle.Fail(addr)
 		h.ssoFailed(w, r, status, msg)
 		return
 	}
@@ -115,6 +135,17 @@ func ssoMessage(err error) string {
 		return "The sign-in did not work; try again."
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// stepUpAPI refuses approvals through the API while step-up is on: a token
+// or password proves no recent sign-in at the provider. The admin socket is
+// not refused.
+func (h *Handler) stepUpAPI(who auth.Identity) error {
+	if h.opts.SSO == nil || h.opts.SSO.StepUpMaxAge() <= 0 || who.IsLocalAdmin() {
+		return nil
+	}
+	return fmt.Errorf("%w: approving needs a sign-in at %s within %s here; approve in the web page", auth.ErrForbidden,
+		h.opts.SSO.Name(), auth.FormatDuration(h.opts.SSO.StepUpMaxAge()))
 }
 
 func truncate(s string, n int) string {

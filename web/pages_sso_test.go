@@ -302,6 +302,28 @@ func TestSSOStateBoundToBrowser(t *testing.T) {
 	}
 }
 
+// TestSSONonceChecked: an ID token whose nonce is not the one this
+// sign-in sent is refused, on the record.
+func TestSSONonceChecked(t *testing.T) {
+	s := newSSOStack(t, nil)
+	s.idp.SetUser(ssotest.User{Name: "alice", Password: "pw"})
+	s.idp.SetNonce("a-nonce-from-another-sign-in")
+	c := browser(t)
+	if status, page := s.signIn(c, "alice", "pw", "/"); status != http.StatusUnauthorized || !strings.Contains(page, "nonce does not match") {
+		t.Fatalf("wrong nonce: %d\n%s", status, page)
+	}
+	if sessionOf(t, c, s.srv.URL) != "" {
+		t.Fatal("a session for a token with the wrong nonce")
+	}
+	if evs := s.events("session.signin"); len(evs) != 1 || evs[0].Result != "deny" {
+		t.Fatalf("refusal not on the record: %+v", evs)
+	}
+	s.idp.SetNonce("")
+	if status, _ := s.signIn(c, "alice", "pw", "/"); status != http.StatusOK {
+		t.Fatalf("right nonce: %d", status)
+	}
+}
+
 // TestSSOPasswordsOff: with password sign-in off the form is gone, a right
 // password is refused on the page and for the API, and SSO still works.
 func TestSSOPasswordsOff(t *testing.T) {
@@ -346,6 +368,20 @@ func TestSSOStepUpBeforeApproving(t *testing.T) {
 	req, err := s.svc.CreateRequest(ctx, alice, service.NewRequest{Repo: "acme/pay", Level: auth.LevelRead, Duration: time.Hour, Reason: "incident 7"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A token proves no recent sign-in: the API refuses to approve.
+	bobToken, _, err := s.svc.CreateToken(ctx, socket, "bob", "cli", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiReq, _ := http.NewRequest("POST", s.srv.URL+api.ApproveRequest.URL(req.ID), nil)
+	apiReq.Header.Set("Authorization", "Bearer "+bobToken)
+	apiResp, err := http.DefaultClient.Do(apiReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, apiResp); apiResp.StatusCode != http.StatusForbidden || !strings.Contains(body, "approve in the web page") {
+		t.Fatalf("API approval under step-up: %d %s", apiResp.StatusCode, body)
 	}
 	s.idp.SetUser(ssotest.User{Name: "bob", Password: "pw"})
 	c := browser(t)
@@ -519,8 +555,163 @@ func TestTokenExchangeWhileGrant(t *testing.T) {
 	if status != http.StatusCreated || !tok.Expires.Equal(g.Expires) {
 		t.Fatalf("with the grant: %d %s (grant ends %s)", status, body, g.Expires)
 	}
+	if _, err := s.svc.AuthenticateToken(ctx, tok.Token); err != nil {
+		t.Fatalf("bound token refused while its grant runs: %v", err)
+	}
+	// A grant revoked early ends its token at the next use.
+	g2, err := s.svc.AddGrant(ctx, socket, service.NewGrant{Subject: auth.UserPrincipal("ci-release"), Repo: "acme/app", Level: auth.LevelRead, Duration: time.Hour, Reason: "release 1.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok2, body := s.exchange(raw, g2.ID)
+	if tok2.Token == "" {
+		t.Fatalf("second grant: %s", body)
+	}
+	if _, err := s.svc.RevokeGrant(ctx, socket, g2.ID, "done early"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.AuthenticateToken(ctx, tok2.Token); err == nil {
+		t.Fatal("a token outlived the grant it was bound to")
+	}
+	ci, _ := s.svc.IdentityOf(ctx, "ci-release", auth.MethodToken)
+	ci.Credential = "token:" + tok2.ID
+	if _, err := s.svc.Revalidate(ctx, ci); err == nil {
+		t.Fatal("the push re-check accepted a token whose grant was revoked")
+	}
 	s.clock.Advance(10 * time.Minute)
 	if status, _, _ := s.exchange(raw, g.ID); status != http.StatusForbidden {
 		t.Errorf("after the grant ended: %d", status)
+	}
+}
+
+// TestTokenExchangeWhileRequest: a rule that binds tokens to a request
+// gives one for the user's pending request (ending when it would lapse)
+// or approved one (ending with its grant), and none once it is denied.
+func TestTokenExchangeWhileRequest(t *testing.T) {
+	s := newSSOStack(t, func(_ *sso.Config, c *service.Config) { c.PendingLifetime = time.Hour }, sso.TrustRule{ID: "nightly", Audience: ciAudience, User: "ci-nightly", While: "request",
+		MaxLifetime: 24 * time.Hour, Claims: map[string]string{"workflow": "nightly"}})
+	ctx := context.Background()
+	for _, u := range []service.NewUser{{Name: "ci-nightly"}, {Name: "bob", Approver: true}} {
+		if _, err := s.svc.CreateUser(ctx, socket, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.svc.CreateRepo(ctx, socket, "acme/app", ""); err != nil {
+		t.Fatal(err)
+	}
+	ci, _ := s.svc.IdentityOf(ctx, "ci-nightly", auth.MethodToken)
+	bob, _ := s.svc.IdentityOf(ctx, "bob", auth.MethodToken)
+	ask := func(reason string) auth.Request {
+		r, err := s.svc.CreateRequest(ctx, ci, service.NewRequest{Repo: "acme/app", Level: auth.LevelRead, Duration: 30 * time.Minute, Reason: reason})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	raw := s.idp.Sign(s.idp.Claims("job", ciAudience, 2*time.Hour, map[string]any{"workflow": "nightly"}))
+	exchange := func(request string) (int, api.CreatedToken, string) {
+		b, _ := json.Marshal(api.TokenExchange{IDToken: raw, Request: request})
+		resp, err := http.Post(s.srv.URL+api.ExchangeToken.Path, "application/json", strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, resp)
+		var out api.CreatedToken
+		_ = json.Unmarshal([]byte(body), &out)
+		return resp.StatusCode, out, body
+	}
+	pending := ask("nightly 1")
+	if status, tok, body := exchange(pending.ID); status != http.StatusCreated || !tok.Expires.Equal(pending.Expires) {
+		t.Fatalf("pending request: %d %s (lapses %s)", status, body, pending.Expires)
+	}
+	approved, err := s.svc.ApproveRequest(ctx, bob, pending.ID, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := s.svc.Grant(ctx, socket, approved.Grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, tok, body := exchange(approved.ID); status != http.StatusCreated || !tok.Expires.Equal(g.Expires) {
+		t.Fatalf("approved request: %d %s (grant ends %s)", status, body, g.Expires)
+	}
+	denied := ask("nightly 2")
+	if _, err := s.svc.DenyRequest(ctx, bob, denied.ID, "not tonight"); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := exchange(denied.ID); status != http.StatusForbidden || !strings.Contains(body, "denied") {
+		t.Errorf("denied request: %d %s", status, body)
+	}
+	// A token got while a request waited ends when it is denied.
+	waiting := ask("nightly 3")
+	_, tok, body := exchange(waiting.ID)
+	if _, err := s.svc.AuthenticateToken(ctx, tok.Token); err != nil {
+		t.Fatalf("token of a pending request: %v (%s)", err, body)
+	}
+	if _, err := s.svc.DenyRequest(ctx, bob, waiting.ID, "no"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.AuthenticateToken(ctx, tok.Token); err == nil {
+		t.Fatal("a token outlived the request it was bound to")
+	}
+}
+
+// TestSSOCallbackThrottled: callbacks with a state this server never handed
+// out are refused and audited, and an address that keeps sending them is
+// turned away before they reach the trail.
+func TestSSOCallbackThrottled(t *testing.T) {
+	s := newSSOStack(t, nil)
+	c := browser(t)
+	for i := range 6 {
+		resp, err := c.Get(s.srv.URL + sso.CallbackPath + "?state=forged&code=x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusUnauthorized
+		if i == 5 {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("callback %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+	if evs := s.events("session.signin"); len(evs) != 5 {
+		t.Fatalf("%d refused callbacks on the record, want 5", len(evs))
+	}
+}
+
+// TestSSOProviderError: a provider that answers with an error shows its
+// short code (escaped), never its description, and the refusal is on the
+// record.
+func TestSSOProviderError(t *testing.T) {
+	s := newSSOStack(t, nil)
+	resp, err := http.Get(s.srv.URL + sso.CallbackPath + "?error=access_denied&error_description=" + url.QueryEscape("<script>x</script> call 555"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := readAll(t, resp)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "access_denied") || strings.Contains(page, "555") || strings.Contains(page, "<script>x") {
+		t.Fatalf("provider error: %d\n%s", resp.StatusCode, page)
+	}
+	if evs := s.events("session.signin"); len(evs) != 1 || !strings.Contains(evs[0].Detail, "access_denied") {
+		t.Fatalf("provider error not on the record: %+v", evs)
+	}
+}
+
+// TestSSOUserNameExact: "Bob" at the provider is no jitgit name and is
+// refused, unless the configuration folds case; then it is bob.
+func TestSSOUserNameExact(t *testing.T) {
+	for _, fold := range []bool{false, true} {
+		s := newSSOStack(t, func(c *sso.Config, _ *service.Config) { c.LowercaseUsernames = fold })
+		s.idp.SetUser(ssotest.User{Name: "Bob", Password: "pw"})
+		status, page := s.signIn(browser(t), "Bob", "pw", "/")
+		_, err := s.svc.User(context.Background(), socket, "bob")
+		switch {
+		case !fold && (status != http.StatusUnauthorized || !strings.Contains(page, "not one jitgit accepts") || err == nil):
+			t.Errorf("Bob without case folding: %d, user bob: %v", status, err)
+		case fold && (status != http.StatusOK || err != nil):
+			t.Errorf("Bob with case folding: %d, user bob: %v", status, err)
+		}
 	}
 }

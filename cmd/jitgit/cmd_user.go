@@ -213,7 +213,7 @@ func tokenCreate(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	if e := c.String("expires"); e != "" {
+	if e := c.String("expires"); e != "" && e != "never" {
 		if _, err := auth.ParseDuration(e, 0); err != nil {
 			return fmt.Errorf("--expires: %w", err)
 		}

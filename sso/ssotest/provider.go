@@ -68,9 +68,19 @@ func (p *Provider) SetClock(now func() time.Time) {
 // The client's redirect URIs are added with AllowRedirect.
 func Start(t testing.TB, clientID, clientSecret string, users ...User) *Provider {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	p, err := New(clientID, clientSecret, users...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// New runs a provider until Close, for callers without a testing.TB.
+func New(clientID, clientSecret string, users ...User) (*Provider, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
 	}
 	st := &store{
 		key:      key,
@@ -95,7 +105,8 @@ func Start(t testing.TB, clientID, clientSecret string, users ...User) *Provider
 		SupportedUILocales:       []language.Tag{language.English},
 	}, st, op.StaticIssuer(issuer), op.WithAllowInsecure())
 	if err != nil {
-		t.Fatal(err)
+		srv.Listener.Close()
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	callback := op.AuthCallbackURL(provider)
@@ -107,9 +118,20 @@ func Start(t testing.TB, clientID, clientSecret string, users ...User) *Provider
 	mux.Handle("/", provider)
 	handler = mux
 	srv.Start()
-	t.Cleanup(srv.Close)
-	return &Provider{Issuer: issuer, ClientID: clientID, ClientSecret: clientSecret, srv: srv, store: st}
+	return &Provider{Issuer: issuer, ClientID: clientID, ClientSecret: clientSecret, srv: srv, store: st}, nil
 }
+
+// SetNonce makes the provider put nonce into every ID token instead of the
+// one the client sent (empty: the client's again), as a replayed or
+// injected token would carry.
+func (p *Provider) SetNonce(nonce string) {
+	p.store.mu.Lock()
+	defer p.store.mu.Unlock()
+	p.store.nonce = nonce
+}
+
+// Close stops the provider.
+func (p *Provider) Close() { p.srv.Close() }
 
 // AllowRedirect registers a redirect URI of the client.
 func (p *Provider) AllowRedirect(uri string) {
@@ -129,7 +151,23 @@ func (p *Provider) SetUser(u User) {
 // Sign returns a JWT of claims signed with the provider's current key, as
 // its key set publishes it: what a CI platform's token service issues.
 func (p *Provider) Sign(claims map[string]any) string {
-	return sign(p.store.key, p.store.keyID, claims)
+	p.store.mu.Lock()
+	key, kid := p.store.key, p.store.keyID
+	p.store.mu.Unlock()
+	return sign(key, kid, claims)
+}
+
+// RotateKey replaces the provider's signing key with a new one under a new
+// key id; the key set then publishes only the new key.
+func (p *Provider) RotateKey() {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	p.store.mu.Lock()
+	defer p.store.mu.Unlock()
+	p.store.rotations++
+	p.store.key, p.store.keyID = key, fmt.Sprintf("key-%d", p.store.rotations+1)
 }
 
 // SignWithOtherKey signs claims with a key the provider never published,
@@ -139,7 +177,10 @@ func (p *Provider) SignWithOtherKey(claims map[string]any) string {
 	if err != nil {
 		panic(err)
 	}
-	return sign(key, p.store.keyID, claims)
+	p.store.mu.Lock()
+	kid := p.store.keyID
+	p.store.mu.Unlock()
+	return sign(key, kid, claims)
 }
 
 // Claims returns the claims of an identity token of this provider for
@@ -214,15 +255,17 @@ func (s *store) login(w http.ResponseWriter, r *http.Request, callback func(cont
 // store is the provider's state: one client, its users, the sign-ins
 // under way.
 type store struct {
-	mu       sync.Mutex
-	key      *rsa.PrivateKey
-	keyID    string
-	client   *client
-	users    map[string]User
-	requests map[string]*authRequest
-	codes    map[string]string
-	next     int
-	now      func() time.Time
+	mu        sync.Mutex
+	key       *rsa.PrivateKey
+	keyID     string
+	client    *client
+	users     map[string]User
+	requests  map[string]*authRequest
+	codes     map[string]string
+	next      int
+	now       func() time.Time
+	nonce     string // replaces the client's nonce when set
+	rotations int
 }
 
 var errNotFound = errors.New("not found")
@@ -231,8 +274,12 @@ func (s *store) CreateAuthRequest(_ context.Context, ar *oidc.AuthRequest, _ str
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.next++
+	nonce := ar.Nonce
+	if s.nonce != "" {
+		nonce = s.nonce
+	}
 	req := &authRequest{id: fmt.Sprintf("ar%d", s.next), clientID: ar.ClientID, redirect: ar.RedirectURI, state: ar.State,
-		nonce: ar.Nonce, scopes: ar.Scopes, responseType: ar.ResponseType, responseMode: ar.ResponseMode}
+		nonce: nonce, scopes: ar.Scopes, responseType: ar.ResponseType, responseMode: ar.ResponseMode}
 	if ar.CodeChallenge != "" {
 		req.challenge = &oidc.CodeChallenge{Challenge: ar.CodeChallenge, Method: ar.CodeChallengeMethod}
 	}
@@ -302,6 +349,8 @@ func (s *store) GetRefreshTokenInfo(context.Context, string, string) (string, st
 }
 
 func (s *store) SigningKey(context.Context) (op.SigningKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return signingKey{id: s.keyID, key: s.key}, nil
 }
 
@@ -310,6 +359,8 @@ func (s *store) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm,
 }
 
 func (s *store) KeySet(context.Context) ([]op.Key, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return []op.Key{publicKey{id: s.keyID, key: &s.key.PublicKey}}, nil
 }
 

@@ -40,6 +40,7 @@ import (
 //	17    Repo          binary, with the mirror's credential, host keys,
 //	                    pause, archive and status (7 stays readable)
 //	18    Credential    binary
+//	19    Token         binary, with While (5 stays readable)
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
@@ -47,7 +48,8 @@ import (
 const (
 	codecJSON       byte = 1
 	codecUser       byte = 4
-	codecToken      byte = 5
+	codecTokenV1    byte = 5
+	codecToken      byte = 19
 	codecKey        byte = 6
 	codecRepoV1     byte = 7
 	codecRepo       byte = 17
@@ -117,7 +119,11 @@ func decode(b []byte, v any) error {
 	case *auth.User:
 		err = decodeIn(codec, codecUser, body, v, decodeUser, legacyUser)
 	case *auth.Token:
-		err = decodeIn(codec, codecToken, body, v, decodeToken, legacyToken)
+		if codec == codecTokenV1 {
+			err = decodeIn(codec, codecTokenV1, body, v, decodeTokenV1, legacyToken)
+		} else {
+			err = decodeIn(codec, codecToken, body, v, decodeToken, legacyToken)
+		}
 	case *auth.Key:
 		err = decodeIn(codec, codecKey, body, v, decodeKey, legacyKey)
 	case *auth.Repo:

@@ -101,6 +101,9 @@ func currentFixtures() map[string]any {
 	repo.Paused, repo.Archived, repo.LastSuccess = true, true, fixedAt.Add(-time.Hour)
 	repo.SyncDuration, repo.SyncRewritten, repo.Failures = 1500*time.Millisecond, 1, 4
 	fs["repo"] = repo
+	tok := fs["token"].(auth.Token)
+	tok.While = "grant:g_01"
+	fs["token"] = tok
 	return fs
 }
 

@@ -48,11 +48,13 @@ func decodeUser(b []byte, u *auth.User) error {
 	return d.finish()
 }
 
-// encodeToken returns t as a codecToken value:
+// encodeToken returns t as a codecToken value: the fields of
+// codecTokenV1, then While.
 //
 //	ID, User, Hash, Name          string
 //	Created, Expires              time
 //	Revoked                       flag
+//	While                         string
 func encodeToken(t *auth.Token) ([]byte, error) {
 	b := []byte{codecToken}
 	for _, s := range [...]string{t.ID, t.User, t.Hash, t.Name} {
@@ -62,11 +64,25 @@ func encodeToken(t *auth.Token) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return appendBool(b, t.Revoked), nil
+	b = appendBool(b, t.Revoked)
+	return appendString(b, t.While), nil
 }
 
 func decodeToken(b []byte, t *auth.Token) error {
 	d := binDecoder{s: string(b)}
+	decodeTokenFields(&d, t)
+	t.While = d.string()
+	return d.finish()
+}
+
+// decodeTokenV1 reads the layout before While (codecTokenV1).
+func decodeTokenV1(b []byte, t *auth.Token) error {
+	d := binDecoder{s: string(b)}
+	decodeTokenFields(&d, t)
+	return d.finish()
+}
+
+func decodeTokenFields(d *binDecoder, t *auth.Token) {
 	t.ID = d.string()
 	t.User = d.string()
 	t.Hash = d.string()
@@ -74,7 +90,6 @@ func decodeToken(b []byte, t *auth.Token) error {
 	t.Created = d.time()
 	t.Expires = d.time()
 	t.Revoked = d.bool()
-	return d.finish()
 }
 
 // encodeKey returns k as a codecKey value:
