@@ -91,7 +91,10 @@ func TestBrowserApprovalsQueue200(t *testing.T) {
 	bob.open("/approvals", "form.filter")
 	bob.do(chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "task 17"),
 		chromedp.SetValue(chromedp.CSS(`select[name="sort"]`), "oldest"),
-		chromedp.Click(chromedp.CSS(`form.filter button`)), chromedp.WaitVisible(chromedp.CSS(`p.count`)))
+		chromedp.Click(chromedp.CSS(`form.filter button`)),
+		// The old page has a count too: wait for the page that the search
+		// made, which shows the search as the field's value.
+		chromedp.WaitVisible(chromedp.CSS(`input[name="q"][value="task 17"]`)), chromedp.WaitVisible(chromedp.CSS(`p.count`)))
 	// task 17, task 170..179
 	if got := bob.text("p.count"); !strings.Contains(got, "11 requests match") {
 		t.Fatalf("search: %q", got)
