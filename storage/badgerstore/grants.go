@@ -189,7 +189,6 @@ func appendRawGrantsOf(it *badger.Iterator, prefix []byte) ([]byte, error) {
 	return slices.Clone(list), nil
 }
 
-
 // CreateGrants stores new grants as Grants.Create does, many to a transaction,
 // so a bulk load costs a few fsyncs instead of one per grant. Every grant is
 // checked, and the ids are checked against each other and the store, before
