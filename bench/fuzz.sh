@@ -18,6 +18,6 @@ while IFS=: read -r file name; do
   out=$(go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -parallel 2 2>&1) || {
     echo "FAIL $pkg $name"; echo "$out" | tail -20; status=1; continue; }
   last=$(echo "$out" | grep 'fuzz: elapsed' | tail -1)
-  echo "ok   $pkg $name: ${last#fuzz: }"
+  last=${last#fuzz: }; echo "ok   $pkg $name: ${last/ (*/sec)/}"
 done < <(grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed 's#^\./##; s#:func #:#')
 exit $status
