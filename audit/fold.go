@@ -71,9 +71,9 @@ func NewFolder(rec Recorder, window time.Duration, maxPerWindow int, now func() 
 // Record records ev now, or counts it when an identical event was recorded
 // in this window (or too many were).
 func (f *Folder) Record(ctx context.Context, ev Event) error {
+	key := foldKey(ev)
 	f.mu.Lock()
 	summaries := f.turn()
-	key := foldKey(ev)
 	fo, seen := f.folds[key]
 	switch {
 	case seen:

@@ -247,17 +247,21 @@ func (s *SSH) Serve(ln net.Listener) error {
 func (s *SSH) admit(nc net.Conn) bool {
 	host := remoteHost(nc.RemoteAddr().String())
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return false
 	}
 	now := s.cfg.Now()
 	if why := s.admitLocked(host, now); why != "" {
+		s.mu.Unlock()
 		s.log.Warn("ssh: connection refused", "remote", nc.RemoteAddr(), "too many", why)
-		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		// Into a fresh socket's buffer; the deadline only bounds a
+		// client that shrank it to nothing.
+		nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		io.WriteString(nc, preAuthRefusal)
 		return false
 	}
+	defer s.mu.Unlock()
 	s.perAddr[host]++
 	s.preAuth++
 	s.preAuthPerAddr[host]++

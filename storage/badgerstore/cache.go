@@ -20,7 +20,7 @@ import (
 type indexCache struct {
 	mu       sync.Mutex
 	gen      uint64
-	grants   *subjectLists[auth.Grant]
+	grants   *subjectLists[byte] // each subject's grants, encoded (see appendRaw)
 	policies *subjectLists[auth.Policy]
 	// protections holds every protection rule once read (protectionsRead).
 	protections     []auth.Protection
@@ -30,7 +30,7 @@ type indexCache struct {
 }
 
 func newIndexCache() *indexCache {
-	return &indexCache{grants: newSubjectLists(cacheMaxSubjects, cacheMaxBytes, grantBytes),
+	return &indexCache{grants: newSubjectLists(cacheMaxSubjects, cacheMaxBytes, rawBytes),
 		policies: newSubjectLists(cacheMaxSubjects, cacheMaxBytes/4, policyBytes), protectionsOf: make(map[string][]auth.Protection)}
 }
 

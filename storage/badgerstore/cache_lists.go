@@ -1,6 +1,8 @@
 package badgerstore
 
 import (
+	"encoding/binary"
+	"errors"
 	"unsafe"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -10,8 +12,9 @@ import (
 
 // Bounds of the subject cache: each of its two lists (grants, policies)
 // holds at most cacheMaxSubjects subjects and about cacheMaxBytes of
-// records. At 1M grants over 100k users (about 2.5 KiB a user) the grant
-// lists of every user fit.
+// records. Grants are cached in their stored encoding (about 170 bytes
+// each, a third of a decoded auth.Grant) and decoded on every use, so at
+// 1M grants over 100k users the lists of every user fit in about 200 MiB.
 const (
 	cacheMaxSubjects = 1 << 18
 	cacheMaxBytes    = 256 << 20
@@ -27,10 +30,10 @@ type subjectLists[T any] struct {
 	lru    *lru.Cache[string, []T]
 	bytes  int64
 	budget int64
-	size   func(T) int64
+	size   func([]T) int64
 }
 
-func newSubjectLists[T any](entries int, budget int64, size func(T) int64) *subjectLists[T] {
+func newSubjectLists[T any](entries int, budget int64, size func([]T) int64) *subjectLists[T] {
 	l := &subjectLists[T]{budget: budget, size: size}
 	c, err := lru.NewWithEvict(entries, func(s string, v []T) { l.bytes -= l.sizeOf(s, v) })
 	if err != nil {
@@ -45,11 +48,7 @@ func newSubjectLists[T any](entries int, budget int64, size func(T) int64) *subj
 const entryOverhead = 160
 
 func (l *subjectLists[T]) sizeOf(s string, v []T) int64 {
-	n := int64(entryOverhead + len(s))
-	for _, x := range v {
-		n += l.size(x)
-	}
-	return n
+	return int64(entryOverhead+len(s)) + l.size(v)
 }
 
 func (l *subjectLists[T]) get(s string) ([]T, bool) { return l.lru.Get(s) }
@@ -71,22 +70,44 @@ func (l *subjectLists[T]) purge() { l.lru.Purge() }
 
 func (l *subjectLists[T]) len() int { return l.lru.Len() }
 
-// grantBytes estimates the memory of a cached grant.
-func grantBytes(g auth.Grant) int64 {
-	return int64(unsafe.Sizeof(g)) + int64(len(g.ID)+len(g.Subject)+len(g.Repo)+len(g.Ref)+len(g.Reason)+
-		len(g.Request)+len(g.CreatedBy)+len(g.EndedBy)+len(g.EndNote))
-}
+// rawBytes is the memory of a cached encoded list.
+func rawBytes(b []byte) int64 { return int64(cap(b)) }
 
-// policyBytes estimates the memory of a cached policy.
-func policyBytes(p auth.Policy) int64 {
-	n := int64(unsafe.Sizeof(p)) + int64(len(p.ID)+len(p.Description)+len(p.Source))
-	for _, s := range p.Subjects {
-		n += int64(len(s)) + 16
-	}
-	for _, s := range p.Repos {
-		n += int64(len(s)) + 16
+// policyBytes estimates the memory of cached policies.
+func policyBytes(ps []auth.Policy) int64 {
+	var n int64
+	for _, p := range ps {
+		n += int64(unsafe.Sizeof(p)) + int64(len(p.ID)+len(p.Description)+len(p.Source))
+		for _, s := range p.Subjects {
+			n += int64(len(s)) + 16
+		}
+		for _, s := range p.Repos {
+			n += int64(len(s)) + 16
+		}
 	}
 	return n
+}
+
+// appendRaw appends one encoded record to a cached list: its length as a
+// uvarint, then its bytes.
+func appendRaw(list, rec []byte) []byte {
+	list = binary.AppendUvarint(list, uint64(len(rec)))
+	return append(list, rec...)
+}
+
+// eachRaw calls f with every record of a cached list.
+func eachRaw(list []byte, f func(rec []byte) error) error {
+	for len(list) > 0 {
+		n, w := binary.Uvarint(list)
+		if w <= 0 || uint64(len(list)-w) < n {
+			return errors.New("badgerstore: corrupt cached list")
+		}
+		if err := f(list[w : w+int(n)]); err != nil {
+			return err
+		}
+		list = list[w+int(n):]
+	}
+	return nil
 }
 
 // maxCachedRepos bounds the protection rules cached per repository; past it

@@ -12,7 +12,7 @@ import (
 // TestSubjectListsEvictOneAtATime: past its bounds the cache drops the
 // least recently used subject only, by entries and by bytes.
 func TestSubjectListsEvictOneAtATime(t *testing.T) {
-	l := newSubjectLists(3, 1<<20, func(int) int64 { return 8 })
+	l := newSubjectLists(3, 1<<20, func(v []int) int64 { return int64(8 * len(v)) })
 	for _, s := range []string{"a", "b", "c"} {
 		l.put(s, []int{1})
 	}
@@ -21,7 +21,7 @@ func TestSubjectListsEvictOneAtATime(t *testing.T) {
 	if l.has("b") || !l.has("a") || !l.has("c") || !l.has("d") {
 		t.Fatalf("after a fourth subject: a %t b %t c %t d %t", l.has("a"), l.has("b"), l.has("c"), l.has("d"))
 	}
-	byBytes := newSubjectLists(100, 3*(entryOverhead+1+8), func(int) int64 { return 8 })
+	byBytes := newSubjectLists(100, 3*(entryOverhead+1+8), func(v []int) int64 { return int64(8 * len(v)) })
 	for _, s := range []string{"a", "b", "c", "d"} {
 		byBytes.put(s, []int{1})
 	}

@@ -129,7 +129,7 @@ func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) (
 	}
 	hit, missing, gen := lookup(db.cache, db.cache.grants, subjects)
 	if len(missing) > 0 {
-		read := make(map[string][]auth.Grant, len(missing))
+		read := make(map[string][]byte, len(missing))
 		err := db.view(func(txn *badger.Txn) error {
 			// One iterator over the whole index, positioned at each subject
 			// in turn: building an iterator costs more than seeking one.
@@ -142,11 +142,11 @@ func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) (
 				if checkSegment("subject", s) != nil {
 					continue
 				}
-				gs, err := appendGrantsOf(it, nil, grantSubjectPrefix(s))
+				raw, err := appendRawGrantsOf(it, grantSubjectPrefix(s))
 				if err != nil {
 					return err
 				}
-				read[s] = gs
+				read[s] = raw
 			}
 			return nil
 		})
@@ -154,8 +154,8 @@ func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) (
 			return nil, fmt.Errorf("grants for %v: %w", subjects, err)
 		}
 		store(db.cache, db.cache.grants, read, gen)
-		for s, gs := range read {
-			hit[s] = gs
+		for s, raw := range read {
+			hit[s] = raw
 		}
 	}
 	out := make([]auth.Grant, 0, 16)
@@ -163,26 +163,35 @@ func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) (
 		if slices.Contains(subjects[:i], s) {
 			continue
 		}
-		for _, g := range hit[s] {
+		err := eachRaw(hit[s], func(rec []byte) error {
+			var g auth.Grant
+			if err := decode(rec, &g); err != nil {
+				return fmt.Errorf("grant of %s: %w", s, err)
+			}
 			if g.End().After(now) && db.visible(&g) {
 				out = append(out, g)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// appendGrantsOf appends every grant indexed under prefix, ended or not.
-func appendGrantsOf(it *badger.Iterator, out []auth.Grant, prefix []byte) ([]auth.Grant, error) {
+// appendRawGrantsOf returns every grant indexed under prefix, ended or
+// not, encoded as a cached list (see appendRaw).
+func appendRawGrantsOf(it *badger.Iterator, prefix []byte) ([]byte, error) {
+	var list []byte
 	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 		item := it.Item()
-		out = append(out, auth.Grant{})
-		g := &out[len(out)-1]
-		if err := item.Value(func(b []byte) error { return decode(b, g) }); err != nil {
+		if err := item.Value(func(b []byte) error { list = appendRaw(list, b); return nil }); err != nil {
 			return nil, fmt.Errorf("%s: %w", item.Key(), err)
 		}
 	}
-	return out, nil
+	// Exactly sized: the cache counts its capacity.
+	return slices.Clone(list), nil
 }
 
 // CreateGrants stores new grants as Grants.Create does, many to a transaction,
