@@ -2,7 +2,10 @@ package mirror
 
 import (
 	"context"
+	"maps"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -135,3 +138,34 @@ func (noFetch) Fetch(context.Context, service.FetchJob) (service.FetchResult, er
 	return service.FetchResult{}, context.Canceled
 }
 func (noFetch) Discard(context.Context, string) error { return nil }
+
+// TestMirrorUpdatesAllRefsOrNone makes one ref of a sync fail to update
+// (its lock is taken): the other refs, which could move, stay too, so a
+// client never sees a half-updated mirror.
+func TestMirrorUpdatesAllRefsOrNone(t *testing.T) {
+	f := newMirrorFixture(t)
+	ctx := context.Background()
+	url, work := f.upstream("up")
+	if _, err := f.svc.CreateMirror(ctx, f.admin, service.NewMirror{Name: "mirrors/up", Upstream: url}, f.m); err != nil {
+		t.Fatal(err)
+	}
+	before := f.refs("mirrors/up")
+	f.git(work, "commit", "--quiet", "--allow-empty", "-m", "two")
+	f.git(work, "push", "--quiet", strings.TrimPrefix(url, "file://"), "trunk", "trunk:dev")
+	p, _ := f.repos.Path("mirrors/up")
+	lock := filepath.Join(p, "refs", "heads", "dev.lock")
+	if err := os.WriteFile(lock, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.SyncMirror(ctx, f.admin, "mirrors/up", f.m)
+	if err == nil || r.SyncResult != "error" {
+		t.Fatalf("a sync with a locked ref: %+v, %v", r, err)
+	}
+	if got := f.refs("mirrors/up"); !maps.Equal(got, before) {
+		t.Fatalf("half a sync is visible: %v, was %v", got, before)
+	}
+	os.Remove(lock)
+	if r, err = f.svc.SyncMirror(ctx, f.admin, "mirrors/up", f.m); err != nil || r.SyncUpdated != 2 || r.Failures != 0 {
+		t.Fatalf("the next sync: %+v, %v", r, err)
+	}
+}
