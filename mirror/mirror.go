@@ -47,6 +47,9 @@ type MirrorsConfig struct {
 	Timeout time.Duration
 	// Tick is how often the scheduler looks for due mirrors. Default 15s.
 	Tick time.Duration
+	// CAFile, when set, is the PEM bundle https upstreams' certificates are
+	// checked against (GIT_SSL_CAINFO) instead of the system's.
+	CAFile string
 	// TempDir holds the private directory of each ssh fetch (its key and
 	// known_hosts). Default os.TempDir().
 	TempDir string
@@ -68,6 +71,7 @@ type Mirrors struct {
 	timeout time.Duration
 	tick    time.Duration
 	tmp     string
+	caFile  string
 
 	slots chan struct{} // one token per running fetch
 	mu    sync.Mutex
@@ -105,7 +109,7 @@ func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Log
 	}
 	return &Mirrors{
 		svc: svc, repos: repos, log: log, git: cfg.Launcher, local: cfg.AllowLocal, now: cfg.Now,
-		timeout: cfg.Timeout, tick: cfg.Tick, tmp: cfg.TempDir,
+		timeout: cfg.Timeout, tick: cfg.Tick, tmp: cfg.TempDir, caFile: cfg.CAFile,
 		slots: make(chan struct{}, cfg.MaxParallel), busy: make(map[string]bool), quit: make(chan struct{}),
 	}, nil
 }
