@@ -169,3 +169,38 @@ func TestMirrorUpdatesAllRefsOrNone(t *testing.T) {
 		t.Fatalf("the next sync: %+v, %v", r, err)
 	}
 }
+
+// TestDiscardStopsARunningFetch deletes a mirror while its fetch hangs:
+// the fetch is killed, and the files go.
+func TestDiscardStopsARunningFetch(t *testing.T) {
+	f := newMirrorFixture(t)
+	ctx := context.Background()
+	if err := f.repos.Init(ctx, "mirrors/hung"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.m.Fetch(ctx, service.FetchJob{Name: "mirrors/hung", Upstream: hungUpstream(t)})
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		f.m.mu.Lock()
+		_, busy := f.m.busy["mirrors/hung"]
+		f.m.mu.Unlock()
+		if busy {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the fetch did not start")
+		}
+	}
+	if err := f.m.Discard(ctx, "mirrors/hung"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err == nil {
+		t.Fatal("the hung fetch succeeded")
+	}
+	if f.repos.Exists("mirrors/hung") {
+		t.Fatal("the files outlive the delete")
+	}
+}
