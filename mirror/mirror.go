@@ -76,7 +76,7 @@ type Mirrors struct {
 	slots chan struct{} // one token per running fetch
 	mu    sync.Mutex
 	busy  map[string]context.CancelFunc // mirrors being fetched, and how to stop each
-	quit  chan struct{}   // closed when the scheduler stops; kills fetches
+	quit  chan struct{}                 // closed when the scheduler stops; kills fetches
 	once  sync.Once
 
 	statsMu sync.Mutex
