@@ -96,7 +96,12 @@ func repoSync(c *cli.Context) error {
 		if got, lerr := do(c.Context, client, api.ListRepos, nil, api.None{}); lerr == nil {
 			for _, x := range got {
 				if x.Name == name && x.SyncResult == "error" {
-					fmt.Fprintln(c.App.Writer, syncResult(x))
+					if perr := emit(c, x, func(x api.Repo) error {
+						_, err := fmt.Fprintln(c.App.Writer, syncResult(x))
+						return err
+					}); perr != nil {
+						return perr
+					}
 				}
 			}
 		}
