@@ -95,17 +95,19 @@ const (
 	MirrorRetryMax   = time.Hour
 )
 
-// NextSync returns when a mirror is next due: at once if never fetched,
-// Every after its last fetch, or, after n failed fetches in a row, after
-// MirrorRetryFirst doubled n-1 times, at most MirrorRetryMax, whatever
-// Every is. A paused mirror, or a repository that is no
-// mirror, is never due: ok is false.
+// NextSync returns when a mirror is next due: MirrorRetryFirst after its
+// creation if never fetched, Every after its last fetch, or, after n
+// failed fetches in a row, after MirrorRetryFirst doubled n-1 times, at
+// most MirrorRetryMax, whatever Every is. A paused mirror, or a repository
+// that is no mirror, is never due: ok is false.
 func (r Repo) NextSync() (at time.Time, ok bool) {
 	if r.Mirror == "" || r.Paused {
 		return time.Time{}, false
 	}
 	if r.LastSync.IsZero() {
-		return time.Time{}, true
+		// Its creation fetches it at once; the scheduler steps in only if
+		// that never got to record a result (the server stopped).
+		return r.Created.Add(MirrorRetryFirst), true
 	}
 	every := r.Every
 	if every <= 0 {

@@ -43,6 +43,9 @@ func (m *Mirrors) access(job service.FetchJob) (*access, error) {
 		} else {
 			a.url, a.env = splitCredentials(job.Upstream)
 		}
+		if m.caFile != "" {
+			a.env = append(a.env, "GIT_SSL_CAINFO="+m.caFile)
+		}
 		return a, nil
 	case "ssh":
 	default:

@@ -2,7 +2,10 @@ package mirror
 
 import (
 	"context"
+	"maps"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -135,3 +138,69 @@ func (noFetch) Fetch(context.Context, service.FetchJob) (service.FetchResult, er
 	return service.FetchResult{}, context.Canceled
 }
 func (noFetch) Discard(context.Context, string) error { return nil }
+
+// TestMirrorUpdatesAllRefsOrNone makes one ref of a sync fail to update
+// (its lock is taken): the other refs, which could move, stay too, so a
+// client never sees a half-updated mirror.
+func TestMirrorUpdatesAllRefsOrNone(t *testing.T) {
+	f := newMirrorFixture(t)
+	ctx := context.Background()
+	url, work := f.upstream("up")
+	if _, err := f.svc.CreateMirror(ctx, f.admin, service.NewMirror{Name: "mirrors/up", Upstream: url}, f.m); err != nil {
+		t.Fatal(err)
+	}
+	before := f.refs("mirrors/up")
+	f.git(work, "commit", "--quiet", "--allow-empty", "-m", "two")
+	f.git(work, "push", "--quiet", strings.TrimPrefix(url, "file://"), "trunk", "trunk:dev")
+	p, _ := f.repos.Path("mirrors/up")
+	lock := filepath.Join(p, "refs", "heads", "dev.lock")
+	if err := os.WriteFile(lock, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.SyncMirror(ctx, f.admin, "mirrors/up", f.m)
+	if err == nil || r.SyncResult != "error" {
+		t.Fatalf("a sync with a locked ref: %+v, %v", r, err)
+	}
+	if got := f.refs("mirrors/up"); !maps.Equal(got, before) {
+		t.Fatalf("half a sync is visible: %v, was %v", got, before)
+	}
+	os.Remove(lock)
+	if r, err = f.svc.SyncMirror(ctx, f.admin, "mirrors/up", f.m); err != nil || r.SyncUpdated != 2 || r.Failures != 0 {
+		t.Fatalf("the next sync: %+v, %v", r, err)
+	}
+}
+
+// TestDiscardStopsARunningFetch deletes a mirror while its fetch hangs:
+// the fetch is killed, and the files go.
+func TestDiscardStopsARunningFetch(t *testing.T) {
+	f := newMirrorFixture(t)
+	ctx := context.Background()
+	if err := f.repos.Init(ctx, "mirrors/hung"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.m.Fetch(ctx, service.FetchJob{Name: "mirrors/hung", Upstream: hungUpstream(t)})
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		f.m.mu.Lock()
+		_, busy := f.m.busy["mirrors/hung"]
+		f.m.mu.Unlock()
+		if busy {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the fetch did not start")
+		}
+	}
+	if err := f.m.Discard(ctx, "mirrors/hung"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err == nil {
+		t.Fatal("the hung fetch succeeded")
+	}
+	if f.repos.Exists("mirrors/hung") {
+		t.Fatal("the files outlive the delete")
+	}
+}

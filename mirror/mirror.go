@@ -47,6 +47,9 @@ type MirrorsConfig struct {
 	Timeout time.Duration
 	// Tick is how often the scheduler looks for due mirrors. Default 15s.
 	Tick time.Duration
+	// CAFile, when set, is the PEM bundle https upstreams' certificates are
+	// checked against (GIT_SSL_CAINFO) instead of the system's.
+	CAFile string
 	// TempDir holds the private directory of each ssh fetch (its key and
 	// known_hosts). Default os.TempDir().
 	TempDir string
@@ -68,11 +71,12 @@ type Mirrors struct {
 	timeout time.Duration
 	tick    time.Duration
 	tmp     string
+	caFile  string
 
 	slots chan struct{} // one token per running fetch
 	mu    sync.Mutex
-	busy  map[string]bool // mirrors being fetched
-	quit  chan struct{}   // closed when the scheduler stops; kills fetches
+	busy  map[string]context.CancelFunc // mirrors being fetched, and how to stop each
+	quit  chan struct{}                 // closed when the scheduler stops; kills fetches
 	once  sync.Once
 
 	statsMu sync.Mutex
@@ -105,8 +109,8 @@ func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Log
 	}
 	return &Mirrors{
 		svc: svc, repos: repos, log: log, git: cfg.Launcher, local: cfg.AllowLocal, now: cfg.Now,
-		timeout: cfg.Timeout, tick: cfg.Tick, tmp: cfg.TempDir,
-		slots: make(chan struct{}, cfg.MaxParallel), busy: make(map[string]bool), quit: make(chan struct{}),
+		timeout: cfg.Timeout, tick: cfg.Tick, tmp: cfg.TempDir, caFile: cfg.CAFile,
+		slots: make(chan struct{}, cfg.MaxParallel), busy: make(map[string]context.CancelFunc), quit: make(chan struct{}),
 	}, nil
 }
 
@@ -137,13 +141,12 @@ func (m *Mirrors) Fetch(ctx context.Context, job service.FetchJob) (res service.
 	if !m.repos.Exists(name) {
 		return res, fmt.Errorf("fetch %s: the repository is missing on disk", name)
 	}
-	if !m.claim(name) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if !m.claim(name, cancel) {
 		return res, fmt.Errorf("fetch %s: %w: already running", name, auth.ErrConflict)
 	}
 	defer m.release(name)
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -193,14 +196,15 @@ func (m *Mirrors) Fetch(ctx context.Context, job service.FetchJob) (res service.
 	return res, nil
 }
 
-// claim marks name as being fetched, unless it is already.
-func (m *Mirrors) claim(name string) bool {
+// claim marks name as being fetched, stopped by cancel, unless it is
+// already.
+func (m *Mirrors) claim(name string, cancel context.CancelFunc) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.busy[name] {
+	if _, ok := m.busy[name]; ok {
 		return false
 	}
-	m.busy[name] = true
+	m.busy[name] = cancel
 	return true
 }
 
@@ -210,16 +214,31 @@ func (m *Mirrors) release(name string) {
 	m.mu.Unlock()
 }
 
+// discardWait bounds how long Discard waits for a fetch it stopped.
+const discardWait = 30 * time.Second
+
 // Discard removes the bare repository of the deleted mirror name: moved
 // aside first, so that a half-removed directory is never served under the
-// name. A fetch still running is a conflict.
-func (m *Mirrors) Discard(_ context.Context, name string) error {
+// name. A fetch still running is stopped (its process group killed) and
+// waited for, up to 30 s; after that it is a conflict.
+func (m *Mirrors) Discard(ctx context.Context, name string) error {
 	dir, err := m.repos.Path(name)
 	if err != nil {
 		return err
 	}
-	if !m.claim(name) {
-		return fmt.Errorf("discard %s: %w: a fetch is running", name, auth.ErrConflict)
+	ctx, cancel := context.WithTimeout(ctx, discardWait)
+	defer cancel()
+	for !m.claim(name, func() {}) {
+		m.mu.Lock()
+		if stop := m.busy[name]; stop != nil {
+			stop()
+		}
+		m.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("discard %s: %w: a fetch is still running", name, auth.ErrConflict)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	defer m.release(name)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {

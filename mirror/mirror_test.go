@@ -178,7 +178,7 @@ func TestMirrorFetchGuards(t *testing.T) {
 	}
 
 	// The same mirror is never fetched twice at once.
-	f.m.busy["mirrors/x"] = true
+	f.m.busy["mirrors/x"] = func() {}
 	if _, err := f.m.Fetch(ctx, service.FetchJob{Name: "mirrors/x", Upstream: url}); !errors.Is(err, auth.ErrConflict) {
 		t.Fatalf("second fetch: %v", err)
 	}

@@ -77,7 +77,7 @@ func BenchmarkScheduler500(b *testing.B) {
 		b.ReportMetric(mean.Seconds(), "mean-lag-s")
 		b.ReportMetric(float64(heap)/(1<<20), "max-heap-MiB")
 		b.ReportMetric(float64(goroutines), "max-goroutines")
-		b.Logf("%d mirrors every 1m, max_parallel 4, %d min: %d fetches (%.0f/min, want %d), lag max %s mean %s, heap in use max %.1f MiB, goroutines max %d",
-			mirrors, minutes, st.Fetches, float64(st.Fetches)/float64(minutes), mirrors, st.MaxLag.Round(time.Millisecond), mean.Round(time.Millisecond), float64(heap)/(1<<20), goroutines)
+		b.Logf("%d mirrors every 1m (first due after 1m), max_parallel 4, %d min: %d fetches (%.0f/min after the first, want %d), lag max %s mean %s, heap in use max %.1f MiB, goroutines max %d",
+			mirrors, minutes, st.Fetches, float64(st.Fetches)/float64(max(minutes-1, 1)), mirrors, st.MaxLag.Round(time.Millisecond), mean.Round(time.Millisecond), float64(heap)/(1<<20), goroutines)
 	}
 }

@@ -99,6 +99,10 @@ func TestSyncDue(t *testing.T) {
 	}{
 		{auth.Repo{}, false},
 		{auth.Repo{Mirror: "https://e.com/x"}, true},
+		// Never fetched: its creation fetches it; the scheduler a minute later.
+		{auth.Repo{Mirror: "https://e.com/x", Created: now.Add(-30 * time.Second)}, false},
+		{auth.Repo{Mirror: "https://e.com/x", Created: now.Add(-time.Minute)}, true},
+		{auth.Repo{Mirror: "https://e.com/x", Paused: true}, false},
 		{auth.Repo{Mirror: "https://e.com/x", LastSync: now.Add(-59 * time.Minute), SyncResult: "ok"}, false},
 		{auth.Repo{Mirror: "https://e.com/x", LastSync: now.Add(-time.Hour), SyncResult: "ok"}, true},
 		{auth.Repo{Mirror: "https://e.com/x", Every: 2 * time.Hour, LastSync: now.Add(-time.Hour), SyncResult: "ok"}, false},

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -100,14 +102,14 @@ func credentialAdd(c *cli.Context) error {
 	})
 }
 
-// readLine reads the first line of r, without its line end.
+// readLine reads the first line of r, without its line end: Enter ends it
+// on a terminal.
 func readLine(r io.Reader, what string) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 8<<10))
-	if err != nil {
+	line, err := bufio.NewReader(io.LimitReader(r, 8<<10)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("reading the %s from stdin: %w", what, err)
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	line = strings.TrimRight(line, "\r")
+	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
 		return "", fmt.Errorf("no %s on stdin", what)
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -89,14 +91,25 @@ func repoSync(c *cli.Context) error {
 		return emit(c, r, func(api.Repo) error { return nil })
 	}
 	stop := syncProgress(c, name)
+	before := lastSync(c, client, name)
 	r, err := do(c.Context, client, api.SyncRepo, nil, api.None{}, owner, repo)
+	var busy *apiError
+	if errors.As(err, &busy) && busy.status == http.StatusConflict {
+		// The scheduler is fetching it now: its result is the answer.
+		r, err = awaitSync(c, client, name, before)
+	}
 	stop()
 	if err != nil {
 		// A failed fetch is recorded: show it as the result, as a success is.
 		if got, lerr := do(c.Context, client, api.ListRepos, nil, api.None{}); lerr == nil {
 			for _, x := range got {
 				if x.Name == name && x.SyncResult == "error" {
-					fmt.Fprintln(c.App.Writer, syncResult(x))
+					if perr := emit(c, x, func(x api.Repo) error {
+						_, err := fmt.Fprintln(c.App.Writer, syncResult(x))
+						return err
+					}); perr != nil {
+						return perr
+					}
 				}
 			}
 		}
@@ -156,4 +169,50 @@ func repoList(c *cli.Context) error {
 		}
 		return row
 	})
+}
+
+// syncPoll is how often `repo sync --wait` looks for the result of a
+// fetch the scheduler was already making.
+const syncPoll = 250 * time.Millisecond
+
+// lastSync is when the repository name was last fetched, as far as the
+// server says (zero if unknown).
+func lastSync(c *cli.Context, client *apiClient, name string) time.Time {
+	rs, err := do(c.Context, client, api.ListRepos, nil, api.None{})
+	if err != nil {
+		return time.Time{}
+	}
+	for _, r := range rs {
+		if r.Name == name {
+			return r.LastSync
+		}
+	}
+	return time.Time{}
+}
+
+// awaitSync waits, up to fetchWait, for a fetch of name that ends after
+// before, and returns the repository as that fetch left it; a failed fetch
+// is an error, as from the sync call.
+func awaitSync(c *cli.Context, client *apiClient, name string, before time.Time) (api.Repo, error) {
+	deadline := time.Now().Add(fetchWait)
+	for time.Now().Before(deadline) {
+		rs, err := do(c.Context, client, api.ListRepos, nil, api.None{})
+		if err != nil {
+			return api.Repo{}, err
+		}
+		for _, r := range rs {
+			if r.Name == name && r.LastSync.After(before) {
+				if r.SyncResult == "error" {
+					return r, fmt.Errorf("upstream fetch failed: %s: %s", name, r.SyncError)
+				}
+				return r, nil
+			}
+		}
+		select {
+		case <-c.Context.Done():
+			return api.Repo{}, c.Context.Err()
+		case <-time.After(syncPoll):
+		}
+	}
+	return api.Repo{}, fmt.Errorf("%s: the running fetch did not end within %s", name, fetchWait)
 }

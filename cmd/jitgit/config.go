@@ -65,6 +65,9 @@ type mirrorsConfig struct {
 	// CredentialKey is the file of the key that seals credentials at rest
 	// ("": credential.key in the data directory), made on first start.
 	CredentialKey string
+	// CAFile is a PEM bundle of the certificate authorities https
+	// upstreams are checked against instead of the system's ("": those).
+	CAFile string
 }
 
 // sshLimits bound the SSH transport's resources.
@@ -132,6 +135,8 @@ type fileConfig struct {
 		FetchTimeout string `toml:"fetch_timeout"`
 		// CredentialKey is mirrorsConfig.CredentialKey.
 		CredentialKey string `toml:"credential_key"`
+		// CAFile is mirrorsConfig.CAFile.
+		CAFile string `toml:"ca_file"`
 	} `toml:"mirrors"`
 	Webhook []struct {
 		URL    string   `toml:"url"`
@@ -297,6 +302,12 @@ func (f *fileConfig) apply(cfg *Config) error {
 	}
 	cfg.Mirrors.AllowLocal = f.Mirrors.AllowLocal
 	cfg.Mirrors.CredentialKey = f.Mirrors.CredentialKey
+	if f.Mirrors.CAFile != "" {
+		if _, err := os.Stat(f.Mirrors.CAFile); err != nil {
+			return fmt.Errorf("mirrors.ca_file: %w", err)
+		}
+	}
+	cfg.Mirrors.CAFile = f.Mirrors.CAFile
 	cfg.Auth.AllowLocalMirrors = f.Mirrors.AllowLocal
 	if (f.TLSCert == "") != (f.TLSKey == "") {
 		return errors.New("tls_cert and tls_key go together: set both, or neither to serve plain HTTP")

@@ -209,7 +209,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 
 	mirrors, err := mirror.NewMirrors(mirror.MirrorsConfig{Launcher: git, AllowLocal: cfg.Mirrors.AllowLocal, Now: now,
-		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout, Tick: mirrorTick, TempDir: mirrorTmp}, svc, repos, log)
+		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout, Tick: mirrorTick, TempDir: mirrorTmp, CAFile: cfg.Mirrors.CAFile}, svc, repos, log)
 	if err != nil {
 		return err
 	}

@@ -116,8 +116,8 @@ func decodeKey(b []byte, k *auth.Key) error {
 	return d.finish()
 }
 
-// encodeRepoV1 returned r as a codecRepoV1 value; only decodeRepoV1 is
-// left:
+// decodeRepoV1 reads a codecRepoV1 value, the repository layout before a
+// mirror had a credential and a status (codec_mirror.go has the current):
 //
 //	Name, Description, Mirror     string
 //	Created                       time
