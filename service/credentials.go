@@ -119,9 +119,6 @@ func (s *Service) AddCredential(ctx context.Context, actor auth.Identity, nc New
 	}
 	c.Sealed = s.cfg.Credentials.Seal(secret, c.Name)
 	clear(secret)
-	if err := s.store.Update(ctx, func(tx storage.Tx) error { return tx.Credentials().Create(c) }); err != nil {
-		return auth.Credential{}, fmt.Errorf("credential %s: %w", c.Name, err)
-	}
 	detail := string(c.Kind)
 	if c.Kind == auth.CredentialToken {
 		detail += " for user " + c.Username
@@ -131,7 +128,16 @@ func (s *Service) AddCredential(ctx context.Context, actor auth.Identity, nc New
 			detail += ", generated"
 		}
 	}
-	return shown(c), s.record(ctx, actor, audit.Event{Action: "credential.add", Target: "credential:" + c.Name, Detail: detail})
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
+		if err := tx.Credentials().Create(c); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "credential.add", Target: "credential:" + c.Name, Detail: detail})
+	})
+	if err != nil {
+		return auth.Credential{}, fmt.Errorf("credential %s: %w", c.Name, err)
+	}
+	return shown(c), nil
 }
 
 // generateEd25519 makes a new key and returns its private half in OpenSSH
@@ -199,7 +205,7 @@ func (s *Service) RemoveCredential(ctx context.Context, actor auth.Identity, nam
 	if err := requireAdmin(actor, "removing a credential"); err != nil {
 		return err
 	}
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
+	return s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		if _, err := tx.Credentials().Get(name); err != nil {
 			return err
 		}
@@ -217,12 +223,11 @@ func (s *Service) RemoveCredential(ctx context.Context, actor auth.Identity, nam
 			return fmt.Errorf("%w: credential %s is used by %s; give them another first (`jitgit repo mirror set NAME --credential OTHER`)",
 				auth.ErrConflict, name, strings.Join(users, ", "))
 		}
-		return tx.Credentials().Delete(name)
+		if err := tx.Credentials().Delete(name); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "credential.remove", Target: "credential:" + name})
 	})
-	if err != nil {
-		return err
-	}
-	return s.record(ctx, actor, audit.Event{Action: "credential.remove", Target: "credential:" + name})
 }
 
 // openCredential reads and opens the credential name in tx.

@@ -57,7 +57,7 @@ func (s *Service) SetMirror(ctx context.Context, actor auth.Identity, name strin
 	}
 	var r auth.Repo
 	var what []string
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		what = what[:0]
 		x, err := tx.Repos().Get(name)
 		if err != nil {
@@ -104,15 +104,18 @@ func (s *Service) SetMirror(ctx context.Context, actor auth.Identity, name strin
 			return err
 		}
 		r = x
-		return tx.Repos().Update(x)
+		if len(what) == 0 {
+			return nil
+		}
+		if err := tx.Repos().Update(x); err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "repo.mirror.set", Repo: name, Detail: strings.Join(what, ", ")})
 	})
 	if err != nil {
 		return redacted(r), err
 	}
-	if len(what) == 0 {
-		return redacted(r), nil
-	}
-	return redacted(r), s.record(ctx, actor, audit.Event{Action: "repo.mirror.set", Repo: name, Detail: strings.Join(what, ", ")})
+	return redacted(r), nil
 }
 
 // hostOf is the host and port of an upstream URL.
@@ -148,8 +151,7 @@ func (s *Service) RemoveMirror(ctx context.Context, actor auth.Identity, name st
 	if how == RemoveDelete && f == nil {
 		return fmt.Errorf("remove %s: this server fetches no mirrors", name)
 	}
-	var upstream string
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
+	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		x, err := tx.Repos().Get(name)
 		if err != nil {
 			return err
@@ -157,22 +159,21 @@ func (s *Service) RemoveMirror(ctx context.Context, actor auth.Identity, name st
 		if x.Mirror == "" {
 			return fmt.Errorf("%w: %s is no mirror", auth.ErrInvalid, name)
 		}
-		upstream = x.Mirror
+		detail := "kept as a read-only archive; was a mirror of " + redact.URL(x.Mirror)
 		if how == RemoveDelete {
-			return tx.Repos().Delete(name)
+			detail = "deleted with its files; was a mirror of " + redact.URL(x.Mirror)
+			err = tx.Repos().Delete(name)
+		} else {
+			x.Archived = true
+			x.Mirror, x.Credential, x.HostKeys, x.HostKeyTOFU, x.Paused, x.Failures = "", "", "", false, false, 0
+			err = tx.Repos().Update(x)
 		}
-		x.Archived = true
-		x.Mirror, x.Credential, x.HostKeys, x.HostKeyTOFU, x.Paused, x.Failures = "", "", "", false, false, 0
-		return tx.Repos().Update(x)
+		if err != nil {
+			return err
+		}
+		return ev.add(audit.Event{Action: "repo.mirror.remove", Repo: name, Detail: detail})
 	})
 	if err != nil {
-		return err
-	}
-	detail := "kept as a read-only archive; was a mirror of " + redact.URL(upstream)
-	if how == RemoveDelete {
-		detail = "deleted with its files; was a mirror of " + redact.URL(upstream)
-	}
-	if err := s.record(ctx, actor, audit.Event{Action: "repo.mirror.remove", Repo: name, Detail: detail}); err != nil {
 		return err
 	}
 	if how == RemoveDelete {
