@@ -143,7 +143,10 @@ func TestBrowserAuditPage10000(t *testing.T) {
 	}
 	admin.do(chromedp.SendKeys(chromedp.CSS(`input[name="action"]`), "access"),
 		chromedp.SetValue(chromedp.CSS(`select[name="result"]`), "deny"),
-		chromedp.Click(chromedp.CSS(`form.filter button`)), chromedp.WaitVisible(chromedp.CSS(`table.audit`)))
+		chromedp.Click(chromedp.CSS(`form.filter button`)),
+		// Wait for the page the filter made (it shows the filter as the
+		// field's value), not the one it replaces.
+		chromedp.WaitVisible(chromedp.CSS(`input[name="action"][value="access"]`)), chromedp.WaitVisible(chromedp.CSS(`table.audit`)))
 	var actions []string
 	admin.evalJSON(`JSON.stringify([...document.querySelectorAll("table.audit td[data-label=Action]")].map(e => e.textContent))`, &actions)
 	for _, a := range actions {
