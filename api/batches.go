@@ -62,3 +62,29 @@ type GrantsRevoked struct {
 	Revoked int      `json:"revoked"`
 	IDs     []string `json:"ids"`
 }
+
+// ImportUsersPath takes a user file as the raw request body (CSV
+// name,groups,flags or JSON lines), with format=csv|jsonl and dry_run=1.
+// It answers a UserImportResult: 200, or 422 when lines are invalid
+// (nothing written).
+const ImportUsersPath = "/api/v1/users/import"
+
+// UserImportLine is what became of one line of a user file.
+type UserImportLine struct {
+	Line   int    `json:"line"`
+	Status string `json:"status"` // new, updated, unchanged, invalid
+	Name   string `json:"name,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// UserImportResult is the answer to a user file.
+type UserImportResult struct {
+	Format    string           `json:"format"`
+	DryRun    bool             `json:"dry_run"`
+	New       int              `json:"new"`
+	Updated   int              `json:"updated"`
+	Unchanged int              `json:"unchanged"`
+	Invalid   int              `json:"invalid"`
+	Lines     []UserImportLine `json:"lines"`
+	Error     string           `json:"error,omitempty"`
+}

@@ -3,6 +3,7 @@ package service
 import (
 	"cmp"
 	"context"
+	"iter"
 	"sync"
 
 	"github.com/jitgit/jitgit/audit"
@@ -16,28 +17,31 @@ import (
 const recordWriters = 1024
 
 // recordAll records the events of many changes made by actor, each through
-// s.record, and returns the first error. The changes are already made, so
-// a cancelled ctx does not stop their record.
-func (s *Service) recordAll(ctx context.Context, actor auth.Identity, evs []audit.Event) error {
+// s.record, and returns the first error. evs makes the events as they are
+// recorded, so that a large batch's are never all in memory. The changes
+// are already made, so a cancelled ctx does not stop their record.
+func (s *Service) recordAll(ctx context.Context, actor auth.Identity, evs iter.Seq[audit.Event]) error {
 	ctx = context.WithoutCancel(ctx)
 	var mu sync.Mutex
 	var first error
 	var wg sync.WaitGroup
 	work := make(chan audit.Event)
-	for range min(recordWriters, len(evs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ev := range work {
-				if err := s.record(ctx, actor, ev); err != nil {
-					mu.Lock()
-					first = cmp.Or(first, err)
-					mu.Unlock()
+	spawned := 0
+	for ev := range evs {
+		if spawned < recordWriters {
+			spawned++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ev := range work {
+					if err := s.record(ctx, actor, ev); err != nil {
+						mu.Lock()
+						first = cmp.Or(first, err)
+						mu.Unlock()
+					}
 				}
-			}
-		}()
-	}
-	for _, ev := range evs {
+			}()
+		}
 		work <- ev
 	}
 	close(work)

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
@@ -85,5 +86,5 @@ func (s *Service) recordEnds(ctx context.Context, actor auth.Identity, gs []auth
 		}
 		evs[i] = audit.Event{Action: "grant.revoke", Repo: g.Repo, Target: g.Subject, Grant: g.ID, Detail: detail}
 	}
-	return s.recordAll(ctx, actor, evs)
+	return s.recordAll(ctx, actor, slices.Values(evs))
 }

@@ -58,6 +58,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.RevokeGrants, h.apiRevokeGrants)
 	route(r, api.ListBatches, h.apiListBatches)
 	mux.Handle("POST "+api.BulkGrantsPath, h.apiBulkGrants(identify))
+	mux.Handle("POST "+api.ImportUsersPath, h.apiImportUsers(identify))
 	route(r, api.CheckAccess, h.apiCheck)
 	route(r, api.ListPolicies, h.apiPolicies)
 	route(r, api.ListProtections, h.apiProtections)
