@@ -88,3 +88,19 @@ type UserImportResult struct {
 	Lines     []UserImportLine `json:"lines"`
 	Error     string           `json:"error,omitempty"`
 }
+
+// Group is a group and its members.
+type Group struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members"`
+}
+
+// Members names users to add to a group or take out of it.
+type Members struct {
+	Users []string `json:"users"`
+}
+
+// MembersChanged names the users a membership change changed.
+type MembersChanged struct {
+	Changed []string `json:"changed"`
+}

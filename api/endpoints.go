@@ -31,6 +31,10 @@ var (
 	RevokeGrants    = Endpoint[GrantSelection, GrantsRevoked]{Method: "POST", Path: "/api/v1/grants/revoke"}
 	ListBatches     = Endpoint[None, []Batch]{Method: "GET", Path: "/api/v1/batches"}
 
+	ListGroups    = Endpoint[None, []Group]{Method: "GET", Path: "/api/v1/groups"}
+	AddMembers    = Endpoint[Members, MembersChanged]{Method: "POST", Path: "/api/v1/groups/{name}/members"}
+	RemoveMembers = Endpoint[Members, MembersChanged]{Method: "POST", Path: "/api/v1/groups/{name}/members/remove"}
+
 	CheckAccess  = Endpoint[None, Decision]{Method: "GET", Path: "/api/v1/access/check"}
 	ListPolicies = Endpoint[None, []Policy]{Method: "GET", Path: "/api/v1/policies"}
 

@@ -14,7 +14,7 @@ import (
 // fill the audit log's group commit (audit.Log writes up to 256 events per
 // transaction and fsync), so a batch of a hundred thousand changes is
 // recorded in a few hundred fsyncs, not one per event.
-const recordWriters = 1024
+const recordWriters = 320
 
 // recordAll records the events of many changes made by actor, each through
 // s.record, and returns the first error. evs makes the events as they are

@@ -40,6 +40,7 @@ func newApp() *cli.App {
 		Commands: append([]*cli.Command{
 			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(),
 			policyCommand(), protectCommand(), backupCommand(), restoreCommand(), hookCommand(),
+			groupCommand(), completionCommand(),
 		}, debugCommands()...),
 	}
 }
