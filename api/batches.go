@@ -104,3 +104,8 @@ type Members struct {
 type MembersChanged struct {
 	Changed []string `json:"changed"`
 }
+
+// ActAsHeader, on the admin socket only, names the administrator the
+// request acts as (`jitgit --as NAME`); a remote request's identity comes
+// from its token alone and ignores it.
+const ActAsHeader = "X-Jitgit-As"

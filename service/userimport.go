@@ -187,7 +187,7 @@ func checkImportRow(row importRow) (auth.User, string) {
 	if row.err != "" {
 		return auth.User{}, row.err
 	}
-	why := func(err error) string { return strings.TrimPrefix(err.Error(), auth.ErrInvalid.Error()+": ") }
+	why := func(err error) string { return strings.Replace(err.Error(), auth.ErrInvalid.Error()+": ", "", 1) }
 	if err := auth.ValidateUserName(row.name); err != nil {
 		return auth.User{}, "name: " + why(err)
 	}

@@ -124,9 +124,7 @@ func (a *apiClient) upload(c *cli.Context, path string, body io.Reader, size int
 		req.ContentLength = size
 	}
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
+	a.authorize(req)
 	client := *a.http
 	client.Timeout = bulkTimeout
 	resp, err := client.Do(req)

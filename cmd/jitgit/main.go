@@ -36,6 +36,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "data", Value: "./jitgit-data", Usage: "data `DIR` (the admin commands find the server's socket there)", EnvVars: []string{"JITGIT_DATA"}},
 			&cli.StringFlag{Name: "server", Usage: "talk to a remote server at `URL` instead of the local socket", EnvVars: []string{"JITGIT_SERVER"}},
 			&cli.StringFlag{Name: "token", Usage: "an administrator's `TOKEN` for --server", EnvVars: []string{"JITGIT_TOKEN"}},
+			&cli.StringFlag{Name: "as", Usage: "on the admin socket, act as administrator `NAME` (approvals, the audit trail)", EnvVars: []string{"JITGIT_AS"}},
 		},
 		Commands: append([]*cli.Command{
 			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(),
