@@ -109,3 +109,21 @@ type MembersChanged struct {
 // request acts as (`jitgit --as NAME`); a remote request's identity comes
 // from its token alone and ignores it.
 const ActAsHeader = "X-Jitgit-As"
+
+// RepoImport asks the server to register the bare repositories at
+// Dir/OWNER/NAME(.git) on its own file system, moved or copied.
+type RepoImport struct {
+	Dir  string `json:"dir"`
+	Move bool   `json:"move,omitempty"`
+}
+
+// RepoImported names what an import registered and what it left, with why.
+type RepoImported struct {
+	Imported []string `json:"imported"`
+	Skipped  []string `json:"skipped"`
+}
+
+// RepoDescription is a repository's new description.
+type RepoDescription struct {
+	Description string `json:"description"`
+}

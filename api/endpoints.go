@@ -22,6 +22,10 @@ var (
 	CreateRepo = Endpoint[NewRepo, Repo]{Method: "POST", Path: "/api/v1/repos"}
 	SyncRepo   = Endpoint[None, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/sync"}
 
+	ImportRepos       = Endpoint[RepoImport, RepoImported]{Method: "POST", Path: "/api/v1/repos/import"}
+	UnregisteredRepos = Endpoint[None, []string]{Method: "GET", Path: "/api/v1/repos/unregistered"}
+	DescribeRepo      = Endpoint[RepoDescription, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/describe"}
+
 	ListGrants      = Endpoint[None, []Grant]{Method: "GET", Path: "/api/v1/grants"}
 	CreateGrant     = Endpoint[NewGrant, Grant]{Method: "POST", Path: "/api/v1/grants"}
 	CreateGrants    = Endpoint[NewGrants, []Grant]{Method: "POST", Path: "/api/v1/grants/bulk"}

@@ -29,7 +29,11 @@ func repoCommand() *cli.Command {
 				Action: repoCreate,
 			},
 			{Name: "sync", Usage: "fetch a mirror from its upstream now", ArgsUsage: "OWNER/NAME", Flags: []cli.Flag{jsonFlag}, Action: repoSync},
-			{Name: "list", Usage: "list repositories", Flags: []cli.Flag{jsonFlag}, Action: repoList},
+			{Name: "list", Usage: "list repositories", Flags: []cli.Flag{jsonFlag,
+				&cli.BoolFlag{Name: "unregistered", Usage: "list the bare repositories on disk that are not registered"}},
+				Description: "Example:\n   jitgit repo list --unregistered", Action: repoList},
+			repoImportCommand(),
+			repoDescribeCommand(),
 		},
 	}
 }
@@ -84,6 +88,9 @@ func repoSync(c *cli.Context) error {
 }
 
 func repoList(c *cli.Context) error {
+	if c.Bool("unregistered") {
+		return repoListUnregistered(c)
+	}
 	return list(c, api.ListRepos, nil, []string{"REPO", "DESCRIPTION", "MIRROR OF", "EVERY", "LAST SYNC", "RESULT"}, func(r api.Repo) []string {
 		row := []string{r.Name, dash(r.Description), "-", "-", "-", "-"}
 		if r.Mirror != "" {
