@@ -127,3 +127,13 @@ type RepoImported struct {
 type RepoDescription struct {
 	Description string `json:"description"`
 }
+
+// RepoRename is the new name of a repository.
+type RepoRename struct {
+	To string `json:"to"`
+}
+
+// RepoRemoval confirms a removal; Force revokes the running grants on it.
+type RepoRemoval struct {
+	Force bool `json:"force,omitempty"`
+}

@@ -25,6 +25,8 @@ var (
 	ImportRepos       = Endpoint[RepoImport, RepoImported]{Method: "POST", Path: "/api/v1/repos/import"}
 	UnregisteredRepos = Endpoint[None, []string]{Method: "GET", Path: "/api/v1/repos/unregistered"}
 	DescribeRepo      = Endpoint[RepoDescription, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/describe"}
+	RenameRepo        = Endpoint[RepoRename, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/rename"}
+	RemoveRepo        = Endpoint[RepoRemoval, None]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/remove", OptionalBody: true}
 
 	ListGrants      = Endpoint[None, []Grant]{Method: "GET", Path: "/api/v1/grants"}
 	CreateGrant     = Endpoint[NewGrant, Grant]{Method: "POST", Path: "/api/v1/grants"}

@@ -12,6 +12,9 @@ type Repos interface {
 	Update(r auth.Repo) error
 	// List returns every repository, sorted by name.
 	List() ([]auth.Repo, error)
+	// Delete removes the record of the repository called name, which must
+	// exist. Grants, policies and audit events naming it stay.
+	Delete(name string) error
 }
 
 // Grants are the grants, keyed by id and indexed by subject for

@@ -43,3 +43,28 @@ func (h *Handler) apiDescribeRepo(r *http.Request, who auth.Identity) (int, api.
 	repo, err := h.svc.DescribeRepo(r.Context(), who, name, in.Description)
 	return 0, viewRepo(repo), err
 }
+
+func (h *Handler) apiRenameRepo(r *http.Request, who auth.Identity) (int, api.Repo, error) {
+	name, err := auth.CanonicalRepo(r.PathValue("owner") + "/" + r.PathValue("name"))
+	if err != nil {
+		return 0, api.Repo{}, err
+	}
+	in, err := body(r, api.RenameRepo)
+	if err != nil {
+		return 0, api.Repo{}, err
+	}
+	repo, err := h.svc.RenameRepo(r.Context(), who, name, in.To)
+	return 0, viewRepo(repo), err
+}
+
+func (h *Handler) apiRemoveRepo(r *http.Request, who auth.Identity) (int, api.None, error) {
+	name, err := auth.CanonicalRepo(r.PathValue("owner") + "/" + r.PathValue("name"))
+	if err != nil {
+		return 0, api.None{}, err
+	}
+	in, err := body(r, api.RemoveRepo)
+	if err != nil {
+		return 0, api.None{}, err
+	}
+	return 0, api.None{}, h.svc.RemoveRepo(r.Context(), who, name, in.Force)
+}

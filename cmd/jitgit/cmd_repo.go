@@ -34,6 +34,8 @@ func repoCommand() *cli.Command {
 				Description: "Example:\n   jitgit repo list --unregistered", Action: repoList},
 			repoImportCommand(),
 			repoDescribeCommand(),
+			repoRenameCommand(),
+			repoRemoveCommand(),
 		},
 	}
 }

@@ -86,3 +86,48 @@ func repoListUnregistered(c *cli.Context) error {
 		return nil
 	})
 }
+
+func repoRenameCommand() *cli.Command {
+	return &cli.Command{
+		Name: "rename", Usage: "rename a repository (refused while grants name it: grants do not follow)", ArgsUsage: "OLD NEW",
+		Description: "Example:\n   jitgit repo rename acme/app acme/payments-app",
+		Action: func(c *cli.Context) error {
+			if err := args(c, 2, 2); err != nil {
+				return err
+			}
+			name, err := auth.CanonicalRepo(c.Args().First())
+			if err != nil {
+				return err
+			}
+			owner, repo, _ := strings.Cut(name, "/")
+			_, err = ask(c, api.RenameRepo, nil, api.RepoRename{To: c.Args().Get(1)}, owner, repo)
+			return err
+		},
+	}
+}
+
+func repoRemoveCommand() *cli.Command {
+	return &cli.Command{
+		Name: "remove", Usage: "delete a repository and its files (its audit history stays)", ArgsUsage: "OWNER/NAME",
+		Description: "Refused while grants name it, unless --force (which revokes them).\n\nExample:\n   jitgit repo remove acme/old --yes",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "yes", Usage: "yes, delete it: its files are gone for good"},
+			&cli.BoolFlag{Name: "force", Usage: "revoke the running grants on it first"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := args(c, 1, 1); err != nil {
+				return err
+			}
+			if !c.Bool("yes") {
+				return fmt.Errorf("removing %s deletes its files for good: run again with --yes", c.Args().First())
+			}
+			name, err := auth.CanonicalRepo(c.Args().First())
+			if err != nil {
+				return err
+			}
+			owner, repo, _ := strings.Cut(name, "/")
+			_, err = ask(c, api.RemoveRepo, nil, api.RepoRemoval{Force: c.Bool("force")}, owner, repo)
+			return err
+		},
+	}
+}

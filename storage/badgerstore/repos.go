@@ -43,6 +43,17 @@ func (s repos) Update(r auth.Repo) error {
 	return set(s.t.txn, repoKey(r.Name), r)
 }
 
+// Delete removes the repository record called name, which must exist.
+func (s repos) Delete(name string) error {
+	if _, err := s.Get(name); err != nil {
+		return err
+	}
+	if err := s.t.txn.Delete(repoKey(name)); err != nil {
+		return fmt.Errorf("repository %q: %w", name, err)
+	}
+	return nil
+}
+
 // List returns every repository, sorted by name.
 func (s repos) List() ([]auth.Repo, error) {
 	if err := s.t.listed("repo"); err != nil {
