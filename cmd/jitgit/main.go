@@ -29,6 +29,7 @@ func newApp() *cli.App {
 	return &cli.App{
 		Name:                 "jitgit",
 		Usage:                "a Git server where access is granted just in time",
+		Description:          appExample,
 		EnableBashCompletion: true,
 		HideHelpCommand:      true,
 		ExitErrHandler:       func(*cli.Context, error) {},
@@ -38,10 +39,10 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "token", Usage: "an administrator's `TOKEN` for --server", EnvVars: []string{"JITGIT_TOKEN"}},
 			&cli.StringFlag{Name: "as", Usage: "on the admin socket, act as administrator `NAME` (approvals, the audit trail)", EnvVars: []string{"JITGIT_AS"}},
 		},
-		Commands: append([]*cli.Command{
+		Commands: withExamples(append([]*cli.Command{
 			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(),
 			policyCommand(), protectCommand(), backupCommand(), restoreCommand(), hookCommand(),
 			groupCommand(), completionCommand(),
-		}, debugCommands()...),
+		}, debugCommands()...), ""),
 	}
 }
