@@ -62,3 +62,78 @@ type GrantsRevoked struct {
 	Revoked int      `json:"revoked"`
 	IDs     []string `json:"ids"`
 }
+
+// ImportUsersPath takes a user file as the raw request body (CSV
+// name,groups,flags or JSON lines), with format=csv|jsonl and dry_run=1.
+// It answers a UserImportResult: 200, or 422 when lines are invalid
+// (nothing written).
+const ImportUsersPath = "/api/v1/users/import"
+
+// UserImportLine is what became of one line of a user file.
+type UserImportLine struct {
+	Line   int    `json:"line"`
+	Status string `json:"status"` // new, updated, unchanged, invalid
+	Name   string `json:"name,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// UserImportResult is the answer to a user file.
+type UserImportResult struct {
+	Format    string           `json:"format"`
+	DryRun    bool             `json:"dry_run"`
+	New       int              `json:"new"`
+	Updated   int              `json:"updated"`
+	Unchanged int              `json:"unchanged"`
+	Invalid   int              `json:"invalid"`
+	Lines     []UserImportLine `json:"lines"`
+	Error     string           `json:"error,omitempty"`
+}
+
+// Group is a group and its members.
+type Group struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members"`
+}
+
+// Members names users to add to a group or take out of it.
+type Members struct {
+	Users []string `json:"users"`
+}
+
+// MembersChanged names the users a membership change changed.
+type MembersChanged struct {
+	Changed []string `json:"changed"`
+}
+
+// ActAsHeader, on the admin socket only, names the administrator the
+// request acts as (`jitgit --as NAME`); a remote request's identity comes
+// from its token alone and ignores it.
+const ActAsHeader = "X-Jitgit-As"
+
+// RepoImport asks the server to register the bare repositories at
+// Dir/OWNER/NAME(.git) on its own file system, moved or copied.
+type RepoImport struct {
+	Dir  string `json:"dir"`
+	Move bool   `json:"move,omitempty"`
+}
+
+// RepoImported names what an import registered and what it left, with why.
+type RepoImported struct {
+	Imported []string `json:"imported"`
+	Skipped  []string `json:"skipped"`
+}
+
+// RepoDescription is a repository's new description.
+type RepoDescription struct {
+	Description string `json:"description"`
+}
+
+// RepoRename is the new name of a repository.
+type RepoRename struct {
+	To string `json:"to"`
+}
+
+// RepoRemoval confirms a removal; Force revokes the running grants on it.
+type RepoRemoval struct {
+	Force bool `json:"force,omitempty"`
+}

@@ -29,6 +29,11 @@ var (
 	ListCredentials  = Endpoint[None, []Credential]{Method: "GET", Path: "/api/v1/credentials"}
 	AddCredential    = Endpoint[NewCredential, Credential]{Method: "POST", Path: "/api/v1/credentials"}
 	RemoveCredential = Endpoint[None, CredentialRemoved]{Method: "POST", Path: "/api/v1/credentials/{name}/remove"}
+	ImportRepos       = Endpoint[RepoImport, RepoImported]{Method: "POST", Path: "/api/v1/repos/import"}
+	UnregisteredRepos = Endpoint[None, []string]{Method: "GET", Path: "/api/v1/repos/unregistered"}
+	DescribeRepo      = Endpoint[RepoDescription, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/describe"}
+	RenameRepo        = Endpoint[RepoRename, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/rename"}
+	RemoveRepo        = Endpoint[RepoRemoval, None]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/remove", OptionalBody: true}
 
 	ListGrants      = Endpoint[None, []Grant]{Method: "GET", Path: "/api/v1/grants"}
 	CreateGrant     = Endpoint[NewGrant, Grant]{Method: "POST", Path: "/api/v1/grants"}
@@ -38,6 +43,10 @@ var (
 	RelinquishGrant = Endpoint[None, Grant]{Method: "POST", Path: "/api/v1/grants/{id}/relinquish"}
 	RevokeGrants    = Endpoint[GrantSelection, GrantsRevoked]{Method: "POST", Path: "/api/v1/grants/revoke"}
 	ListBatches     = Endpoint[None, []Batch]{Method: "GET", Path: "/api/v1/batches"}
+
+	ListGroups    = Endpoint[None, []Group]{Method: "GET", Path: "/api/v1/groups"}
+	AddMembers    = Endpoint[Members, MembersChanged]{Method: "POST", Path: "/api/v1/groups/{name}/members"}
+	RemoveMembers = Endpoint[Members, MembersChanged]{Method: "POST", Path: "/api/v1/groups/{name}/members/remove"}
 
 	CheckAccess  = Endpoint[None, Decision]{Method: "GET", Path: "/api/v1/access/check"}
 	ListPolicies = Endpoint[None, []Policy]{Method: "GET", Path: "/api/v1/policies"}

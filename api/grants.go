@@ -36,6 +36,9 @@ type NewGrant struct {
 	Allow    string `json:"allow,omitempty"` // force, delete (comma-separated) on Ref
 	Duration string `json:"duration"`
 	Reason   string `json:"reason,omitempty"`
+	// BreakGlass: an administrator's emergency grant to themselves of
+	// access that needs approval; needs Reason, tells every grant. webhook.
+	BreakGlass bool `json:"break_glass,omitempty"`
 }
 
 // NewGrants is the body of a bulk grant: all are made, or none.

@@ -106,28 +106,32 @@ func (s *Service) BulkGrants(ctx context.Context, actor auth.Identity, r io.Read
 		return res, nil
 	}
 	batch := secret.NewID("b_")
-	for i := range staged {
-		staged[i].Grant.Batch = batch
-	}
 	res.Batch = batch
-	bulkEv, err := s.writeBatch(ctx, actor, batch, staged, res, o, now)
+	bulkEv, err := s.writeBatch(ctx, actor, batch, staged, &res, o, now)
 	if err != nil {
 		res.Batch = ""
+		for i := range staged {
+			res.Lines[staged[i].line].Grant = ""
+		}
 		return res, err
 	}
 	res.Written = true
-	for i := range res.Lines {
-		if st := res.Lines[i].Status; st == BulkNew || st == BulkExtended {
-			res.Lines[i].Grant = staged[0].Grant.ID
-			staged = staged[1:]
-		}
-	}
 	return res, s.recordBatch(ctx, actor, bulkEv, batch, res, o)
 }
 
+// bulkPlan is a line that writes a grant: what its BulkLine does not hold.
+// The grants themselves are made a chunk at a time as they are written, so
+// a large file's are never all in memory at once.
+type bulkPlan struct {
+	line     int // index in BulkResult.Lines
+	expires  time.Time
+	reason   string
+	replaces string
+}
+
 // checkBulk checks every row and classifies it into res.Lines, returning
-// the grants to write in line order.
-func (s *Service) checkBulk(ctx context.Context, actor auth.Identity, rows []bulkRow, o BulkOptions, now time.Time, res *BulkResult) ([]storage.StagedGrant, error) {
+// the lines to write, in line order.
+func (s *Service) checkBulk(ctx context.Context, actor auth.Identity, rows []bulkRow, o BulkOptions, now time.Time, res *BulkResult) ([]bulkPlan, error) {
 	var users []auth.User
 	var repos []auth.Repo
 	var policies []auth.Policy
@@ -164,7 +168,7 @@ func (s *Service) checkBulk(ctx context.Context, actor auth.Identity, rows []bul
 	}
 	first := make(map[key]int, len(rows))
 	res.Lines = make([]BulkLine, len(rows))
-	grants := make([]auth.Grant, len(rows))
+	staged := make([]bulkPlan, 0, len(rows))
 	var subjects []string
 	seenSubject := map[string]bool{}
 	for i, row := range rows {
@@ -188,8 +192,7 @@ func (s *Service) checkBulk(ctx context.Context, actor auth.Identity, rows []bul
 			continue
 		}
 		l.Repo, l.Level = g.Repo, g.Level
-		g.CreatedBy = actor.Name()
-		grants[i] = g
+		staged = append(staged, bulkPlan{line: i, expires: g.Expires, reason: g.Reason})
 		if !seenSubject[g.Subject] {
 			seenSubject[g.Subject] = true
 			subjects = append(subjects, g.Subject)
@@ -211,29 +214,33 @@ func (s *Service) checkBulk(ctx context.Context, actor auth.Identity, rows []bul
 			current[k] = g
 		}
 	}
-	var staged []storage.StagedGrant
+	next, kept := 0, 0
 	for i := range res.Lines {
 		l := &res.Lines[i]
 		if l.Status == BulkInvalid {
 			continue
 		}
-		g := grants[i]
-		c, ok := current[key{g.Subject, g.Repo, g.Level}]
+		sg := staged[next]
+		next++
+		c, ok := current[key{l.Subject, l.Repo, l.Level}]
 		switch {
 		case !ok:
 			l.Status = BulkNew
 			res.New++
-			staged = append(staged, storage.StagedGrant{Grant: g})
-		case o.Extend && g.Expires.After(c.End()):
+		case o.Extend && sg.expires.After(c.End()):
 			l.Status, l.Extends = BulkExtended, c.ID
 			res.Extended++
-			staged = append(staged, storage.StagedGrant{Grant: g, Replaces: c.ID})
+			sg.replaces = c.ID
 		default:
 			l.Status, l.Grant = BulkUnchanged, c.ID
 			res.Unchanged++
+			continue
 		}
+		staged[kept] = sg
+		kept++
 	}
-	return staged, nil
+	clear(staged[kept:])
+	return staged[:kept], nil
 }
 
 // checkBulkRow checks one row against the users, groups and repositories
@@ -293,7 +300,7 @@ func (s *Service) checkBulkRow(row bulkRow, users, groups, repos map[string]bool
 		reason = strings.TrimSpace(reason + " [" + t + "]")
 	}
 	return auth.Grant{
-		ID: secret.NewID("g_"), Subject: row.subject, Repo: repo, Level: level, Starts: now, Expires: now.Add(d),
+		Subject: row.subject, Repo: repo, Level: level, Starts: now, Expires: now.Add(d),
 		Reason: reason, Origin: auth.OriginBulk, Created: now,
 	}, ""
 }
@@ -315,18 +322,39 @@ func needsApproval(policies []auth.Policy, repo string) bool {
 	return false
 }
 
-// writeBatch stores staged as batch id and commits it together with its
-// grant.bulk event, which it returns as staged; when anything fails
-// before the commit, the batch is removed again.
-func (s *Service) writeBatch(ctx context.Context, actor auth.Identity, id string, staged []storage.StagedGrant, res BulkResult, o BulkOptions, now time.Time) (audit.Event, error) {
-	b := storage.Batch{ID: id, CreatedBy: actor.Name(), Created: now, Grants: len(staged), Replaced: res.Extended, Note: o.Note}
+// stageChunk is how many grants writeBatch makes and hands to the store at
+// a time.
+const stageChunk = 8192
+
+// writeBatch makes the grants of plan, stores them as batch id and commits
+// it, noting each grant's id in its line; when anything fails before the
+// commit, the batch is removed again.
+//
+// The batch commits together with its grant.bulk event, which writeBatch
+// returns as staged.
+func (s *Service) writeBatch(ctx context.Context, actor auth.Identity, id string, plan []bulkPlan, res *BulkResult, o BulkOptions, now time.Time) (audit.Event, error) {
+	b := storage.Batch{ID: id, CreatedBy: actor.Name(), Created: now, Grants: len(plan), Replaced: res.Extended, Note: o.Note}
 	if err := s.store.BeginBatch(ctx, b); err != nil {
 		return audit.Event{}, fmt.Errorf("batch: %w", err)
 	}
-	err := s.store.StageGrants(ctx, id, staged)
+	var err error
+	buf := make([]storage.StagedGrant, 0, min(stageChunk, len(plan)))
+	for start := 0; start < len(plan) && err == nil; start += stageChunk {
+		buf = buf[:0]
+		for _, p := range plan[start:min(start+stageChunk, len(plan))] {
+			l := &res.Lines[p.line]
+			g := auth.Grant{
+				ID: secret.NewID("g_"), Subject: l.Subject, Repo: l.Repo, Level: l.Level, Starts: now, Expires: p.expires,
+				Reason: p.reason, Origin: auth.OriginBulk, CreatedBy: actor.Name(), Created: now, Batch: id,
+			}
+			l.Grant = g.ID
+			buf = append(buf, storage.StagedGrant{Grant: g, Replaces: p.replaces})
+		}
+		err = s.store.StageGrants(ctx, id, buf)
+	}
 	if err == nil {
 		var ev audit.Event
-		_, ev, err = s.store.CommitBatch(ctx, id, now, s.fill(actor, bulkEvent(id, res, o)))
+		_, ev, err = s.store.CommitBatch(ctx, id, now, s.fill(actor, bulkEvent(id, *res, o)))
 		if err == nil {
 			return ev, nil
 		}
@@ -367,19 +395,22 @@ func (s *Service) recordBatch(ctx context.Context, actor auth.Identity, bulkEv a
 	// A staged event reaches the chain in any case (Recover); waiting
 	// for it here keeps it before the per-grant events.
 	_ = s.audit.Record(ctx, bulkEv)
-	evs := make([]audit.Event, 0, res.New+res.Extended)
-	for _, l := range res.Lines {
-		if l.Status != BulkNew && l.Status != BulkExtended {
-			continue
+	evs := func(yield func(audit.Event) bool) {
+		for _, l := range res.Lines {
+			if l.Status != BulkNew && l.Status != BulkExtended {
+				continue
+			}
+			d := fmt.Sprintf("batch %s: %s for %s", batch, l.Level, l.For)
+			if l.Extends != "" {
+				d += ", extends " + l.Extends
+			}
+			if o.BreakGlass {
+				d += "; BREAK-GLASS: " + o.Reason
+			}
+			if !yield(audit.Event{Action: action, Repo: l.Repo, Target: l.Subject, Grant: l.Grant, Detail: d}) {
+				return
+			}
 		}
-		d := fmt.Sprintf("batch %s: %s for %s", batch, l.Level, l.For)
-		if l.Extends != "" {
-			d += ", extends " + l.Extends
-		}
-		if o.BreakGlass {
-			d += "; BREAK-GLASS: " + o.Reason
-		}
-		evs = append(evs, audit.Event{Action: action, Repo: l.Repo, Target: l.Subject, Grant: l.Grant, Detail: d})
 	}
 	return s.recordAll(ctx, actor, evs)
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -73,19 +76,52 @@ func BenchmarkBulkGrants(b *testing.B) {
 	for _, n := range []int{1000, 100000} {
 		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
 			file := bulkFile(n, min(n, 10000))
+			var peak uint64
 			for range b.N {
 				b.StopTimer()
 				svc, done := bulkService(b, 10000)
+				stop := sampleHeap(&peak)
 				b.StartTimer()
 				res, err := svc.BulkGrants(context.Background(), auth.LocalAdmin(), bytes.NewReader(file), service.BulkOptions{})
 				if err != nil || res.New != n {
 					b.Fatalf("BulkGrants: %d new, %v", res.New, err)
 				}
 				b.StopTimer()
+				stop()
 				done()
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "grants/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
 	}
+}
+
+// sampleHeap records the largest in-use heap into peak until stop is
+// called: the Go side of the server's memory during a batch.
+func sampleHeap(peak *uint64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var ms runtime.MemStats
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			*peak = max(*peak, ms.HeapInuse)
+			if os.Getenv("BULK_HEAP_PROFILE") != "" && ms.HeapInuse >= *peak && ms.HeapInuse > 100<<20 {
+				if f, err := os.Create(os.Getenv("BULK_HEAP_PROFILE")); err == nil {
+					_ = pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

@@ -24,6 +24,11 @@ type NewGrant struct {
 	Duration time.Duration
 	Reason   string
 	Origin   auth.Origin // admin (default) or bulk
+	// BreakGlass lets an administrator grant themselves (or a group they
+	// are in) access that needs approval; Reason is then required, and the
+	// grant is recorded as grant.break_glass, which every webhook
+	// subscribed to grant. events hears.
+	BreakGlass bool
 }
 
 // AddGrant makes a grant starting now. The subject user and an exact
@@ -34,14 +39,26 @@ func (s *Service) AddGrant(ctx context.Context, actor auth.Identity, ng NewGrant
 	}
 	// The subject and repository are checked in the transaction that
 	// stores the grant, so neither is removed in between.
+	if ng.BreakGlass {
+		if _, err := cleanText("reason", ng.Reason, true, s.cfg.MaxReason); err != nil {
+			return auth.Grant{}, fmt.Errorf("break-glass needs a reason: %w", err)
+		}
+	}
 	var g auth.Grant
 	err := s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		var err error
 		if g, err = s.checkGrant(tx, actor, ng); err != nil {
 			return err
 		}
+		if err := s.checkDuties(tx, actor, g, ng.BreakGlass); err != nil {
+			return err
+		}
 		if err := tx.Grants().Create(g); err != nil {
 			return fmt.Errorf("grant: %w", err)
+		}
+		if ng.BreakGlass {
+			return ev.add(audit.Event{Action: "grant.break_glass", Repo: g.Repo, Target: g.Subject, Grant: g.ID,
+				Detail: fmt.Sprintf("BREAK-GLASS %s for %s: %s", g.Level, auth.FormatDuration(g.Expires.Sub(g.Starts)), g.Reason)})
 		}
 		return ev.add(grantEvent(g, ""))
 	})
@@ -49,6 +66,23 @@ func (s *Service) AddGrant(ctx context.Context, actor auth.Identity, ng NewGrant
 		return auth.Grant{}, err
 	}
 	return g, nil
+}
+
+// checkDuties refuses an administrator granting themselves, or a group
+// they are in, access to a repository that needs approval, unless it is
+// break-glass.
+func (s *Service) checkDuties(tx storage.Tx, actor auth.Identity, g auth.Grant, breakGlass bool) error {
+	if breakGlass || !slices.Contains(actor.Principals(), g.Subject) {
+		return nil
+	}
+	ps, err := tx.Policies().List()
+	if err != nil {
+		return err
+	}
+	if needsApproval(ps, g.Repo) {
+		return fmt.Errorf("%w: %s is you (or a group you are in) and %s needs approval: file a request like everyone else (`jitgit request create`), or in an emergency use --break-glass --reason TEXT, which tells everyone", auth.ErrForbidden, g.Subject, g.Repo)
+	}
+	return nil
 }
 
 // AddGrants makes a batch of grants, all starting now, with origin bulk. It

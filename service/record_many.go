@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"iter"
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
@@ -14,20 +15,24 @@ import (
 const recordChunk = 4096
 
 // recordAll records the events of many changes made by actor and returns
-// the first error. The changes are already made, so a cancelled ctx does
-// not stop their record.
-func (s *Service) recordAll(ctx context.Context, actor auth.Identity, evs []audit.Event) error {
+// the first error. evs makes the events as they are recorded, so that a
+// large batch's are never all in memory. The changes are already made, so
+// a cancelled ctx does not stop their record.
+func (s *Service) recordAll(ctx context.Context, actor auth.Identity, evs iter.Seq[audit.Event]) error {
 	ctx = context.WithoutCancel(ctx)
-	for len(evs) > 0 {
-		n := min(recordChunk, len(evs))
-		chunk := make([]audit.Event, n)
-		for i, ev := range evs[:n] {
-			chunk[i] = s.fill(actor, ev)
-		}
-		if err := s.audit.RecordAll(ctx, chunk); err != nil {
-			return err
-		}
-		evs = evs[n:]
+	chunk := make([]audit.Event, 0, recordChunk)
+	flush := func() error {
+		err := s.audit.RecordAll(ctx, chunk)
+		chunk = chunk[:0]
+		return err
 	}
-	return nil
+	for ev := range evs {
+		chunk = append(chunk, s.fill(actor, ev))
+		if len(chunk) == recordChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }

@@ -204,6 +204,9 @@ func autoRule(policies []auth.Policy, principals []string, r auth.Request) *auth
 // administrators, global approvers, and subjects of an approval policy
 // covering repo. It does not look at who asked.
 func (s *Service) CanApprove(ctx context.Context, actor auth.Identity, repo string) bool {
+	if actor.IsLocalAdmin() {
+		return true // sees every request; reviewing needs a name (mayReview)
+	}
 	if actor.Anonymous() {
 		return false
 	}
@@ -377,6 +380,9 @@ func (s *Service) stillPending(r *auth.Request, now time.Time) error {
 }
 
 func (s *Service) mayReview(ctx context.Context, actor auth.Identity, r auth.Request) error {
+	if actor.IsLocalAdmin() {
+		return fmt.Errorf("%w: on the admin socket, approve or deny as a named administrator: `jitgit --as NAME request ...` (or set JITGIT_AS)", auth.ErrForbidden)
+	}
 	if actor.User != "" && actor.User == r.Requester {
 		return fmt.Errorf("%w: nobody approves or denies their own request", auth.ErrForbidden)
 	}
@@ -402,8 +408,11 @@ func (s *Service) DenyRequest(ctx context.Context, actor auth.Identity, id, reas
 // CancelRequest withdraws the actor's own pending request.
 func (s *Service) CancelRequest(ctx context.Context, actor auth.Identity, id string) (auth.Request, error) {
 	may := func(r auth.Request) error {
+		if actor.Admin && !actor.Anonymous() {
+			return nil // an administrator may withdraw anyone's request, on the record
+		}
 		if actor.Anonymous() || r.Requester != actor.User {
-			return fmt.Errorf("%w: only the requester can cancel a request", auth.ErrForbidden)
+			return fmt.Errorf("%w: only the requester (or an administrator, on the admin socket with --as NAME) can cancel a request", auth.ErrForbidden)
 		}
 		return nil
 	}
@@ -483,6 +492,8 @@ func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
 type RequestFilter struct {
 	Status auth.RequestStatus // empty: any
 	Mine   bool               // only the actor's own
+	User   string             // only this requester's
+	Repo   string             // only requests for this repository
 }
 
 // ListRequests returns requests the actor may see, newest first: their own,
@@ -509,6 +520,8 @@ func (s *Service) ListRequests(ctx context.Context, actor auth.Identity, f Reque
 		switch {
 		case f.Status != "" && r.Status != f.Status:
 		case f.Mine && !mine:
+		case f.User != "" && r.Requester != f.User:
+		case f.Repo != "" && r.Repo != f.Repo:
 		case mine || s.CanApprove(ctx, actor, r.Repo):
 			out = append(out, r)
 		}

@@ -12,7 +12,8 @@ type Repos interface {
 	Update(r auth.Repo) error
 	// List returns every repository, sorted by name.
 	List() ([]auth.Repo, error)
-	// Delete removes the repository record called name.
+	// Delete removes the record of the repository called name, which must
+	// exist. Grants, policies and audit events naming it stay.
 	Delete(name string) error
 }
 

@@ -192,7 +192,7 @@ func (h *Handler) newGrant(in api.NewGrant) (service.NewGrant, error) {
 	if err != nil {
 		return service.NewGrant{}, err
 	}
-	return service.NewGrant{Subject: subject, Repo: in.Repo, Level: level, Ref: in.Ref, Allow: allow, Duration: d, Reason: in.Reason}, nil
+	return service.NewGrant{Subject: subject, Repo: in.Repo, Level: level, Ref: in.Ref, Allow: allow, Duration: d, Reason: in.Reason, BreakGlass: in.BreakGlass}, nil
 }
 
 func (h *Handler) apiCreateGrant(r *http.Request, who auth.Identity) (int, api.Grant, error) {

@@ -68,6 +68,48 @@ func (h *Handler) apiBulkGrants(identify identifyFunc) http.Handler {
 	})
 }
 
+// apiImportUsers takes a user file as the request body, streamed like a
+// bulk file.
+func (h *Handler) apiImportUsers(identify identifyFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		answer := func(status int, v any) {
+			w.WriteHeader(status)
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(v)
+		}
+		who, err := adminOf(identify, r, "a user import")
+		if err != nil {
+			answer(apiStatus(err), api.Error{Error: err.Error()})
+			return
+		}
+		q := r.URL.Query()
+		r.Body = http.MaxBytesReader(w, r.Body, service.MaxBulkBytes+1)
+		res, err := h.svc.ImportUsers(r.Context(), who, r.Body, q.Get("format"), parseBool(q.Get("dry_run")))
+		out := api.UserImportResult{Format: res.Format, DryRun: res.DryRun, New: res.New, Updated: res.Updated, Unchanged: res.Unchanged, Invalid: res.Invalid, Lines: []api.UserImportLine{}}
+		for _, l := range res.Lines {
+			out.Lines = append(out.Lines, api.UserImportLine{Line: l.Line, Status: l.Status, Name: l.Name, Error: l.Error})
+		}
+		status := http.StatusOK
+		if err != nil {
+			out.Error = err.Error()
+			status = apiStatus(err)
+			switch {
+			case errors.Is(err, service.ErrImportInvalid):
+				status = http.StatusUnprocessableEntity
+			case errors.Is(err, service.ErrBulkTooLarge):
+				status = http.StatusRequestEntityTooLarge
+			case status == http.StatusInternalServerError:
+				h.log.Error("api", "path", r.URL.Path, "err", err)
+				out.Error = "internal error; the server log has the details"
+			}
+		}
+		answer(status, out)
+	})
+}
+
 func viewBulk(res service.BulkResult, all bool) api.BulkResult {
 	out := api.BulkResult{Batch: res.Batch, Format: res.Format, DryRun: res.DryRun, New: res.New, Extended: res.Extended,
 		Unchanged: res.Unchanged, Invalid: res.Invalid, Lines: []api.BulkLine{}}

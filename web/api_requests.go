@@ -31,7 +31,7 @@ func (h *Handler) apiCreateRequest(r *http.Request, who auth.Identity) (int, api
 
 func (h *Handler) apiListRequests(r *http.Request, who auth.Identity) (int, []api.Request, error) {
 	q := r.URL.Query()
-	f := service.RequestFilter{Status: auth.RequestStatus(q.Get("status")), Mine: parseBool(q.Get("mine"))}
+	f := service.RequestFilter{Status: auth.RequestStatus(q.Get("status")), Mine: parseBool(q.Get("mine")), User: q.Get("user"), Repo: q.Get("repo")}
 	switch f.Status {
 	case "", auth.StatusPending, auth.StatusApproved, auth.StatusDenied, auth.StatusCancelled, auth.StatusExpired:
 	default:

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/ratelimit"
 	"github.com/jitgit/jitgit/service"
@@ -86,7 +87,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // is trusted.
 func (h *Handler) AdminSocket() http.Handler {
 	mux := http.NewServeMux()
-	socket := func(*http.Request) (auth.Identity, error) {
+	socket := func(r *http.Request) (auth.Identity, error) {
+		if as := r.Header.Get(api.ActAsHeader); as != "" {
+			return h.svc.SocketIdentity(r.Context(), as)
+		}
 		return auth.LocalAdmin(), nil
 	}
 	h.routeAPI(mux, socket)

@@ -28,6 +28,7 @@ type apiClient struct {
 	base  string
 	token string
 	where string // for error messages
+	as    string // on the socket: the administrator to act as (--as)
 }
 
 func newClient(c *cli.Context) (*apiClient, error) {
@@ -50,7 +51,7 @@ func newClient(c *cli.Context) (*apiClient, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", sock)
 	}}
-	return &apiClient{http: &http.Client{Transport: tr, Timeout: 60 * time.Second}, base: "http://jitgit", where: sock}, nil
+	return &apiClient{http: &http.Client{Transport: tr, Timeout: 60 * time.Second}, base: "http://jitgit", where: sock, as: c.String("as")}, nil
 }
 
 // call sends in (if not nil) as JSON and decodes the answer into out (if
@@ -79,9 +80,7 @@ func (a *apiClient) call(ctx context.Context, method, path string, query url.Val
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
+	a.authorize(req)
 	resp, err := a.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("cannot reach the server at %s: %w", a.where, err)
@@ -140,9 +139,7 @@ func (a *apiClient) download(ctx context.Context, path string, w io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
+	a.authorize(req)
 	client := *a.http
 	client.Timeout = 0 // a large backup takes as long as it takes
 	resp, err := client.Do(req)
@@ -159,6 +156,17 @@ func (a *apiClient) download(ctx context.Context, path string, w io.Writer) erro
 		return fmt.Errorf("the download from %s broke off: %w", a.where, err)
 	}
 	return nil
+}
+
+// authorize says who the request is from: the token, or on the socket
+// the administrator named by --as.
+func (a *apiClient) authorize(req *http.Request) {
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	if a.as != "" {
+		req.Header.Set(api.ActAsHeader, a.as)
+	}
 }
 
 // apiError is an error answer of the API.

@@ -61,27 +61,11 @@ func grantBulk(c *cli.Context) error {
 		return errors.New("--break-glass needs --reason TEXT: say why, for the audit trail")
 	}
 	name := c.Args().First()
-	var r io.Reader = os.Stdin
-	size := int64(-1)
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		if st.Mode().IsRegular() {
-			size = st.Size()
-			if size > service.MaxBulkBytes {
-				return fmt.Errorf("%s is %.1f MiB; a batch holds at most %d MiB and %d lines: split the file (split -l 100000 %s part-) and run each part",
-					name, float64(size)/(1<<20), service.MaxBulkBytes>>20, service.MaxBulkLines, name)
-			}
-		}
-		r = f
+	r, size, closeFile, err := openUpload(name)
+	if err != nil {
+		return err
 	}
+	defer closeFile()
 	q := url.Values{}
 	if f := c.String("format"); f != "" {
 		q.Set("format", f)
@@ -106,7 +90,8 @@ func grantBulk(c *cli.Context) error {
 		bar = progressbar.DefaultBytes(size, "sending")
 		r = io.TeeReader(r, bar)
 	}
-	res, err := client.bulk(c, r, size, q)
+	var res api.BulkResult
+	err = client.upload(c, api.BulkGrantsPath, r, size, q, &res, func() string { return res.Error })
 	if bar != nil {
 		_ = bar.Finish()
 		_ = bar.Clear()
@@ -127,40 +112,65 @@ func grantBulk(c *cli.Context) error {
 	return nil
 }
 
-// bulk sends the file as the body of one streamed request and decodes the
-// answer, error answers included (they carry the invalid lines).
-func (a *apiClient) bulk(c *cli.Context, body io.Reader, size int64, q url.Values) (api.BulkResult, error) {
-	var res api.BulkResult
-	req, err := http.NewRequestWithContext(c.Context, "POST", a.base+api.BulkGrantsPath+"?"+q.Encode(), body)
+// upload sends body as one streamed request to path and decodes the
+// answer into out, error answers included (they carry the invalid lines);
+// errMsg reads the answer's error field.
+func (a *apiClient) upload(c *cli.Context, path string, body io.Reader, size int64, q url.Values, out any, errMsg func() string) error {
+	req, err := http.NewRequestWithContext(c.Context, "POST", a.base+path+"?"+q.Encode(), body)
 	if err != nil {
-		return res, err
+		return err
 	}
 	if size >= 0 {
 		req.ContentLength = size
 	}
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
+	a.authorize(req)
 	client := *a.http
 	client.Timeout = bulkTimeout
 	resp, err := client.Do(req)
 	if err != nil {
-		return res, fmt.Errorf("cannot reach the server at %s: %w", a.where, err)
+		return fmt.Errorf("cannot reach the server at %s: %w", a.where, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
-		return res, fmt.Errorf("reading the answer from %s: %w", a.where, err)
+		return fmt.Errorf("reading the answer from %s: %w", a.where, err)
 	}
-	if err := json.Unmarshal(data, &res); err != nil || (resp.StatusCode >= 300 && res.Error == "") {
+	if err := json.Unmarshal(data, out); err != nil || (resp.StatusCode >= 300 && errMsg() == "") {
 		var e api.Error
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return res, &apiError{status: resp.StatusCode, msg: e.Error}
+			return &apiError{status: resp.StatusCode, msg: e.Error}
 		}
-		return res, &apiError{status: resp.StatusCode, msg: strings.TrimSpace(string(data))}
+		return &apiError{status: resp.StatusCode, msg: strings.TrimSpace(string(data))}
 	}
-	return res, nil
+	return nil
+}
+
+// openUpload opens FILE (or stdin for -) and refuses a regular file over
+// the bounds before anything is sent.
+func openUpload(name string) (io.Reader, int64, func(), error) {
+	if name == "-" {
+		return os.Stdin, -1, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, err
+	}
+	size := int64(-1)
+	if st.Mode().IsRegular() {
+		size = st.Size()
+		if size > service.MaxBulkBytes {
+			f.Close()
+			return nil, 0, nil, fmt.Errorf("%s is %.1f MiB; a batch holds at most %d MiB and %d lines: split the file (split -l 100000 %s part-) and run each part",
+				name, float64(size)/(1<<20), service.MaxBulkBytes>>20, service.MaxBulkLines, name)
+		}
+	}
+	return f, size, func() { f.Close() }, nil
 }
 
 // printBulk prints the invalid lines (stderr), on a dry run every line,

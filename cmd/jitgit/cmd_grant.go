@@ -26,8 +26,12 @@ func grantCommand() *cli.Command {
 					&cli.StringFlag{Name: "allow", Usage: "with --ref: what a protection rule forbids that this grant allows: `force,delete`"},
 					&cli.StringFlag{Name: "for", Usage: "how long: `DURATION` like 90m, 2h, 7d", Required: true},
 					&cli.StringFlag{Name: "reason", Usage: "why, for the audit trail"},
+					&cli.BoolFlag{Name: "break-glass", Usage: "emergency: grant yourself access that needs approval (needs --reason; every grant. webhook is told)"},
 					jsonFlag,
 				},
+				Description: `Example:
+   jitgit grant add --user alice --repo acme/web --access write --for 2h --reason INC-42
+   jitgit --as admin grant add --user admin --repo acme/vault --access read --for 30m --break-glass --reason "outage"`,
 				Action: grantAdd,
 			},
 			grantListCommand(),
@@ -62,6 +66,7 @@ func grantAdd(c *cli.Context) error {
 	in := api.NewGrant{
 		User: c.String("user"), Group: c.String("group"), Repo: c.String("repo"),
 		Access: c.String("access"), Ref: c.String("ref"), Allow: c.String("allow"), Duration: c.String("for"), Reason: c.String("reason"),
+		BreakGlass: c.Bool("break-glass"),
 	}
 	g, err := ask(c, api.CreateGrant, nil, in)
 	if err != nil {

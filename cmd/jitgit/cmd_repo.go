@@ -33,7 +33,13 @@ func repoCommand() *cli.Command {
 			{Name: "sync", Usage: "fetch a mirror from its upstream now", ArgsUsage: "OWNER/NAME", Flags: []cli.Flag{jsonFlag,
 				&cli.BoolFlag{Name: "wait", Usage: "show progress and print the result; exit non-zero if the fetch failed"}}, Action: repoSync},
 			mirrorCommand(),
-			{Name: "list", Usage: "list repositories", Flags: []cli.Flag{jsonFlag}, Action: repoList},
+			{Name: "list", Usage: "list repositories", Flags: []cli.Flag{jsonFlag,
+				&cli.BoolFlag{Name: "unregistered", Usage: "list the bare repositories on disk that are not registered"}},
+				Description: "Example:\n   jitgit repo list --unregistered", Action: repoList},
+			repoImportCommand(),
+			repoDescribeCommand(),
+			repoRenameCommand(),
+			repoRemoveCommand(),
 		},
 	}
 }
@@ -122,6 +128,9 @@ func repoSync(c *cli.Context) error {
 }
 
 func repoList(c *cli.Context) error {
+	if c.Bool("unregistered") {
+		return repoListUnregistered(c)
+	}
 	return list(c, api.ListRepos, nil, []string{"REPO", "DESCRIPTION", "MIRROR OF", "EVERY", "STATE", "CREDENTIAL", "HOST KEY", "LAST SYNC",
 		"LAST SUCCESS", "STALE", "TOOK", "REFS", "NEXT", "RESULT"}, func(r api.Repo) []string {
 		row := []string{r.Name, dash(r.Description), "-", "-", dash(r.State), "-", "-", "-", "-", "-", "-", "-", "-", "-"}

@@ -34,8 +34,15 @@ func requestCommand() *cli.Command {
 			},
 			{
 				Name: "list", Usage: "list requests",
+				Description: `On the admin socket every request shows; approving one there needs a name.
+
+Example:
+   jitgit request list --status pending --repo acme/web
+   jitgit --as admin request approve r_...`,
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "status", Usage: "pending, approved, denied, cancelled or expired"},
+					&cli.StringFlag{Name: "user", Usage: "only requests of `NAME`"},
+					&cli.StringFlag{Name: "repo", Usage: "only requests for `OWNER/NAME`"},
 					jsonFlag,
 				},
 				Action: requestList,
@@ -52,6 +59,17 @@ func requestCommand() *cli.Command {
 				Name: "deny", Usage: "deny a request", ArgsUsage: "ID",
 				Flags:  []cli.Flag{&cli.StringFlag{Name: "reason", Usage: "why, shown to the requester", Required: true}},
 				Action: requestDeny,
+			},
+			{
+				Name: "cancel", Usage: "withdraw a pending request (your own, or any as an administrator)", ArgsUsage: "ID",
+				Description: "Example:\n   jitgit --as admin request cancel r_...",
+				Action: func(c *cli.Context) error {
+					if err := args(c, 1, 1); err != nil {
+						return err
+					}
+					_, err := ask(c, api.CancelRequest, nil, api.None{}, c.Args().First())
+					return err
+				},
 			},
 		},
 	}
@@ -115,8 +133,10 @@ func waitForDecision(c *cli.Context, client *apiClient, r api.Request) error {
 
 func requestList(c *cli.Context) error {
 	q := url.Values{}
-	if s := c.String("status"); s != "" {
-		q.Set("status", s)
+	for _, k := range []string{"status", "user", "repo"} {
+		if v := c.String(k); v != "" {
+			q.Set(k, v)
+		}
 	}
 	return list(c, api.ListRequests, q, []string{"ID", "REQUESTER", "REPO", "ACCESS", "FOR", "STATUS", "APPROVALS", "ASKED", "REASON"}, func(r api.Request) []string {
 		return []string{r.ID, r.Requester, r.Repo, r.Access, r.Duration, r.Status,

@@ -20,6 +20,7 @@ func userCommand() *cli.Command {
 		Name:  "user",
 		Usage: "manage users, their SSH keys and tokens",
 		Subcommands: []*cli.Command{
+			userImportCommand(),
 			{
 				Name:      "add",
 				Usage:     "add a user",

@@ -29,6 +29,7 @@ func newApp() *cli.App {
 	return &cli.App{
 		Name:                 "jitgit",
 		Usage:                "a Git server where access is granted just in time",
+		Description:          appExample,
 		EnableBashCompletion: true,
 		HideHelpCommand:      true,
 		ExitErrHandler:       func(*cli.Context, error) {},
@@ -36,10 +37,12 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "data", Value: "./jitgit-data", Usage: "data `DIR` (the admin commands find the server's socket there)", EnvVars: []string{"JITGIT_DATA"}},
 			&cli.StringFlag{Name: "server", Usage: "talk to a remote server at `URL` instead of the local socket", EnvVars: []string{"JITGIT_SERVER"}},
 			&cli.StringFlag{Name: "token", Usage: "an administrator's `TOKEN` for --server", EnvVars: []string{"JITGIT_TOKEN"}},
+			&cli.StringFlag{Name: "as", Usage: "on the admin socket, act as administrator `NAME` (approvals, the audit trail)", EnvVars: []string{"JITGIT_AS"}},
 		},
-		Commands: append([]*cli.Command{
+		Commands: withExamples(append([]*cli.Command{
 			serveCommand(), userCommand(), repoCommand(), credentialCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(),
 			policyCommand(), protectCommand(), backupCommand(), restoreCommand(), hookCommand(), loginCommand(),
-		}, debugCommands()...),
+			groupCommand(), completionCommand(),
+		}, debugCommands()...), ""),
 	}
 }

@@ -43,7 +43,7 @@ func (s repos) Update(r auth.Repo) error {
 	return set(s.t.txn, repoKey(r.Name), r)
 }
 
-// Delete removes the repository record called name.
+// Delete removes the repository record called name, which must exist.
 func (s repos) Delete(name string) error {
 	if _, err := s.Get(name); err != nil {
 		return err

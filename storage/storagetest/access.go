@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -39,6 +40,14 @@ func testRepos(t *testing.T, s storage.Store) {
 	rs := get(t, s, func(tx storage.Tx) ([]auth.Repo, error) { return tx.Repos().List() })
 	if len(rs) != 2 || rs[0].Name != "acme/infra" || rs[1].Name != "acme/web" {
 		t.Fatalf("List = %+v, want sorted by name", rs)
+	}
+	update(t, s, func(tx storage.Tx) error { return tx.Repos().Delete("acme/infra") })
+	wantErr(t, s.Update(ctx, func(tx storage.Tx) error { return tx.Repos().Delete("acme/infra") }), auth.ErrNotFound)
+	if _, err := s.GetRepo(ctx, "acme/infra"); !errors.Is(err, auth.ErrNotFound) {
+		t.Fatalf("GetRepo after Delete: %v, want not found", err)
+	}
+	if rs := get(t, s, func(tx storage.Tx) ([]auth.Repo, error) { return tx.Repos().List() }); len(rs) != 1 {
+		t.Fatalf("List after Delete = %+v", rs)
 	}
 }
 
