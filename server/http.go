@@ -321,6 +321,13 @@ func (h *HTTP) finish(w http.ResponseWriter, r *http.Request, job Job, out *gitO
 	case r.Context().Err() != nil:
 		h.log.Info("git http: client went away", attrs...)
 		return
+	case errors.As(err, new(*ProtocolError)):
+		h.refuseRequest(w, out, err, attrs)
+		return
+	case err == nil && res.Exit != 0 && strings.Contains(res.Stderr, "protocol error"):
+		// git found the request malformed where the guards do not look.
+		h.refuseRequest(w, out, &ProtocolError{Msg: "malformed request: " + lastLine(res.Stderr)}, attrs)
+		return
 	case err != nil || res.Exit != 0:
 		h.log.Warn("git http: git failed", append(attrs, "err", err, "stderr", res.Stderr)...)
 		if !out.started {

@@ -144,6 +144,18 @@ func (r *Runner) Run(ctx context.Context, j Job) (Result, error) {
 		c.Env, c.HooksDir = pushEnv, hooks
 	}
 
+	var guard interface{ Err() error }
+	if !j.AdvertiseRefs && j.Stdin != nil {
+		switch j.Service {
+		case UploadPack:
+			g := newWantGuard(ctx, j.Stdin, reachability{git: r.git, dir: j.Dir}.check)
+			c.Stdin, guard = g, g
+		case ReceivePack:
+			g := newFrameGuard(j.Stdin)
+			c.Stdin, guard = g, g
+		}
+	}
+
 	start := time.Now()
 	p, err := r.git.Start(ctx, c)
 	if err != nil {
@@ -153,7 +165,34 @@ func (r *Runner) Run(ctx context.Context, j Job) (Result, error) {
 	res, err := p.Wait()
 	r.log.Debug("git finished", "service", j.Service, "repo", j.Repo, "user", j.Who.Name(),
 		"exit", res.Exit, "duration", time.Since(start))
+	if guard != nil && guard.Err() != nil && ctx.Err() == nil {
+		// git saw the request end early because the guard ended it.
+		return Result{Exit: res.Exit, Stderr: res.Stderr}, fmt.Errorf("git %s: request refused: %w", j.Service, guard.Err())
+	}
 	return Result{Exit: res.Exit, Stderr: res.Stderr}, err
+}
+
+// uploadPackConfig is given to every upload-pack, over whatever a
+// repository's own configuration says. Partial clone needs the filters and,
+// on protocol v0 and v1, wants of objects no ref names directly (its lazy
+// fetches of blobs); git checks only commits for reachability there and
+// nothing on v2, so the want guard checks every want on every version
+// (see wantGuard). Only filters that read nothing from the repository are
+// served: sparse:oid would read a blob named by the client.
+var uploadPackConfig = []string{
+	"uploadpack.allowFilter=true",
+	// In this order: allowAnySHA1InWant=false clears the other two bits
+	// as well, and the last one read wins.
+	"uploadpack.allowAnySHA1InWant=false",
+	"uploadpack.allowTipSHA1InWant=false",
+	"uploadpack.allowReachableSHA1InWant=true",
+	"uploadpack.allowRefInWant=false",
+	"uploadpack.filter.allow=false",
+	"uploadpack.filter.blob:none.allow=true",
+	"uploadpack.filter.blob:limit.allow=true",
+	"uploadpack.filter.tree.allow=true",
+	"uploadpack.filter.object:type.allow=true",
+	"transfer.advertiseObjectInfo=false",
 }
 
 // cmd builds the git command of a job. The only value not chosen by the
@@ -170,6 +209,7 @@ func (r *Runner) cmd(j Job) (gitexec.Cmd, error) {
 	case UploadPack, ReceivePack:
 		if j.Service == UploadPack {
 			c.Options = append(c.Options, "--strict")
+			c.Config = uploadPackConfig
 		}
 		if j.StatelessRPC {
 			c.Options = append(c.Options, "--stateless-rpc")

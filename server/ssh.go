@@ -515,6 +515,12 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 	case ctx.Err() != nil:
 		s.log.Info("git ssh: client went away", attrs...)
 		return exitRefused
+	case errors.As(err, new(*ProtocolError)):
+		s.log.Info("git ssh: request refused", append(attrs, "err", err)...)
+		var pe *ProtocolError
+		errors.As(err, &pe)
+		fmt.Fprintf(stderr, "jitgit: %s\n", pe.Msg)
+		return exitRefused
 	case err != nil:
 		s.log.Warn("git ssh: git failed", append(attrs, "err", err, "stderr", res.Stderr)...)
 		io.WriteString(stderr, "jitgit: git failed on the server\n")
