@@ -50,6 +50,9 @@ type HTTPConfig struct {
 	// Throttle, when set, refuses a client address with 429 after too many
 	// failed authentications, so passwords cannot be guessed through git.
 	Throttle *ratelimit.Throttle
+	// Pending, when set, finds the user's pending request that a deny
+	// message mentions.
+	Pending Pending
 }
 
 // HTTP is the smart HTTP Git transport. It serves
@@ -162,12 +165,16 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := h.a.Authorize(r.Context(), who, name, action)
 	if !d.Allowed {
 		h.log.Info("git http denied", "user", who.Name(), "remote", who.Remote, "repo", name, "service", req.svc, "reason", d.Reason)
-		msg := denyMessage(d, h.publicURL(r), name, action)
 		if who.Anonymous() {
-			challenge(w, msg)
+			challenge(w, denyMessage(d, h.publicURL(r), name, action))
 			return
 		}
-		text(w, http.StatusForbidden, msg)
+		line := denyLine(r.Context(), h.cfg.Pending, who, d, h.publicURL(r), name, action)
+		if req.infoRefs {
+			refuseInfoRefs(w, req.svc, line)
+			return
+		}
+		text(w, http.StatusForbidden, line)
 		return
 	}
 	dir, err := h.repos.Path(name)

@@ -345,11 +345,10 @@ func TestDeniedUserSeesWhereToAsk(t *testing.T) {
 	out, err := s.git(t.TempDir(), nil, "clone", s.url("bob", "acme/payments.git"), "x")
 	if err == nil {
 		t.Fatalf("bob cloned without a grant:\n%s", out)
+
 	}
 	for _, want := range []string{
-		"remote: bob has no active grant to read acme/payments",
-		"remote: Ask for access: " + publicURL + "/requests/new?repo=acme/payments&access=read",
-		"403",
+		"remote error: bob has no active grant to read acme/payments. Ask for access: " + publicURL + "/requests/new?repo=acme/payments&access=read\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("git output lacks %q:\n%s", want, out)
@@ -359,12 +358,18 @@ func TestDeniedUserSeesWhereToAsk(t *testing.T) {
 	// A missing repository looks the same as a private one to bob...
 	respPrivate, bodyPrivate := s.do("GET", "/acme/payments/info/refs?service=git-upload-pack", s.basic("bob"), nil)
 	respMissing, bodyMissing := s.do("GET", "/acme/nothing/info/refs?service=git-upload-pack", s.basic("bob"), nil)
-	if respPrivate.StatusCode != 403 || respMissing.StatusCode != 403 ||
-		strings.ReplaceAll(bodyPrivate, "payments", "X") != strings.ReplaceAll(bodyMissing, "nothing", "X") {
+	if respPrivate.StatusCode != 200 || respMissing.StatusCode != 200 ||
+		strings.ReplaceAll(bodyPrivate[4:], "payments", "X") != strings.ReplaceAll(bodyMissing[4:], "nothing", "X") {
 		t.Errorf("private %d %q vs missing %d %q", respPrivate.StatusCode, bodyPrivate, respMissing.StatusCode, bodyMissing)
 	}
-	if ct := respPrivate.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-		t.Errorf("403 Content-Type %q", ct)
+	// ...and the refusal is git's ERR packet, which every client prints.
+	if ct := respPrivate.Header.Get("Content-Type"); ct != "application/x-git-upload-pack-advertisement" ||
+		!strings.HasPrefix(bodyPrivate[4:], "ERR bob has no active grant") {
+		t.Errorf("refusal: Content-Type %q, body %q", ct, bodyPrivate)
+	}
+	// An anonymous client is asked for credentials instead.
+	if resp, _ := s.do("GET", "/acme/payments/info/refs?service=git-upload-pack", nil, nil); resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("anonymous: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
 	// ...while someone allowed learns it is missing.
 	s.auth.grant("bob", "acme/*", auth.LevelRead)
@@ -388,7 +393,7 @@ func TestReadOnlyUserCannotPush(t *testing.T) {
 	if err == nil {
 		t.Fatalf("read-only push succeeded:\n%s", out)
 	}
-	if !strings.Contains(out, "remote: carol has read access to acme/payments but no active grant to write it") ||
+	if !strings.Contains(out, "remote error: carol has read access to acme/payments but no active grant to write it") ||
 		!strings.Contains(out, "access=write") {
 		t.Errorf("push refusal not shown:\n%s", out)
 	}
@@ -407,7 +412,7 @@ func TestRevocationTakesEffectOnNextRequest(t *testing.T) {
 
 	s.auth.revoke("alice", "acme/payments")
 	out, err := s.git(filepath.Join(work, "c"), nil, "fetch", "origin")
-	if err == nil || !strings.Contains(out, "remote: alice has no active grant to read acme/payments") {
+	if err == nil || !strings.Contains(out, "remote error: alice has no active grant to read acme/payments") {
 		t.Fatalf("fetch after revocation: %v\n%s", err, out)
 	}
 }

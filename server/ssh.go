@@ -480,9 +480,9 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 	d := s.a.Authorize(ctx, who, name, action)
 	if !d.Allowed {
 		s.log.Info("git ssh denied", "user", who.Name(), "remote", who.Remote, "repo", name, "service", svc, "reason", d.Reason)
-		msg := denyMessage(d, s.cfg.PublicURL, name, action)
+		msg := denyLine(ctx, s.a, who, d, s.cfg.PublicURL, name, action)
 		if who.Anonymous() {
-			msg += "The server does not know your SSH key: add its .pub file to your account (jitgit user key add NAME FILE).\n"
+			msg += keyHint(s.cfg.PublicURL)
 		}
 		io.WriteString(stderr, msg)
 		return exitDenied

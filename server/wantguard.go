@@ -40,6 +40,8 @@ type wantGuard struct {
 	held  bytes.Buffer // read after an unchecked want
 	wants []string
 	err   error
+	// afterFlush: the last packet was a flush.
+	afterFlush bool
 }
 
 func newWantGuard(ctx context.Context, src io.Reader, check wantChecker) *wantGuard {
@@ -75,12 +77,22 @@ func (g *wantGuard) Read(p []byte) (int, error) {
 
 // next reads one packet and moves what may now be passed to ready.
 func (g *wantGuard) next() error {
+	if g.afterFlush && len(g.wants) == 0 {
+		// A few stray bytes after the end of a request (a newline a
+		// script added) are git's to ignore, as it always has.
+		if b, err := g.src.Peek(4); len(b) > 0 && len(b) < 4 && errors.Is(err, io.EOF) {
+			g.ready.Write(b)
+			g.src.Discard(len(b))
+			return nil
+		}
+	}
 	var pk pkt
 	var err error
 	pk, g.buf, err = readPkt(g.src, g.buf)
 	if err != nil {
 		return err
 	}
+	g.afterFlush = pk.special && pk.len == pktFlush
 	end := pk.special
 	if !pk.special {
 		line := bytes.TrimSuffix(pk.data, []byte("\n"))
