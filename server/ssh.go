@@ -43,6 +43,9 @@ const (
 type SSHConfig struct {
 	// HostKey is the server's host key (see LoadHostKey). Required.
 	HostKey ssh.Signer
+	// HostKeys are more host keys, of other types, offered as well (see
+	// LoadHostKeys).
+	HostKeys []ssh.Signer
 	// PublicURL is the server's HTTP base URL, for the "Ask for access"
 	// line and the HTTP clone URLs in the greeting.
 	PublicURL string
@@ -122,7 +125,7 @@ type SSH struct {
 
 // NewSSH returns the SSH transport; call Serve to accept connections.
 func NewSSH(cfg SSHConfig, a SSHAuthority, run *Runner, repos *Repos, log *slog.Logger) (*SSH, error) {
-	if cfg.HostKey == nil {
+	if cfg.HostKey == nil && len(cfg.HostKeys) == 0 {
 		return nil, errors.New("SSH server: no host key configured")
 	}
 	if cfg.Now == nil {
@@ -154,7 +157,11 @@ func NewSSH(cfg SSHConfig, a SSHAuthority, run *Runner, repos *Repos, log *slog.
 		PublicKeyCallback:           s.publicKey,
 		KeyboardInteractiveCallback: s.anonymous,
 	}
-	s.config.AddHostKey(cfg.HostKey)
+	for _, k := range append([]ssh.Signer{cfg.HostKey}, cfg.HostKeys...) {
+		if k != nil {
+			s.config.AddHostKey(k)
+		}
+	}
 	return s, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/notify"
+	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/service"
 )
 
@@ -42,6 +43,11 @@ type Config struct {
 	// ShutdownGrace is how long the Git operations running at a shutdown
 	// may go on before they are killed.
 	ShutdownGrace time.Duration
+	// SSHHostKeys are the kinds of SSH host key made and offered.
+	SSHHostKeys []string
+	// PurgeAfterRewrite runs `repo purge` on a repository after a push
+	// that force-updated or deleted a ref.
+	PurgeAfterRewrite bool
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -67,6 +73,7 @@ const maxShutdownGrace = time.Hour
 func defaultConfig() Config {
 	return Config{
 		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second,
+		SSHHostKeys: slices.Clone(server.HostKeyKinds),
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
@@ -87,6 +94,8 @@ type fileConfig struct {
 	TLSCert      string   `toml:"tls_cert"`
 	TLSKey       string   `toml:"tls_key"`
 	Proxies      []string `toml:"trusted_proxies"`
+	SSHHostKeys  []string `toml:"ssh_host_keys"`
+	PurgeAfter   *bool    `toml:"purge_after_rewrite"`
 	Limits       struct {
 		MaxGrant        string `toml:"max_grant"`
 		DefaultRequest  string `toml:"default_request"`
@@ -196,6 +205,12 @@ func (f *fileConfig) apply(cfg *Config) error {
 	setStr(&cfg.PublicURL, f.PublicURL)
 	setStr(&cfg.SSHPublicURL, f.SSHPublicURL)
 	setStr(&cfg.LogLevel, f.LogLevel)
+	if f.SSHHostKeys != nil {
+		cfg.SSHHostKeys = f.SSHHostKeys
+	}
+	if f.PurgeAfter != nil {
+		cfg.PurgeAfterRewrite = *f.PurgeAfter
+	}
 	dur := func(key, v string, dst *time.Duration) error {
 		if v == "" {
 			return nil
