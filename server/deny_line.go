@@ -70,6 +70,10 @@ func refuseInfoRefs(w http.ResponseWriter, svc Service, line string) {
 	hdr.Set("Content-Type", "application/x-git-"+string(svc)+"-advertisement")
 	noCache(hdr)
 	w.WriteHeader(http.StatusOK)
+	// After the "# service=" packet, as git http-backend begins every
+	// advertisement: JGit reads nothing else first, and git and libgit2
+	// take it for what it is.
+	w.Write(append(pktLine("# service=git-"+string(svc)+"\n"), "0000"...))
 	w.Write(pktLine("ERR " + line))
 }
 
