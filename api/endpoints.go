@@ -21,6 +21,7 @@ var (
 	ListRepos  = Endpoint[None, []Repo]{Method: "GET", Path: "/api/v1/repos"}
 	CreateRepo = Endpoint[NewRepo, Repo]{Method: "POST", Path: "/api/v1/repos"}
 	SyncRepo   = Endpoint[None, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/sync"}
+	PurgeRepo  = Endpoint[None, RepoPurged]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/purge"}
 
 	ListGrants      = Endpoint[None, []Grant]{Method: "GET", Path: "/api/v1/grants"}
 	CreateGrant     = Endpoint[NewGrant, Grant]{Method: "POST", Path: "/api/v1/grants"}

@@ -66,6 +66,10 @@ type RunnerConfig struct {
 	// Pushes registers every receive-pack run for the pre-receive re-check.
 	// Without it receive-pack is refused.
 	Pushes *Pushes
+	// AfterRewrite, when set, is called after a push that left a commit
+	// no ref reaches (a force-push or a deletion), with the repository's
+	// name, before the push's answer ends; the server purges it then.
+	AfterRewrite func(ctx context.Context, repo string)
 }
 
 // Runner runs the git services for every transport. It is safe for
@@ -73,6 +77,7 @@ type RunnerConfig struct {
 type Runner struct {
 	git    *gitexec.Launcher
 	pushes *Pushes
+	after  func(ctx context.Context, repo string)
 	log    *slog.Logger
 	runs   atomic.Uint64
 }
@@ -85,7 +90,7 @@ func NewRunner(cfg RunnerConfig, log *slog.Logger) (*Runner, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{git: cfg.Launcher, pushes: cfg.Pushes, log: log}, nil
+	return &Runner{git: cfg.Launcher, pushes: cfg.Pushes, after: cfg.AfterRewrite, log: log}, nil
 }
 
 // Job is one run of a git service.
@@ -142,6 +147,17 @@ func (r *Runner) Run(ctx context.Context, j Job) (Result, error) {
 		}
 		defer end()
 		c.Env, c.HooksDir = pushEnv, hooks
+		if r.after != nil {
+			before, err := reachability{git: r.git, dir: j.Dir}.tips(ctx)
+			if err != nil {
+				return Result{Exit: -1}, fmt.Errorf("run git %s: %w", j.Service, err)
+			}
+			defer func() {
+				if ctx.Err() == nil && r.rewrote(ctx, j.Dir, before) {
+					r.after(context.WithoutCancel(ctx), j.Repo)
+				}
+			}()
+		}
 	}
 
 	var guard interface{ Err() error }

@@ -49,6 +49,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.ListRepos, h.apiListRepos)
 	route(r, api.CreateRepo, h.apiCreateRepo)
 	route(r, api.SyncRepo, h.apiSyncRepo)
+	route(r, api.PurgeRepo, h.apiPurgeRepo)
 	route(r, api.ListGrants, h.apiListGrants)
 	route(r, api.CreateGrant, h.apiCreateGrant)
 	route(r, api.CreateGrants, h.apiCreateGrants)

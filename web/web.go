@@ -25,6 +25,8 @@ type Options struct {
 	// Mirrors fetches mirrors for the API; nil: creating and syncing
 	// mirrors is refused.
 	Mirrors service.MirrorFetcher
+	// Purger purges repositories for the API; nil: purging is refused.
+	Purger service.RepoPurger
 	// Now is the clock of the pages and the API (time.Now when nil): the
 	// service's, so that what they show active is what it decides active.
 	Now func() time.Time

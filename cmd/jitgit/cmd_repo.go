@@ -30,6 +30,7 @@ func repoCommand() *cli.Command {
 			},
 			{Name: "sync", Usage: "fetch a mirror from its upstream now", ArgsUsage: "OWNER/NAME", Flags: []cli.Flag{jsonFlag}, Action: repoSync},
 			{Name: "list", Usage: "list repositories", Flags: []cli.Flag{jsonFlag}, Action: repoList},
+			{Name: "purge", Usage: "expire reflogs and remove every object no ref reaches, now (cannot be undone)", ArgsUsage: "OWNER/NAME", Flags: []cli.Flag{jsonFlag}, Action: repoPurge},
 		},
 	}
 }

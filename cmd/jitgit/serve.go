@@ -169,7 +169,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 			hooks.Close()
 		}
 	}()
-	runner, err := server.NewRunner(server.RunnerConfig{Launcher: git, Pushes: pushes}, log)
+	runCfg := server.RunnerConfig{Launcher: git, Pushes: pushes}
+	if cfg.PurgeAfterRewrite {
+		runCfg.AfterRewrite = purgeAfterRewrite(svc, repos, log)
+	}
+	runner, err := server.NewRunner(runCfg, log)
 	if err != nil {
 		return err
 	}
@@ -190,7 +194,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	metrics := web.NewMetrics(time.Now())
 	trail.Watch(metrics.Record)
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Purger: repos, Now: now})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages, Pending: svc,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
