@@ -29,9 +29,9 @@ const pendingLookup = 2 * time.Second
 func denyLine(ctx context.Context, p Pending, who auth.Identity, d auth.Decision, publicURL, repo string, action auth.Action) string {
 	msg := denyMessage(d, publicURL, repo, action)
 	reason, link, _ := strings.Cut(strings.TrimSuffix(msg, "\n"), "\n")
-	line := strings.TrimRight(reason, ".")
+	line := reason
 	if link != "" {
-		line += ". " + link
+		line = strings.TrimRight(reason, ".") + ". " + link
 	}
 	if pr := pendingRequest(ctx, p, who, repo, action.Level); pr != nil {
 		line += ". You asked for " + pr.Level.String() + " access already: " +
