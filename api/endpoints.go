@@ -23,6 +23,7 @@ var (
 	ListRepos  = Endpoint[None, []Repo]{Method: "GET", Path: "/api/v1/repos"}
 	CreateRepo = Endpoint[NewRepo, Repo]{Method: "POST", Path: "/api/v1/repos"}
 	SyncRepo   = Endpoint[None, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/sync"}
+	PurgeRepo  = Endpoint[None, RepoPurged]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/purge"}
 
 	SetMirror        = Endpoint[MirrorChange, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/mirror"}
 	RemoveMirror     = Endpoint[MirrorRemoval, MirrorRemoved]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/mirror/remove"}

@@ -52,6 +52,9 @@ type HTTPConfig struct {
 	// Throttle, when set, refuses a client address with 429 after too many
 	// failed authentications, so passwords cannot be guessed through git.
 	Throttle *ratelimit.Throttle
+	// Pending, when set, finds the user's pending request that a deny
+	// message mentions.
+	Pending Pending
 }
 
 // HTTP is the smart HTTP Git transport. It serves
@@ -169,12 +172,16 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := h.a.Authorize(r.Context(), who, name, action)
 	if !d.Allowed {
 		h.log.Info("git http denied", "user", who.Name(), "remote", who.Remote, "repo", name, "service", req.svc, "reason", d.Reason)
-		msg := denyMessage(d, h.publicURL(r), name, action)
 		if who.Anonymous() {
-			challenge(w, msg)
+			challenge(w, denyMessage(d, h.publicURL(r), name, action))
 			return
 		}
-		text(w, http.StatusForbidden, msg)
+		line := denyLine(r.Context(), h.cfg.Pending, who, d, h.publicURL(r), name, action)
+		if req.infoRefs {
+			refuseInfoRefs(w, req.svc, line)
+			return
+		}
+		text(w, http.StatusForbidden, line)
 		return
 	}
 	dir, err := h.repos.Path(name)
@@ -339,6 +346,13 @@ func (h *HTTP) finish(w http.ResponseWriter, r *http.Request, job Job, out *gitO
 	switch {
 	case r.Context().Err() != nil:
 		h.log.Info("git http: client went away", attrs...)
+		return
+	case errors.As(err, new(*ProtocolError)):
+		h.refuseRequest(w, out, err, attrs)
+		return
+	case err == nil && res.Exit != 0 && strings.Contains(res.Stderr, "protocol error"):
+		// git found the request malformed where the guards do not look.
+		h.refuseRequest(w, out, &ProtocolError{Msg: "malformed request: " + lastLine(res.Stderr)}, attrs)
 		return
 	case err != nil || res.Exit != 0:
 		h.log.Warn("git http: git failed", append(attrs, "err", err, "stderr", res.Stderr)...)

@@ -66,6 +66,10 @@ type RunnerConfig struct {
 	// Pushes registers every receive-pack run for the pre-receive re-check.
 	// Without it receive-pack is refused.
 	Pushes *Pushes
+	// AfterRewrite, when set, is called after a push that left a commit
+	// no ref reaches (a force-push or a deletion), with the repository's
+	// name, before the push's answer ends; the server purges it then.
+	AfterRewrite func(ctx context.Context, repo string)
 }
 
 // Runner runs the git services for every transport. It is safe for
@@ -73,6 +77,7 @@ type RunnerConfig struct {
 type Runner struct {
 	git    *gitexec.Launcher
 	pushes *Pushes
+	after  func(ctx context.Context, repo string)
 	log    *slog.Logger
 	runs   atomic.Uint64
 }
@@ -85,7 +90,7 @@ func NewRunner(cfg RunnerConfig, log *slog.Logger) (*Runner, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{git: cfg.Launcher, pushes: cfg.Pushes, log: log}, nil
+	return &Runner{git: cfg.Launcher, pushes: cfg.Pushes, after: cfg.AfterRewrite, log: log}, nil
 }
 
 // Job is one run of a git service.
@@ -142,6 +147,29 @@ func (r *Runner) Run(ctx context.Context, j Job) (Result, error) {
 		}
 		defer end()
 		c.Env, c.HooksDir = pushEnv, hooks
+		if r.after != nil {
+			before, err := reachability{git: r.git, dir: j.Dir}.tips(ctx)
+			if err != nil {
+				return Result{Exit: -1}, fmt.Errorf("run git %s: %w", j.Service, err)
+			}
+			defer func() {
+				if ctx.Err() == nil && r.rewrote(ctx, j.Dir, before) {
+					r.after(context.WithoutCancel(ctx), j.Repo)
+				}
+			}()
+		}
+	}
+
+	var guard interface{ Err() error }
+	if !j.AdvertiseRefs && j.Stdin != nil {
+		switch j.Service {
+		case UploadPack:
+			g := newWantGuard(ctx, j.Stdin, reachability{git: r.git, dir: j.Dir}.check)
+			c.Stdin, guard = g, g
+		case ReceivePack:
+			g := newFrameGuard(j.Stdin)
+			c.Stdin, guard = g, g
+		}
 	}
 
 	start := time.Now()
@@ -153,7 +181,34 @@ func (r *Runner) Run(ctx context.Context, j Job) (Result, error) {
 	res, err := p.Wait()
 	r.log.Debug("git finished", "service", j.Service, "repo", j.Repo, "user", j.Who.Name(),
 		"exit", res.Exit, "duration", time.Since(start))
+	if guard != nil && guard.Err() != nil && ctx.Err() == nil {
+		// git saw the request end early because the guard ended it.
+		return Result{Exit: res.Exit, Stderr: res.Stderr}, fmt.Errorf("git %s: request refused: %w", j.Service, guard.Err())
+	}
 	return Result{Exit: res.Exit, Stderr: res.Stderr}, err
+}
+
+// uploadPackConfig is given to every upload-pack, over whatever a
+// repository's own configuration says. Partial clone needs the filters and,
+// on protocol v0 and v1, wants of objects no ref names directly (its lazy
+// fetches of blobs); git checks only commits for reachability there and
+// nothing on v2, so the want guard checks every want on every version
+// (see wantGuard). Only filters that read nothing from the repository are
+// served: sparse:oid would read a blob named by the client.
+var uploadPackConfig = []string{
+	"uploadpack.allowFilter=true",
+	// In this order: allowAnySHA1InWant=false clears the other two bits
+	// as well, and the last one read wins.
+	"uploadpack.allowAnySHA1InWant=false",
+	"uploadpack.allowTipSHA1InWant=false",
+	"uploadpack.allowReachableSHA1InWant=true",
+	"uploadpack.allowRefInWant=false",
+	"uploadpack.filter.allow=false",
+	"uploadpack.filter.blob:none.allow=true",
+	"uploadpack.filter.blob:limit.allow=true",
+	"uploadpack.filter.tree.allow=true",
+	"uploadpack.filter.object:type.allow=true",
+	"transfer.advertiseObjectInfo=false",
 }
 
 // cmd builds the git command of a job. The only value not chosen by the
@@ -170,6 +225,7 @@ func (r *Runner) cmd(j Job) (gitexec.Cmd, error) {
 	case UploadPack, ReceivePack:
 		if j.Service == UploadPack {
 			c.Options = append(c.Options, "--strict")
+			c.Config = uploadPackConfig
 		}
 		if j.StatelessRPC {
 			c.Options = append(c.Options, "--stateless-rpc")

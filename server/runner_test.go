@@ -91,7 +91,13 @@ func TestRunnerServices(t *testing.T) {
 	} {
 		tc.job.Dir = dir
 		args, env := probe(t, run, tc.job)
-		if want := append(slices.Clone(pinned), tc.want...); !slices.Equal(args, want) {
+		want := slices.Clone(pinned)
+		if tc.job.Service == UploadPack {
+			for _, kv := range uploadPackConfig {
+				want = append(want, "-c", kv)
+			}
+		}
+		if want := append(want, tc.want...); !slices.Equal(args, want) {
 			t.Errorf("%s: argv = %q, want %q", tc.job.Service, args, want)
 		}
 		if _, ok := env[EnvPushID]; ok {

@@ -43,6 +43,9 @@ const (
 type SSHConfig struct {
 	// HostKey is the server's host key (see LoadHostKey). Required.
 	HostKey ssh.Signer
+	// HostKeys are more host keys, of other types, offered as well (see
+	// LoadHostKeys).
+	HostKeys []ssh.Signer
 	// PublicURL is the server's HTTP base URL, for the "Ask for access"
 	// line and the HTTP clone URLs in the greeting.
 	PublicURL string
@@ -133,7 +136,7 @@ type SSH struct {
 
 // NewSSH returns the SSH transport; call Serve to accept connections.
 func NewSSH(cfg SSHConfig, a SSHAuthority, run *Runner, repos *Repos, log *slog.Logger) (*SSH, error) {
-	if cfg.HostKey == nil {
+	if cfg.HostKey == nil && len(cfg.HostKeys) == 0 {
 		return nil, errors.New("SSH server: no host key configured")
 	}
 	if cfg.Now == nil {
@@ -175,7 +178,11 @@ func NewSSH(cfg SSHConfig, a SSHAuthority, run *Runner, repos *Repos, log *slog.
 		PublicKeyCallback:           s.publicKey,
 		KeyboardInteractiveCallback: s.anonymous,
 	}
-	s.config.AddHostKey(cfg.HostKey)
+	for _, k := range append([]ssh.Signer{cfg.HostKey}, cfg.HostKeys...) {
+		if k != nil {
+			s.config.AddHostKey(k)
+		}
+	}
 	return s, nil
 }
 
@@ -545,9 +552,9 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 	d := s.a.Authorize(ctx, who, name, action)
 	if !d.Allowed {
 		s.log.Info("git ssh denied", "user", who.Name(), "remote", who.Remote, "repo", name, "service", svc, "reason", d.Reason)
-		msg := denyMessage(d, s.cfg.PublicURL, name, action)
+		msg := denyLine(ctx, s.a, who, d, s.cfg.PublicURL, name, action)
 		if who.Anonymous() {
-			msg += "The server does not know your SSH key: add its .pub file to your account (jitgit user key add NAME FILE).\n"
+			msg += keyHint(s.cfg.PublicURL)
 		}
 		io.WriteString(stderr, msg)
 		return exitDenied
@@ -579,6 +586,12 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 	switch {
 	case ctx.Err() != nil:
 		s.log.Info("git ssh: client went away", attrs...)
+		return exitRefused
+	case errors.As(err, new(*ProtocolError)):
+		s.log.Info("git ssh: request refused", append(attrs, "err", err)...)
+		var pe *ProtocolError
+		errors.As(err, &pe)
+		fmt.Fprintf(stderr, "jitgit: %s\n", pe.Msg)
 		return exitRefused
 	case err != nil:
 		s.log.Warn("git ssh: git failed", append(attrs, "err", err, "stderr", res.Stderr)...)

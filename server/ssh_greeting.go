@@ -34,8 +34,8 @@ func writeGreeting(ctx context.Context, w io.Writer, a SSHAuthority, who auth.Id
 	defer func() { io.WriteString(w, b.String()) }()
 	if who.Anonymous() {
 		b.WriteString("Hi! You are not signed in: this server knows none of the SSH keys you offered.\n")
-		b.WriteString("Add your public key to your account (jitgit user key add NAME ~/.ssh/id_ed25519.pub,\n")
-		b.WriteString("or ask an administrator to), then connect again.\n")
+		fmt.Fprintf(&b, "Add your public key (~/.ssh/id_ed25519.pub) at %s, then connect again\n", settingsURL(publicURL))
+		b.WriteString("(administrators: jitgit user key add NAME FILE).\n")
 		b.WriteString("jitgit serves Git only: there is no shell here.\n")
 		if publicURL != "" {
 			fmt.Fprintf(&b, "Ask for access: %s/requests/new\n", publicURL)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -22,11 +23,19 @@ const HostKeyFile = "ssh_host_ed25519_key"
 // can read is refused, as OpenSSH refuses it. Two processes creating the key
 // at once end up with the same one.
 func LoadHostKey(path string) (key ssh.Signer, created bool, err error) {
+	return loadHostKey(path, func() (crypto.PrivateKey, error) {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		return priv, err
+	})
+}
+
+// loadHostKey is LoadHostKey with the key made by generate.
+func loadHostKey(path string, generate func() (crypto.PrivateKey, error)) (key ssh.Signer, created bool, err error) {
 	key, err = readHostKey(path)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return key, false, err
 	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	priv, err := generate()
 	if err != nil {
 		return nil, false, fmt.Errorf("SSH host key: %w", err)
 	}

@@ -163,8 +163,8 @@ func TestSSHDeniedSeesWhereToAsk(t *testing.T) {
 	for _, tc := range []struct {
 		user, command, want string
 	}{
-		{"alice", "git-receive-pack 'acme/payments.git'", "alice has read access to acme/payments but no active grant to write it\nAsk for access: https://git.example.com/requests/new?repo=acme/payments&access=write\n"},
-		{"bob", "git-upload-pack 'acme/payments.git'", "bob has no active grant to read acme/payments\nAsk for access: https://git.example.com/requests/new?repo=acme/payments&access=read\n"},
+		{"alice", "git-receive-pack 'acme/payments.git'", "alice has read access to acme/payments but no active grant to write it. Ask for access: https://git.example.com/requests/new?repo=acme/payments&access=write\n"},
+		{"bob", "git-upload-pack 'acme/payments.git'", "bob has no active grant to read acme/payments. Ask for access: https://git.example.com/requests/new?repo=acme/payments&access=read\n"},
 		{"bob", "git-upload-archive 'acme/payments.git'", "access=read"},
 		// A missing repository looks the same as a private one.
 		{"bob", "git-upload-pack 'acme/nothing.git'", "bob has no active grant to read acme/nothing"},

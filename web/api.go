@@ -57,6 +57,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.ListCredentials, h.apiListCredentials)
 	route(r, api.AddCredential, h.apiAddCredential)
 	route(r, api.RemoveCredential, h.apiRemoveCredential)
+	route(r, api.PurgeRepo, h.apiPurgeRepo)
 	route(r, api.ListGrants, h.apiListGrants)
 	route(r, api.CreateGrant, h.apiCreateGrant)
 	route(r, api.CreateGrants, h.apiCreateGrants)

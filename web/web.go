@@ -35,6 +35,8 @@ type Options struct {
 	// (<root>/owner/name.git), which the code browser reads; empty: the
 	// code browser finds nothing.
 	RepoRoot string
+	// Purger purges repositories for the API; nil: purging is refused.
+	Purger service.RepoPurger
 	// Now is the clock of the pages and the API (time.Now when nil): the
 	// service's, so that what they show active is what it decides active.
 	Now func() time.Time

@@ -40,6 +40,7 @@ func repoCommand() *cli.Command {
 			repoDescribeCommand(),
 			repoRenameCommand(),
 			repoRemoveCommand(),
+			{Name: "purge", Usage: "expire reflogs and remove every object no ref reaches, now (cannot be undone)", ArgsUsage: "OWNER/NAME", Flags: []cli.Flag{jsonFlag}, Action: repoPurge},
 		},
 	}
 }

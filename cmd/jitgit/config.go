@@ -54,6 +54,11 @@ type Config struct {
 	// MaxHTTPConns bounds the open HTTP connections; 0 is below the
 	// descriptor limit (see httpConnLimit).
 	MaxHTTPConns int
+	// SSHHostKeys are the kinds of SSH host key made and offered.
+	SSHHostKeys []string
+	// PurgeAfterRewrite runs `repo purge` on a repository after a push
+	// that force-updated or deleted a ref.
+	PurgeAfterRewrite bool
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -89,6 +94,7 @@ const maxShutdownGrace = time.Hour
 func defaultConfig() Config {
 	return Config{
 		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second,
+		SSHHostKeys: slices.Clone(server.HostKeyKinds),
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: server.DefaultSSHMaxConnsPerAddr, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
@@ -110,6 +116,8 @@ type fileConfig struct {
 	TLSCert      string   `toml:"tls_cert"`
 	TLSKey       string   `toml:"tls_key"`
 	Proxies      []string `toml:"trusted_proxies"`
+	SSHHostKeys  []string `toml:"ssh_host_keys"`
+	PurgeAfter   *bool    `toml:"purge_after_rewrite"`
 	Limits       struct {
 		MaxGrant        string `toml:"max_grant"`
 		DefaultRequest  string `toml:"default_request"`
@@ -230,6 +238,12 @@ func (f *fileConfig) apply(cfg *Config) error {
 	setStr(&cfg.PublicURL, f.PublicURL)
 	setStr(&cfg.SSHPublicURL, f.SSHPublicURL)
 	setStr(&cfg.LogLevel, f.LogLevel)
+	if f.SSHHostKeys != nil {
+		cfg.SSHHostKeys = f.SSHHostKeys
+	}
+	if f.PurgeAfter != nil {
+		cfg.PurgeAfterRewrite = *f.PurgeAfter
+	}
 	dur := func(key, v string, dst *time.Duration) error {
 		if v == "" {
 			return nil

@@ -203,7 +203,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 			hooks.Close()
 		}
 	}()
-	runner, err := server.NewRunner(server.RunnerConfig{Launcher: git, Pushes: pushes}, log)
+	runCfg := server.RunnerConfig{Launcher: git, Pushes: pushes}
+	if cfg.PurgeAfterRewrite {
+		runCfg.AfterRewrite = purgeAfterRewrite(svc, repos, log)
+	}
+	runner, err := server.NewRunner(runCfg, log)
 	if err != nil {
 		return err
 	}
@@ -228,8 +232,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root})
-	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root, Purger: repos})
+	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages, Pending: svc,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
 		// an address, hopeless for guessing a password.

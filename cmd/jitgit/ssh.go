@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -23,13 +24,17 @@ func newSSHPart(cfg Config, svc *service.Service, repos *server.Repos, runner *s
 	if cfg.SSH == "off" {
 		return nil, nil
 	}
-	key, created, err := server.LoadHostKey(filepath.Join(cfg.Data, server.HostKeyFile))
+	keys, err := server.LoadHostKeys(cfg.Data, cfg.SSHHostKeys)
 	if err != nil {
 		return nil, err
 	}
+	var signers []ssh.Signer
+	for _, k := range keys {
+		signers = append(signers, k.Signer)
+	}
 	l := cfg.SSHLimits
 	srv, err := server.NewSSH(server.SSHConfig{
-		HostKey: key, PublicURL: cfg.PublicURL, SSHURL: sshCloneBase(cfg),
+		HostKeys: signers, PublicURL: cfg.PublicURL, SSHURL: sshCloneBase(cfg),
 		MaxSessionsPerConn: l.MaxSessionsPerConn, MaxConnsPerAddr: l.MaxConnsPerAddr, MaxConnsPerUser: l.MaxConnsPerUser,
 		MaxStartups: l.Startups, MaxStartupsPerAddr: l.StartupsPerAddr,
 		IdleTimeout: l.IdleTimeout, AuthTimeout: l.AuthTimeout, Now: now,
@@ -41,11 +46,18 @@ func newSSHPart(cfg Config, svc *service.Service, repos *server.Repos, runner *s
 	if err != nil {
 		return nil, fmt.Errorf("SSH listen on %s: %w (set --ssh or JITGIT_SSH to another address, or \"off\")", cfg.SSH, err)
 	}
-	note := ""
-	if created {
-		note = ", new"
+	fmt.Fprintf(out, "jitgit: serving Git over SSH on %s\n", ln.Addr())
+	for _, k := range keys {
+		note := ""
+		if k.Created {
+			note = ", new"
+		}
+		fmt.Fprintf(out, "jitgit: SSH host key %s (%s%s)\n", ssh.FingerprintSHA256(k.Signer.PublicKey()), keyKind(k.Signer.PublicKey()), note)
 	}
-	fmt.Fprintf(out, "jitgit: serving Git over SSH on %s, host key %s (%s%s)\n", ln.Addr(), ssh.FingerprintSHA256(key.PublicKey()), keyKind(key.PublicKey()), note)
+	if err := writeServedSSH(cfg.Data, ln.Addr().String()); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	return &sshPart{srv: srv, ln: ln, grace: cfg.ShutdownGrace, log: log}, nil
 }
 
@@ -66,14 +78,47 @@ func sshCloneBase(cfg Config) string {
 //
 // pins it.
 func printHostKey(w io.Writer, cfg Config) error {
-	key, _, err := server.LoadHostKey(filepath.Join(cfg.Data, server.HostKeyFile))
+	keys, err := server.LoadHostKeys(cfg.Data, cfg.SSHHostKeys)
 	if err != nil {
 		return err
 	}
-	pub := key.PublicKey()
-	_, err = fmt.Fprintf(w, "# jitgit SSH host key %s (%s)\n%s %s", ssh.FingerprintSHA256(pub), keyKind(pub),
-		knownHostsPattern(cfg), ssh.MarshalAuthorizedKey(pub))
-	return err
+	if served := readServedSSH(cfg.Data); served != "" && cfg.SSHPublicURL == "" && (serverRunning(cfg.Data) || strings.HasSuffix(cfg.SSH, ":0")) {
+		cfg.SSH = served
+	}
+	pattern := knownHostsPattern(cfg)
+	for _, k := range keys {
+		pub := k.Signer.PublicKey()
+		if _, err := fmt.Fprintf(w, "# jitgit SSH host key %s (%s)\n%s %s", ssh.FingerprintSHA256(pub), keyKind(pub),
+			pattern, ssh.MarshalAuthorizedKey(pub)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// servedSSHFile holds the address the running server's SSH listener
+// actually has (a port of 0 in the configuration is chosen at start), for
+// --print-host-key.
+const servedSSHFile = "ssh.addr"
+
+func writeServedSSH(dataDir, addr string) error {
+	if err := os.WriteFile(filepath.Join(dataDir, servedSSHFile), []byte(addr+"\n"), 0o600); err != nil {
+		return fmt.Errorf("SSH: record the address served: %w", err)
+	}
+	return nil
+}
+
+// readServedSSH is the address the server last served SSH on, or "".
+func readServedSSH(dataDir string) string {
+	b, err := os.ReadFile(filepath.Join(dataDir, servedSSHFile))
+	if err != nil {
+		return ""
+	}
+	addr := strings.TrimSpace(string(b))
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return ""
+	}
+	return addr
 }
 
 // knownHostsPattern is the known_hosts host pattern of the server's SSH
@@ -103,4 +148,15 @@ func knownHostsPattern(cfg Config) string {
 // keyKind is the key type as ssh-keygen prints it, e.g. "ED25519".
 func keyKind(pub ssh.PublicKey) string {
 	return strings.ToUpper(strings.TrimPrefix(pub.Type(), "ssh-"))
+}
+
+// serverRunning reports whether a server answers on the admin socket of
+// dataDir: then the address it recorded is the one served.
+func serverRunning(dataDir string) bool {
+	c, err := net.DialTimeout("unix", filepath.Join(dataDir, "jitgit.sock"), time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
