@@ -1,6 +1,7 @@
 package badgerstore
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // Record codecs. Every record value starts with a codec byte that names
@@ -34,6 +36,8 @@ import (
 //	12    Grant         binary, with Ref and Allow (2 stays readable)
 //	13    Request       binary, with Ref and Allow (8 stays readable)
 //	14    Protection    binary
+//	15    Delivery      binary
+//	16    cursor        binary
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
@@ -50,6 +54,8 @@ const (
 	codecSession    byte = 9
 	codecEvent      byte = 10
 	codecAuditHead  byte = 11
+	codecDelivery   byte = 15
+	codecCursor     byte = 16
 )
 
 // encode returns v, a record type the store keeps, in its current codec.
@@ -77,6 +83,10 @@ func encode(v any) ([]byte, error) {
 		return encodeEvent(&v), nil
 	case auditHead:
 		return encodeAuditHead(&v), nil
+	case storage.Delivery:
+		return encodeDelivery(&v)
+	case deliveryCursor:
+		return binary.AppendUvarint([]byte{codecCursor}, v.Seq), nil
 	}
 	return nil, fmt.Errorf("encode %T: not a stored record type", v)
 }
@@ -120,6 +130,10 @@ func decode(b []byte, v any) error {
 		err = decodeIn(codec, codecEvent, body, v, decodeEvent, legacyEvent)
 	case *auditHead:
 		err = decodeIn(codec, codecAuditHead, body, v, decodeAuditHead, legacyAuditHead)
+	case *storage.Delivery:
+		err = decodeIn(codec, codecDelivery, body, v, decodeDelivery, noLegacy[storage.Delivery])
+	case *deliveryCursor:
+		err = decodeIn(codec, codecCursor, body, v, decodeCursor, noLegacy[deliveryCursor])
 	default:
 		return fmt.Errorf("decode %T: not a stored record type", v)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // fixedAt is the instant of the golden records: nanoseconds set, in UTC so
@@ -72,5 +73,11 @@ func fixtures() map[string]any {
 			Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
 		},
 		"audithead": auditHead{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+		"delivery": storage.Delivery{
+			Receiver: "chat", Seq: 7, Action: "grant.create", Status: storage.DeliveryRetrying, Attempts: 3,
+			First: fixedAt, Last: fixedAt.Add(time.Minute), Delivered: fixedAt.Add(2 * time.Minute),
+			Code: 503, Error: "receiver answered 503 Service Unavailable",
+		},
+		"cursor": deliveryCursor{Seq: 7},
 	}
 }

@@ -30,6 +30,8 @@ import (
 //	event/<seq, 8 bytes big-endian>     Event                  in sequence order
 //	meta/audit                          auditHead              last seq and hash
 //	session/<hash>                      Session                TTL at Expires
+//	delivery/<receiver>/<seq, 8 bytes>  Delivery               webhook outbox, in event order
+//	cursor/<receiver>                   deliveryCursor         last event the receiver is done with
 //	guard/<scope>                       empty                  written on insertion into a list; see tx.listed
 const (
 	prefixUser          = "user/"
@@ -50,6 +52,8 @@ const (
 	prefixSession       = "session/"
 	prefixProtection    = "protect/"
 	prefixGuard         = "guard/"
+	prefixDelivery      = "delivery/"
+	prefixCursor        = "cursor/"
 )
 
 // indexGrace is how long a grant's subject index entry outlives the grant's
@@ -76,6 +80,12 @@ func sessionKey(hash string) []byte        { return []byte(prefixSession + hash)
 func protectionKey(id string) []byte       { return []byte(prefixProtection + id) }
 func guardKey(scope string) []byte         { return []byte(prefixGuard + scope) }
 func intentKey(id string) []byte           { return []byte(prefixIntent + id) }
+
+func cursorKey(receiver string) []byte     { return []byte(prefixCursor + receiver) }
+func deliveryPrefix(r string) []byte       { return []byte(prefixDelivery + r + "/") }
+func deliveryKey(r string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(deliveryPrefix(r), seq)
+}
 
 // eventKey orders events by sequence number.
 func eventKey(seq uint64) []byte {
