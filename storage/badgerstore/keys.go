@@ -81,8 +81,8 @@ func protectionKey(id string) []byte       { return []byte(prefixProtection + id
 func guardKey(scope string) []byte         { return []byte(prefixGuard + scope) }
 func intentKey(id string) []byte           { return []byte(prefixIntent + id) }
 
-func cursorKey(receiver string) []byte     { return []byte(prefixCursor + receiver) }
-func deliveryPrefix(r string) []byte       { return []byte(prefixDelivery + r + "/") }
+func cursorKey(receiver string) []byte { return []byte(prefixCursor + receiver) }
+func deliveryPrefix(r string) []byte   { return []byte(prefixDelivery + r + "/") }
 func deliveryKey(r string, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(deliveryPrefix(r), seq)
 }
