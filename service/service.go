@@ -29,6 +29,9 @@ type Config struct {
 	// server's own disk. Unsafe in production: whoever creates a mirror
 	// could read any repository the server's user can.
 	AllowLocalMirrors bool
+	// ExpiringSoon is how long before its end a grant is announced
+	// (grant.expiring) and marked as ending soon (DefaultExpiringSoon).
+	ExpiringSoon time.Duration
 	// PasswordCost is the work of a password hash (zero: the default).
 	PasswordCost secret.PasswordCost
 }
