@@ -155,37 +155,6 @@ func (ob *Outbox) Wake(e audit.Event) {
 	}
 }
 
-// Redeliver asks for event seq to be sent to receiver again: its record
-// is marked and the receiver's worker sends it once more, before what is
-// behind its cursor.
-func (ob *Outbox) Redeliver(ctx context.Context, receiver string, seq uint64) error {
-	var w *worker
-	for _, x := range ob.workers {
-		if x.h.Name == receiver {
-			w = x
-		}
-	}
-	if w == nil {
-		return fmt.Errorf("no webhook receiver %q is configured", receiver)
-	}
-	err := ob.store.Update(ctx, func(tx storage.Tx) error {
-		d, err := tx.Deliveries().Get(receiver, seq)
-		if err != nil {
-			return err
-		}
-		d.Status = storage.DeliveryRedeliver
-		return tx.Deliveries().Put(d)
-	})
-	if err != nil {
-		return fmt.Errorf("redeliver %s:%d: %w", receiver, seq, err)
-	}
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
 // Receivers returns the names of the configured receivers.
 func (ob *Outbox) Receivers() []string {
 	names := make([]string, len(ob.workers))

@@ -258,7 +258,7 @@ func TestOutboxGivesUpAfterMaxAge(t *testing.T) {
 	}
 	// Redelivery sends it once more.
 	refuse.Store(false)
-	if err := ob.Redeliver(ctx, "chat", 1); err != nil {
+	if err := ob.Redeliver(ctx, "chat:1"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the redelivery", func() bool {
@@ -268,7 +268,7 @@ func TestOutboxGivesUpAfterMaxAge(t *testing.T) {
 	if f, _ := rcv.distinct(); len(f) != 2 || f[1] != 1 {
 		t.Errorf("deliveries %v, want 3 then the redelivered 1", f)
 	}
-	if err := ob.Redeliver(ctx, "nobody", 1); err == nil {
+	if err := ob.Redeliver(ctx, "nobody:1"); err == nil {
 		t.Error("redelivery to an unknown receiver accepted")
 	}
 }

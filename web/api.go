@@ -68,6 +68,8 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.ApproveRequest, h.apiApprove)
 	route(r, api.DenyRequest, h.apiDeny)
 	route(r, api.CancelRequest, h.apiCancel)
+	route(r, api.ListDeliveries, h.apiDeliveries)
+	route(r, api.Redeliver, h.apiRedeliver)
 	mux.Handle("GET /api/v1/backup", h.apiBackup(identify))
 	mux.Handle("/api/", h.api(identify, func(*http.Request, auth.Identity) (int, any, error) {
 		return 0, nil, fmt.Errorf("%w: no such API endpoint; see /api/v1", auth.ErrNotFound)

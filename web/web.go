@@ -22,6 +22,9 @@ type Options struct {
 	SecureCookies bool
 	// Metrics, when set, is served at /metrics to administrators.
 	Metrics *Metrics
+	// Webhooks, when set, lists and redelivers webhook deliveries for
+	// administrators (API and /admin/webhooks).
+	Webhooks Webhooks
 	// Mirrors fetches mirrors for the API; nil: creating and syncing
 	// mirrors is refused.
 	Mirrors service.MirrorFetcher

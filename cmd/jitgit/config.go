@@ -32,6 +32,9 @@ type Config struct {
 	SSHLimits    sshLimits
 	Mirrors      mirrorsConfig
 	Webhooks     []notify.WebhookConfig
+	// WebhookRefusePrivate refuses webhook receivers at private and
+	// loopback addresses ([notify] refuse_private_targets).
+	WebhookRefusePrivate bool
 	// TLSCert and TLSKey, when set, make the HTTP side serve HTTPS.
 	TLSCert, TLSKey string
 	// TrustedProxies may report the client address in X-Forwarded-For.
@@ -112,10 +115,16 @@ type fileConfig struct {
 		FetchTimeout string `toml:"fetch_timeout"`
 	} `toml:"mirrors"`
 	Webhook []struct {
+		Name   string   `toml:"name"`
 		URL    string   `toml:"url"`
 		Secret string   `toml:"secret"`
 		Events []string `toml:"events"`
+		MaxAge string   `toml:"max_age"`
 	} `toml:"webhook"`
+	Notify struct {
+		RefusePrivate bool   `toml:"refuse_private_targets"`
+		ExpiringSoon  string `toml:"expiring_soon"`
+	} `toml:"notify"`
 	Policy []struct {
 		ID          string   `toml:"id"`
 		Description string   `toml:"description"`
@@ -284,12 +293,28 @@ func (f *fileConfig) apply(cfg *Config) error {
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx.Masked())
 	}
-	for _, w := range f.Webhook {
-		wc := notify.WebhookConfig{URL: w.URL, Secret: w.Secret, Events: w.Events}
-		if err := notify.ValidateWebhook(wc); err != nil {
+	names := map[string]int{}
+	for i, w := range f.Webhook {
+		wc := notify.WebhookConfig{Name: w.Name, URL: w.URL, Secret: w.Secret, Events: w.Events}
+		if err := dur(fmt.Sprintf("webhook %d: max_age", i+1), w.MaxAge, &wc.MaxAge); err != nil {
 			return err
 		}
+		wc, err := notify.ValidateWebhook(wc)
+		if err != nil {
+			return fmt.Errorf("webhook %d: %w", i+1, err)
+		}
+		if j, dup := names[wc.Name]; dup {
+			return fmt.Errorf("webhook %d: name %q is already webhook %d's; give each [[webhook]] its own name (its deliveries are kept under it)", i+1, wc.Name, j)
+		}
+		names[wc.Name] = i + 1
 		cfg.Webhooks = append(cfg.Webhooks, wc)
+	}
+	cfg.WebhookRefusePrivate = f.Notify.RefusePrivate
+	if err := dur("notify.expiring_soon", f.Notify.ExpiringSoon, &cfg.Auth.ExpiringSoon); err != nil {
+		return err
+	}
+	if cfg.Auth.ExpiringSoon < 0 || cfg.Auth.ExpiringSoon > 24*time.Hour {
+		return fmt.Errorf("notify.expiring_soon (%s): use between 1m and 24h", auth.FormatDuration(cfg.Auth.ExpiringSoon))
 	}
 	for i, p := range f.Policy {
 		pol := auth.Policy{ID: p.ID, Description: p.Description, Subjects: p.Subjects, Repos: p.Repos, Effect: auth.Effect(p.Effect), Approve: p.Approve, Approvals: p.Approvals}

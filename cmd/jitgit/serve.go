@@ -150,11 +150,15 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err := svc.SyncPolicies(ctx, "config", cfg.Policies); err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
-	var webhooks *notify.Webhooks
-	if len(cfg.Webhooks) > 0 {
-		webhooks = notify.NewWebhooks(cfg.Webhooks, cfg.PublicURL, nil, log)
-		trail.Watch(webhooks.Notify)
+	// The outbox reads the trail after each receiver's cursor; a receiver
+	// new to this data directory starts at the end, before anything new
+	// is recorded.
+	webhooks := notify.NewOutbox(db, notify.OutboxOptions{Receivers: cfg.Webhooks, PublicURL: cfg.PublicURL, Log: log, Now: now,
+		Client: notify.NewClient(notify.ClientOptions{RefusePrivate: cfg.WebhookRefusePrivate})})
+	if err := webhooks.Start(ctx); err != nil {
+		return err
 	}
+	trail.Watch(webhooks.Wake)
 	if err := bootstrapAdmin(ctx, svc, out); err != nil {
 		return err
 	}
@@ -202,7 +206,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	metrics := web.NewMetrics(time.Now())
 	trail.Watch(metrics.Record)
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Webhooks: webhooks})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
@@ -270,7 +274,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	// Stopped last: the notifications of what the parts above did while
 	// they stopped (a lapsed request, a mirror fetch cut short).
 	var last []part
-	if webhooks != nil {
+	if len(cfg.Webhooks) > 0 {
 		last = append(last, part{"webhooks", func(ctx context.Context) error { webhooks.Run(ctx); return nil }})
 	}
 	fmt.Fprintf(out, "jitgit: serving Git and web on %s (%s)\n", httpLn.Addr(), cfg.PublicURL)
@@ -334,6 +338,9 @@ func sweepRequests(ctx context.Context, svc *service.Service, log *slog.Logger) 
 		}
 		if _, err := svc.RecoverAudit(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("audit: append staged events", "err", err)
+		}
+		if _, err := svc.WarnExpiring(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("grants ending soon", "err", err)
 		}
 		select {
 		case <-ctx.Done():
