@@ -89,6 +89,8 @@ type Service struct {
 	pwFails *ratelimit.Throttle
 	// passwords hashes at the configured cost.
 	passwords *secret.Passwords
+	// observe, when set, sees every decision (ObserveDecisions).
+	observe DecisionObserver
 }
 
 // New wires the use cases together over store, recording every change and
@@ -106,7 +108,13 @@ func (s *Service) Authorizer() *auth.Authorizer { return s.authz }
 
 // Authorize decides and audits one access; see Authorizer.Authorize.
 func (s *Service) Authorize(ctx context.Context, who auth.Identity, repo string, action auth.Action) auth.Decision {
-	return s.authz.Authorize(ctx, who, repo, action)
+	if s.observe == nil {
+		return s.authz.Authorize(ctx, who, repo, action)
+	}
+	start := time.Now()
+	d := s.authz.Authorize(ctx, who, repo, action)
+	s.observe(who, d, time.Since(start))
+	return d
 }
 
 // record writes an audit event of actor that goes with no change in the

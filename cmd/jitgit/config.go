@@ -26,12 +26,17 @@ type Config struct {
 	PublicURL    string
 	SSHPublicURL string
 	LogLevel     string
-	Auth         service.Config
-	MaxFetchBody int64
-	MaxPushBody  int64
-	SSHLimits    sshLimits
-	Mirrors      mirrorsConfig
-	Webhooks     []notify.WebhookConfig
+	// LogFormat is text or json.
+	LogFormat string
+	// MetricsListen, when set, serves /metrics there without sign-in;
+	// admins read it at /metrics on the HTTP side either way.
+	MetricsListen string
+	Auth          service.Config
+	MaxFetchBody  int64
+	MaxPushBody   int64
+	SSHLimits     sshLimits
+	Mirrors       mirrorsConfig
+	Webhooks      []notify.WebhookConfig
 	// WebhookRefusePrivate refuses webhook receivers at private and
 	// loopback addresses ([notify] refuse_private_targets).
 	WebhookRefusePrivate bool
@@ -72,7 +77,7 @@ const maxShutdownGrace = time.Hour
 // defaultConfig is the embedded default: a first run with no file works.
 func defaultConfig() Config {
 	return Config{
-		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second,
+		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", LogFormat: "text", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second,
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
@@ -89,6 +94,8 @@ type fileConfig struct {
 	PublicURL    string   `toml:"public_url"`
 	SSHPublicURL string   `toml:"ssh_public_url"`
 	LogLevel     string   `toml:"log_level"`
+	LogFormat    string   `toml:"log_format"`
+	Metrics      string   `toml:"metrics"`
 	Grace        string   `toml:"shutdown_grace"`
 	AuditWait    string   `toml:"audit_deadline"`
 	TLSCert      string   `toml:"tls_cert"`
@@ -209,6 +216,11 @@ func (f *fileConfig) apply(cfg *Config) error {
 	setStr(&cfg.PublicURL, f.PublicURL)
 	setStr(&cfg.SSHPublicURL, f.SSHPublicURL)
 	setStr(&cfg.LogLevel, f.LogLevel)
+	setStr(&cfg.LogFormat, f.LogFormat)
+	setStr(&cfg.MetricsListen, f.Metrics)
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return fmt.Errorf("log_format %q: use text or json", cfg.LogFormat)
+	}
 	dur := func(key, v string, dst *time.Duration) error {
 		if v == "" {
 			return nil
@@ -313,7 +325,7 @@ func (f *fileConfig) apply(cfg *Config) error {
 	if err := dur("notify.expiring_soon", f.Notify.ExpiringSoon, &cfg.Auth.ExpiringSoon); err != nil {
 		return err
 	}
-	if cfg.Auth.ExpiringSoon < 0 || cfg.Auth.ExpiringSoon > 24*time.Hour {
+	if f.Notify.ExpiringSoon != "" && (cfg.Auth.ExpiringSoon < time.Minute || cfg.Auth.ExpiringSoon > 24*time.Hour) {
 		return fmt.Errorf("notify.expiring_soon (%s): use between 1m and 24h", auth.FormatDuration(cfg.Auth.ExpiringSoon))
 	}
 	for i, p := range f.Policy {

@@ -86,7 +86,7 @@ func serve(c *cli.Context) error {
 	if c.Bool("print-host-key") {
 		return printHostKey(c.App.Writer, cfg)
 	}
-	log, err := newLogger(c.App.ErrWriter, cfg.LogLevel)
+	log, err := newLogger(c.App.ErrWriter, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
 		return err
 	}
@@ -95,10 +95,13 @@ func serve(c *cli.Context) error {
 	return run(ctx, cfg, log, c.App.ErrWriter)
 }
 
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
@@ -120,7 +123,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 	// Deferred first, so it runs last: once every part has returned.
 	defer db.Close()
-	trail := audit.NewLog(db.Events(), now)
+	metrics := web.NewMetrics(time.Now())
+	metrics.SetClock(now)
+	trail := audit.NewLog(metrics.Appender(db.Events()), now)
 	trail.SetDeadline(cfg.AuditDeadline)
 	defer trail.Close()
 	// Changes whose events a stopped server left staged reach the trail
@@ -144,6 +149,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	svc := service.New(db, repos, trail, cfg.Auth, now)
+	svc.ObserveDecisions(metrics.ObserveDecision)
 	if err := svc.SyncProtections(ctx, cfg.Protections); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
@@ -185,7 +191,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 			hooks.Close()
 		}
 	}()
-	runner, err := server.NewRunner(server.RunnerConfig{Launcher: git, Pushes: pushes}, log)
+	runner, err := server.NewRunner(server.RunnerConfig{Launcher: git, Pushes: pushes, Observe: func(r server.RunStats) {
+		metrics.ObserveGit(r.Transport, string(r.Service), r.In, r.Out, r.Exit, r.Duration)
+	}}, log)
 	if err != nil {
 		return err
 	}
@@ -203,9 +211,18 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if sshURL == "" && cfg.SSH != "off" {
 		sshURL = "ssh://git@" + cfg.SSH
 	}
-	metrics := web.NewMetrics(time.Now())
 	trail.Watch(metrics.Record)
-	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
+	metrics.SetSources(web.MetricsSources{Service: svc, GitRunning: runner.Running, AuditLate: trail.Late,
+		Webhooks: func(ctx context.Context) ([]web.WebhookStats, error) {
+			st, err := webhooks.Stats(ctx)
+			out := make([]web.WebhookStats, len(st))
+			for i, s := range st {
+				out[i] = web.WebhookStats{Receiver: s.Name, Behind: s.Behind, Oldest: s.Oldest, Failures: s.Failures}
+			}
+			return out, err
+		}})
+	ready := &readiness{serving: ctx, svc: svc, trail: trail, repoRoot: repos.Root, deadline: cfg.AuditDeadline}
+	pages := web.New(web.Options{Ready: ready.check, Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
 		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Webhooks: webhooks})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
@@ -255,6 +272,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	admin := &http.Server{Handler: pages.AdminSocket(), ReadHeaderTimeout: 10 * time.Second}
+	var metricsLn net.Listener
+	if cfg.MetricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			return fmt.Errorf("metrics listen on %s: %w (set metrics in the config to another address)", cfg.MetricsListen, err)
+		}
+		listeners = append(listeners, metricsLn)
+	}
 
 	// Stopped first: what takes requests from outside.
 	front := []part{
@@ -263,6 +287,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 	if sshSrv != nil {
 		front = append(front, part{"SSH server", sshSrv.Run})
+	}
+	if metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		front = append(front, part{"metrics server", (&httpPart{name: "metrics server", srv: msrv, ln: metricsLn, grace: time.Second, log: log}).Run})
 	}
 	// Stopped once the Git operations have ended: what they and the
 	// requests use, and the jobs that write to the store on their own.
