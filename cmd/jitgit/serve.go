@@ -180,7 +180,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err := pushes.HooksIn(pushesDir, hooksDir); err != nil {
 		return err
 	}
-	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL, Repos: repos}, svc, pushes, log)
+	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL, Repos: repos,
+		ExpiringSoon: svc.ExpiringSoon(), Now: now}, svc, pushes, log)
 	if err != nil {
 		return err
 	}

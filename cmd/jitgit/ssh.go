@@ -31,7 +31,7 @@ func newSSHPart(cfg Config, svc *service.Service, repos *server.Repos, runner *s
 	srv, err := server.NewSSH(server.SSHConfig{
 		HostKey: key, PublicURL: cfg.PublicURL, SSHURL: sshCloneBase(cfg),
 		MaxSessionsPerConn: l.MaxSessionsPerConn, MaxConnsPerAddr: l.MaxConnsPerAddr,
-		IdleTimeout: l.IdleTimeout, AuthTimeout: l.AuthTimeout, Now: now,
+		IdleTimeout: l.IdleTimeout, AuthTimeout: l.AuthTimeout, Now: now, ExpiringSoon: svc.ExpiringSoon(),
 	}, svc, runner, repos, log)
 	if err != nil {
 		return nil, err
