@@ -71,6 +71,8 @@ const (
 	keepRecords = 100_000
 	// maxResponse bounds what is read of a receiver's answer.
 	maxResponse = 64 << 10
+	// coalesce is how long a woken worker waits for more events.
+	coalesce = 10 * time.Millisecond
 	// stopGrace lets the delivery under way at a stop finish.
 	stopGrace = 3 * time.Second
 )
@@ -195,6 +197,13 @@ func (w *worker) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-w.wake:
+			// Let a burst of changes land first: one read of the trail and
+			// one write of the cursor then serve all of it.
+			t.Reset(coalesce)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
 		case <-t.C:
 		}
 		t.Stop()

@@ -127,7 +127,7 @@ func (r *rig) outbox(t *testing.T, hooks ...WebhookConfig) *Outbox {
 
 // record appends n wanted events (and a decision, not wanted, between
 // each) in batches.
-func (r *rig) record(t *testing.T, n int) {
+func (r *rig) record(t testing.TB, n int) {
 	t.Helper()
 	for i := 0; i < n; i += 100 {
 		var evs []audit.Event

@@ -95,4 +95,3 @@ func (h *Handler) AdminSocket() http.Handler {
 	mux.Handle("GET /metrics", h.metrics(socket))
 	return mux
 }
-
