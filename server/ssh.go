@@ -517,7 +517,7 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 	pr.Close()
 	pw.Close()
 	attrs := []any{"user", who.Name(), "remote", who.Remote, "repo", name, "service", svc,
-		"protocol", proto, "exit", res.Exit, "duration", time.Since(start)}
+		"protocol", proto, "exit", res.Exit, "bytes_out", res.Out, "duration", time.Since(start)}
 	switch {
 	case ctx.Err() != nil:
 		s.log.Info("git ssh: client went away", attrs...)

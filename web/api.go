@@ -107,6 +107,7 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
+		start := time.Now()
 		who, err := identify(r)
 		if errors.Is(err, errTooManyFailures) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(h.apiThrottle.Wait("addr:"+remoteHost(r)).Seconds())+1))
@@ -136,6 +137,10 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(v)
+		// One line per request; the path only (a query may carry a
+		// search the caller considers private), never a body.
+		h.log.Info("api", "user", who.Name(), "method", r.Method, "path", r.URL.Path, "status", status,
+			"duration", time.Since(start))
 	})
 }
 
