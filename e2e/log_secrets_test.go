@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // TestLogHasNoSecrets runs a whole session against a server logging JSON
@@ -30,7 +33,11 @@ func TestLogHasNoSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := serveIn(t, dir, addr, fmt.Sprintf("log_format = \"json\"\nlog_level = \"debug\"\n[[webhook]]\nurl = %q\nsecret = %q\n", rcv.URL, sink.secret))
+	metricsAddr, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := serveIn(t, dir, addr, fmt.Sprintf("log_format = \"json\"\nlog_level = \"debug\"\nmetrics = %q\n[[webhook]]\nurl = %q\nsecret = %q\n", metricsAddr, rcv.URL, sink.secret))
 	m := regexp.MustCompile(`its password is shown this once: (\S+)`).FindStringSubmatch(s.log.String())
 	if m == nil {
 		t.Fatalf("no admin password in\n%s", s.log.String())
@@ -95,6 +102,28 @@ func TestLogHasNoSecrets(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("no webhook delivery")
 		}
+	}
+	// The metrics listener answers without sign-in; the page parses and
+	// has counted the decisions of the session in its histogram.
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("metrics do not parse: %v", err)
+	}
+	var decisions uint64
+	for _, m := range fams["jitgit_decision_duration_seconds"].GetMetric() {
+		decisions += m.GetHistogram().GetSampleCount()
+	}
+	if decisions < 4 {
+		t.Errorf("the decision histogram counted %d decisions, want the session's (4 or more)", decisions)
+	}
+	if fams["jitgit_git_operations_total"] == nil || fams["jitgit_webhook_queue_depth"] == nil || fams["go_goroutines"] == nil {
+		t.Errorf("metrics lack series: %v", len(fams))
 	}
 	if err := s.stop(30 * time.Second); err != nil {
 		t.Fatal(err)
