@@ -232,7 +232,9 @@ func TestAuthorizeDeniesWhenAuditMissesItsDeadline(t *testing.T) {
 	defer log.Close()
 	authz := auth.NewAuthorizer(f.DB, log, f.Clock.Now)
 	done := make(chan auth.Decision, 1)
-	go func() { done <- authz.Authorize(context.Background(), f.Who(t, "alice"), "acme/payments", auth.ActionRead) }()
+	go func() {
+		done <- authz.Authorize(context.Background(), f.Who(t, "alice"), "acme/payments", auth.ActionRead)
+	}()
 	select {
 	case d := <-done:
 		if d.Allowed {
