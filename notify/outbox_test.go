@@ -413,3 +413,31 @@ func TestValidateWebhook(t *testing.T) {
 		t.Errorf("defaults: %+v, %v", c, err)
 	}
 }
+
+// TestDefaultEvents: by default a receiver gets request and grant events
+// (grant.expiring included), and failed mirror syncs and audit checks, but
+// not their successes nor decisions.
+func TestDefaultEvents(t *testing.T) {
+	h := WebhookConfig{}
+	for _, c := range []struct {
+		e    audit.Event
+		want bool
+	}{
+		{audit.Event{Action: "request.create", Result: "ok"}, true},
+		{audit.Event{Action: "grant.expiring", Result: "ok"}, true},
+		{audit.Event{Action: "breakglass.use", Result: "ok"}, true},
+		{audit.Event{Action: "repo.sync", Result: "error"}, true},
+		{audit.Event{Action: "repo.sync", Result: "ok"}, false},
+		{audit.Event{Action: "audit.verify", Result: "error"}, true},
+		{audit.Event{Action: "audit.verify", Result: "ok"}, false},
+		{audit.Event{Action: "access.read", Result: "allow"}, false},
+		{audit.Event{Action: "user.create", Result: "ok"}, false},
+	} {
+		if got := wants(h, c.e); got != c.want {
+			t.Errorf("%s %s: sent=%t, want %t", c.e.Action, c.e.Result, got, c.want)
+		}
+	}
+	if wants(WebhookConfig{Events: []string{"request.create"}}, audit.Event{Action: "audit.verify", Result: "error"}) {
+		t.Error("a receiver with its own events got a failed audit check")
+	}
+}
