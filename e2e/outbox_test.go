@@ -137,13 +137,19 @@ func TestKilledServerDeliversItsOutboxAfterRestart(t *testing.T) {
 	if len(sink.bad) > 0 {
 		t.Errorf("deliveries that failed verification: %v", sink.bad)
 	}
-	out, _ := s.run(dir, false, "", "jitgit", "webhook", "deliveries", "--receiver", "ops", "--limit", "3")
-	if !strings.Contains(out, "ops:") || !strings.Contains(out, "delivered") {
-		t.Errorf("webhook deliveries:\n%s", out)
+	// The records are stored with the cursor, within a second.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, _ := s.run(dir, false, "", "jitgit", "webhook", "deliveries", "--receiver", "ops", "--limit", "3")
+		if strings.Contains(out, "ops:") && strings.Contains(out, "delivered") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("webhook deliveries:\n%s", out)
+		}
 	}
 	_, before := sink.distinct("grant.create")
 	var ds []api.Delivery
-	out, _ = s.run(dir, false, "", "jitgit", "webhook", "deliveries", "--receiver", "ops", "--limit", "1", "--json")
+	out, _ := s.run(dir, false, "", "jitgit", "webhook", "deliveries", "--receiver", "ops", "--limit", "1", "--json")
 	if err := json.Unmarshal([]byte(out), &ds); err != nil || len(ds) != 1 {
 		t.Fatalf("deliveries --json: %v %s", err, out)
 	}

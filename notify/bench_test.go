@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,37 +23,57 @@ import (
 // later), so the two should be equal within noise; the second shows what
 // a worker reading and writing its cursor beside the changes costs them.
 func BenchmarkGrantChange(b *testing.B) {
-	for _, withOutbox := range []bool{false, true} {
-		name := "no-outbox"
-		if withOutbox {
-			name = "outbox"
-		}
-		b.Run(name, func(b *testing.B) {
-			f := servicetest.New(b)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
+	for _, onDisk := range []bool{false, true} {
+		for _, withOutbox := range []bool{false, true} {
+			name := "memory/no-outbox"
 			if withOutbox {
-				rcv := &collector{}
-				srv := httptest.NewServer(rcv)
-				defer srv.Close()
-				ob := NewOutbox(f.DB, OutboxOptions{Receivers: []WebhookConfig{{Name: "chat", URL: srv.URL, MaxAge: time.Hour}}})
-				if err := ob.Start(ctx); err != nil {
-					b.Fatal(err)
-				}
-				f.Audit.Watch(ob.Wake)
-				go ob.Run(ctx)
+				name = "memory/outbox"
 			}
-			b.ResetTimer()
-			for i := range b.N {
-				g, err := f.Svc.AddGrant(ctx, f.Admin, service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour, Reason: fmt.Sprint(i)})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := f.Svc.RevokeGrant(ctx, f.Admin, g.ID, "done"); err != nil {
-					b.Fatal(err)
-				}
+			if onDisk {
+				name = strings.Replace(name, "memory", "disk", 1)
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				f := servicetest.New(b)
+				if onDisk {
+					db, err := badgerstore.Open(b.TempDir(), badgerstore.Options{Now: f.Clock.Now})
+					if err != nil {
+						b.Fatal(err)
+					}
+					trail := audit.NewLog(db.Events(), f.Clock.Now)
+					b.Cleanup(func() { trail.Close(); db.Close() })
+					f = &servicetest.Fixture{DB: db, Audit: trail, Svc: service.New(db, servicetest.Dirs{}, trail, servicetest.Config(), f.Clock.Now), Clock: f.Clock, Admin: f.Admin}
+					if _, err := f.Svc.CreateUser(context.Background(), f.Admin, service.NewUser{Name: "alice"}); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := f.Svc.CreateRepo(context.Background(), f.Admin, "acme/payments", ""); err != nil {
+						b.Fatal(err)
+					}
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if withOutbox {
+					rcv := &collector{}
+					srv := httptest.NewServer(rcv)
+					defer srv.Close()
+					ob := NewOutbox(f.DB, OutboxOptions{Receivers: []WebhookConfig{{Name: "chat", URL: srv.URL, MaxAge: time.Hour}}})
+					if err := ob.Start(ctx); err != nil {
+						b.Fatal(err)
+					}
+					f.Audit.Watch(ob.Wake)
+					go ob.Run(ctx)
+				}
+				b.ResetTimer()
+				for i := range b.N {
+					g, err := f.Svc.AddGrant(ctx, f.Admin, service.NewGrant{Subject: "user:alice", Repo: "acme/payments", Level: auth.LevelRead, Duration: time.Hour, Reason: fmt.Sprint(i)})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := f.Svc.RevokeGrant(ctx, f.Admin, g.ID, "done"); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 

@@ -56,6 +56,15 @@ type worker struct {
 	ob   *Outbox
 	h    WebhookConfig
 	wake chan struct{}
+	// pending are delivered records and the cursor after them not stored
+	// yet: progress is stored at most every saveEvery (or per full batch),
+	// so a worker keeping up with a trickle of changes does not add a
+	// durable write per change. A crash loses at most that much progress,
+	// which is sent again (receivers drop repeats by id).
+	pending    []storage.Delivery
+	pendingTo  uint64
+	hasPending bool
+	lastSave   time.Time
 	// failures counts this receiver's failed attempts since start.
 	failures atomic.Int64
 }
@@ -71,6 +80,9 @@ const (
 	keepRecords = 100_000
 	// maxResponse bounds what is read of a receiver's answer.
 	maxResponse = 64 << 10
+	// saveEvery is how often a worker stores its progress at most, unless
+	// a batch fills or a delivery fails.
+	saveEvery = time.Second
 	// coalesce is how long a woken worker waits for more events.
 	coalesce = 10 * time.Millisecond
 	// stopGrace lets the delivery under way at a stop finish.
@@ -193,7 +205,11 @@ func (w *worker) run(ctx context.Context) {
 		if moved {
 			continue
 		}
-		t := time.NewTimer(w.ob.o.Poll)
+		wait := w.ob.o.Poll
+		if w.hasPending {
+			wait = saveEvery
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case <-w.wake:
@@ -207,7 +223,27 @@ func (w *worker) run(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Stop()
+		if w.hasPending && time.Since(w.lastSave) >= saveEvery {
+			if err := w.flush(ctx); err != nil {
+				w.ob.o.Log.Warn("webhook: outbox", "receiver", w.h.Name, "err", err)
+			}
+		}
 	}
+	if err := w.flush(ctx); err != nil {
+		w.ob.o.Log.Warn("webhook: outbox: progress not stored at stop; it is sent again at the next start", "receiver", w.h.Name, "err", err)
+	}
+}
+
+// flush stores the pending progress.
+func (w *worker) flush(ctx context.Context) error {
+	if !w.hasPending {
+		return nil
+	}
+	if err := w.save(ctx, w.pending, w.pendingTo); err != nil {
+		return err
+	}
+	w.pending, w.hasPending, w.lastSave = nil, false, time.Now()
+	return nil
 }
 
 // step sends the redeliveries asked for, then the next batch behind the
@@ -217,13 +253,15 @@ func (w *worker) step(ctx context.Context) (bool, error) {
 	if err != nil {
 		return moved, err
 	}
-	var cursor uint64
-	if err := w.ob.store.View(ctx, func(tx storage.Tx) error {
-		var err error
-		cursor, _, err = tx.Deliveries().Cursor(w.h.Name)
-		return err
-	}); err != nil {
-		return moved, err
+	cursor := w.pendingTo
+	if !w.hasPending {
+		if err := w.ob.store.View(ctx, func(tx storage.Tx) error {
+			var err error
+			cursor, _, err = tx.Deliveries().Cursor(w.h.Name)
+			return err
+		}); err != nil {
+			return moved, err
+		}
 	}
 	var batch []audit.Event
 	last, read := cursor, 0
@@ -240,10 +278,11 @@ func (w *worker) step(ctx context.Context) (bool, error) {
 	if last == cursor {
 		return moved, nil
 	}
-	var done []storage.Delivery
+	done := w.pending
+	w.pending, w.hasPending = nil, false
 	for i, e := range batch {
 		var prior storage.Delivery
-		if i == 0 {
+		if i == 0 && len(done) == 0 {
 			// The first event may be one a stopped server was retrying.
 			prior, _ = w.record(ctx, e.Seq)
 		}
@@ -253,7 +292,11 @@ func (w *worker) step(ctx context.Context) (bool, error) {
 		}
 		done = append(done, d)
 	}
-	return true, w.save(ctx, done, last)
+	w.pending, w.pendingTo, w.hasPending = done, last, true
+	if len(done) >= batchSize || time.Since(w.lastSave) >= saveEvery {
+		return true, w.flush(ctx)
+	}
+	return true, nil
 }
 
 // record returns the stored delivery of event seq, if any.

@@ -244,15 +244,16 @@ func TestOutboxGivesUpAfterMaxAge(t *testing.T) {
 	r.record(t, 1)
 	waitFor(t, "the second event", func() bool { f, _ := rcv.distinct(); return len(f) == 1 })
 	var first storage.Delivery
-	if err := r.db.View(ctx, func(tx storage.Tx) error {
-		ds, err := tx.Deliveries().List("chat", storage.DeliveryFailed, 10)
-		if len(ds) == 1 {
-			first = ds[0]
-		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	waitFor(t, "the failed record", func() bool {
+		err := r.db.View(ctx, func(tx storage.Tx) error {
+			ds, err := tx.Deliveries().List("chat", storage.DeliveryFailed, 10)
+			if len(ds) == 1 {
+				first = ds[0]
+			}
+			return err
+		})
+		return err == nil && first.Seq != 0
+	})
 	if first.Seq != 1 || !strings.Contains(first.Error, "502") {
 		t.Fatalf("failed record %+v, want event 1 given up with the receiver's 502", first)
 	}
