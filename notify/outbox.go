@@ -74,7 +74,7 @@ type worker struct {
 // durable write per batch, not per event).
 const (
 	readAhead = 4096
-	batchSize = 128
+	batchSize = 512
 	// keepRecords is how many sequence numbers of the trail the delivery
 	// records of a receiver reach back; older ones are pruned.
 	keepRecords = 100_000
