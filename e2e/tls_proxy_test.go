@@ -130,4 +130,14 @@ func TestHealthz(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || string(b) != "ok\n" {
 		t.Fatalf("health check: %d %q", resp.StatusCode, b)
 	}
+	// Ready: the store and the repository root take writes in time.
+	resp, err = http.Get(s.url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ = io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || string(b) != "ready\n" {
+		t.Fatalf("readiness: %d %q", resp.StatusCode, b)
+	}
 }

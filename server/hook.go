@@ -262,6 +262,11 @@ type HookServerConfig struct {
 	Socket string
 	// PublicURL is the server's base URL, for the "Ask for access" line.
 	PublicURL string
+	// ExpiringSoon, when set, is the lead before a grant's end within
+	// which an accepted push is told when the grant ends; Now is the
+	// clock of it (time.Now).
+	ExpiringSoon time.Duration
+	Now          func() time.Time
 	// Repos locates the repositories and runs git for the fast-forward
 	// check of each ref update.
 	Repos *Repos
@@ -273,6 +278,8 @@ type HookServerConfig struct {
 // lands nothing.
 type HookServer struct {
 	a         PushRechecker
+	lead      time.Duration
+	now       func() time.Time
 	pushes    *Pushes
 	publicURL string
 	repos     *Repos
@@ -307,7 +314,7 @@ func ListenHooks(cfg HookServerConfig, a PushRechecker, pushes *Pushes, log *slo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &HookServer{a: a, pushes: pushes, publicURL: cfg.PublicURL, repos: cfg.Repos, log: log, ln: ln}, nil
+	return &HookServer{a: a, pushes: pushes, publicURL: cfg.PublicURL, repos: cfg.Repos, log: log, ln: ln, lead: cfg.ExpiringSoon, now: cfg.Now}, nil
 }
 
 // Serve answers hooks until ctx ends or Close is called, then waits for the
@@ -394,7 +401,7 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 	if !d.Allowed {
 		return hookReply{Message: "push refused: " + denyMessage(d, h.publicURL, p.repo, auth.ActionWrite)}
 	}
-	return h.checkRefs(ctx, who, p, req)
+	return h.checkRefs(ctx, who, p, req, d)
 }
 
 // checkRefs decides every ref update of an allowed push on its own, with
@@ -404,7 +411,7 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 // goes on, and the refused refs and an update hook that refuses them one by
 // one (all of them, if the client asked for an atomic push: git then lands
 // none) are written into the push's hooks directory.
-func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, p push, req hookRequest) hookReply {
+func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, p push, req hookRequest, pushDecision auth.Decision) hookReply {
 	repo := p.repo
 	if req.TooMany {
 		return hookReply{Message: fmt.Sprintf("push refused: more than %d refs in one push; push them in parts\n", hookMaxUpdates)}
@@ -433,12 +440,12 @@ func (h *HookServer) checkRefs(ctx context.Context, who auth.Identity, p push, r
 		}
 	}
 	if len(refused) == 0 {
-		return hookReply{Allow: true}
+		return hookReply{Allow: true, Message: h.notice(pushDecision, repo)}
 	}
 	if len(refused) < len(updates) && p.dir != "" {
 		err := refuseInPart(p.dir, refused)
 		if err == nil {
-			return hookReply{Allow: true}
+			return hookReply{Allow: true, Message: h.notice(pushDecision, repo)}
 		}
 		h.log.Warn("push re-check: update hook not written; refusing the whole push", "repo", repo, "err", err)
 	}
@@ -547,5 +554,18 @@ func RunPreReceiveHook(env func(string) string, stdin io.Reader, stderr io.Write
 		}
 		return refuse(reply.Message)
 	}
+	if reply.Message != "" {
+		// A notice of an accepted push: the grant ends soon.
+		fmt.Fprintln(stderr, strings.TrimRight(reply.Message, "\n"))
+	}
 	return 0
+}
+
+// notice is the expiry line of an accepted push, or empty.
+func (h *HookServer) notice(d auth.Decision, repo string) string {
+	now := time.Now
+	if h.now != nil {
+		now = h.now
+	}
+	return expiryNotice(d, now(), h.lead, h.publicURL, repo, auth.LevelWrite)
 }

@@ -342,7 +342,7 @@ func (h *HTTP) tooLarge(w http.ResponseWriter, r *http.Request, job Job, max int
 // error response.
 func (h *HTTP) finish(w http.ResponseWriter, r *http.Request, job Job, out *gitOutput, res Result, err error, rpc bool, start time.Time) {
 	attrs := []any{"user", job.Who.Name(), "remote", job.Who.Remote, "repo", job.Repo, "service", job.Service,
-		"info_refs", !rpc, "exit", res.Exit, "duration", time.Since(start)}
+		"info_refs", !rpc, "exit", res.Exit, "bytes_in", res.In, "bytes_out", res.Out, "duration", time.Since(start)}
 	switch {
 	case r.Context().Err() != nil:
 		h.log.Info("git http: client went away", attrs...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -70,6 +71,19 @@ type RunnerConfig struct {
 	// no ref reaches (a force-push or a deletion), with the repository's
 	// name, before the push's answer ends; the server purges it then.
 	AfterRewrite func(ctx context.Context, repo string)
+	// Observe, when set, is told of every finished run (metrics). It must
+	// not block.
+	Observe func(RunStats)
+}
+
+// RunStats describe one finished git run.
+type RunStats struct {
+	Transport string // the identity's transport: "http", "ssh"
+	Service   Service
+	// In and Out are the bytes the client sent and got.
+	In, Out  int64
+	Exit     int
+	Duration time.Duration
 }
 
 // Runner runs the git services for every transport. It is safe for
@@ -80,6 +94,9 @@ type Runner struct {
 	after  func(ctx context.Context, repo string)
 	log    *slog.Logger
 	runs   atomic.Uint64
+	// running counts the git processes running now.
+	running atomic.Int64
+	observe func(RunStats)
 }
 
 // NewRunner checks cfg and returns a Runner.
@@ -90,7 +107,7 @@ func NewRunner(cfg RunnerConfig, log *slog.Logger) (*Runner, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{git: cfg.Launcher, pushes: cfg.Pushes, after: cfg.AfterRewrite, log: log}, nil
+	return &Runner{git: cfg.Launcher, pushes: cfg.Pushes, after: cfg.AfterRewrite, log: log, observe: cfg.Observe}, nil
 }
 
 // Job is one run of a git service.
@@ -119,10 +136,38 @@ type Job struct {
 type Result struct {
 	Exit   int    // exit status; -1 when killed
 	Stderr string // the last 64 KiB of stderr
+	// In and Out are the bytes read from Stdin and written to Stdout.
+	In, Out int64
 }
 
 // Runs reports how many git processes the runner has started.
 func (r *Runner) Runs() uint64 { return r.runs.Load() }
+
+// Running reports how many git processes run now.
+func (r *Runner) Running() int64 { return r.running.Load() }
+
+// countingReader and countingWriter count the bytes of a run.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
 
 // Run runs the job and waits for it. The process (with its whole process
 // group) is killed when ctx ends. A non-zero exit is reported in Result, not
@@ -172,20 +217,35 @@ func (r *Runner) Run(ctx context.Context, j Job) (Result, error) {
 		}
 	}
 
+	in, out := &countingReader{r: c.Stdin}, &countingWriter{w: c.Stdout}
+	// A file (the SSH stdin pipe) stays one: git reads it directly, and a
+	// copying goroutine would keep the run waiting on the client.
+	if _, isFile := c.Stdin.(*os.File); c.Stdin != nil && !isFile {
+		c.Stdin = in
+	}
+	if c.Stdout != nil {
+		c.Stdout = out
+	}
 	start := time.Now()
 	p, err := r.git.Start(ctx, c)
 	if err != nil {
 		return Result{Exit: -1}, err
 	}
 	r.runs.Add(1)
+	r.running.Add(1)
 	res, err := p.Wait()
+	r.running.Add(-1)
+	took := time.Since(start)
 	r.log.Debug("git finished", "service", j.Service, "repo", j.Repo, "user", j.Who.Name(),
-		"exit", res.Exit, "duration", time.Since(start))
+		"exit", res.Exit, "bytes_in", in.n, "bytes_out", out.n, "duration", took)
+	if r.observe != nil {
+		r.observe(RunStats{Transport: j.Who.Transport, Service: j.Service, In: in.n, Out: out.n, Exit: res.Exit, Duration: took})
+	}
 	if guard != nil && guard.Err() != nil && ctx.Err() == nil {
 		// git saw the request end early because the guard ended it.
-		return Result{Exit: res.Exit, Stderr: res.Stderr}, fmt.Errorf("git %s: request refused: %w", j.Service, guard.Err())
+		return Result{Exit: res.Exit, Stderr: res.Stderr, In: in.n, Out: out.n}, fmt.Errorf("git %s: request refused: %w", j.Service, guard.Err())
 	}
-	return Result{Exit: res.Exit, Stderr: res.Stderr}, err
+	return Result{Exit: res.Exit, Stderr: res.Stderr, In: in.n, Out: out.n}, err
 }
 
 // uploadPackConfig is given to every upload-pack, over whatever a

@@ -78,6 +78,10 @@ type SSHConfig struct {
 	// Now is the clock of the greeting's "ends in": the service's.
 	// Default time.Now.
 	Now func() time.Time
+	// ExpiringSoon, when set, is the lead before a grant's end within
+	// which the greeting marks it and a fetch is told when it ends (a push
+	// is told by the re-check).
+	ExpiringSoon time.Duration
 }
 
 // SSHAuthority is what the SSH transport needs from the access domain:
@@ -564,6 +568,9 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 		io.WriteString(stderr, "jitgit: repository not found\n")
 		return exitRefused
 	}
+	if svc != ReceivePack {
+		io.WriteString(stderr, expiryNotice(d, s.cfg.Now(), s.cfg.ExpiringSoon, s.cfg.PublicURL, name, action.Level))
+	}
 	// git reads its stdin from a pipe the server owns, so that the run
 	// ends when git exits even if the client keeps the channel open.
 	pr, pw, err := os.Pipe()
@@ -582,7 +589,7 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 	pr.Close()
 	pw.Close()
 	attrs := []any{"user", who.Name(), "remote", who.Remote, "repo", name, "service", svc,
-		"protocol", proto, "exit", res.Exit, "duration", time.Since(start)}
+		"protocol", proto, "exit", res.Exit, "bytes_out", res.Out, "duration", time.Since(start)}
 	switch {
 	case ctx.Err() != nil:
 		s.log.Info("git ssh: client went away", attrs...)

@@ -21,13 +21,14 @@ import (
 func (s *SSH) greet(ctx context.Context, sc *ssh.ServerConn, w io.Writer) uint32 {
 	who := s.identity(ctx, sc)
 	s.log.Info("ssh: greeting", "user", who.Name(), "remote", who.Remote)
-	writeGreeting(ctx, w, s.a, who, sc.Permissions.Extensions[extFingerprint], s.cfg.PublicURL, s.cfg.SSHURL, s.cfg.Now())
+	writeGreeting(ctx, w, s.a, who, sc.Permissions.Extensions[extFingerprint], s.cfg.PublicURL, s.cfg.SSHURL, s.cfg.Now(), s.cfg.ExpiringSoon)
 	return 0
 }
 
 // writeGreeting writes the greeting of who, signed in with the key
-// fingerprint fp (empty: anonymous), at now.
-func writeGreeting(ctx context.Context, w io.Writer, a SSHAuthority, who auth.Identity, fp, publicURL, sshURL string, now time.Time) {
+// fingerprint fp (empty: anonymous), at now; a grant that ends within
+// lead is marked as ending soon.
+func writeGreeting(ctx context.Context, w io.Writer, a SSHAuthority, who auth.Identity, fp, publicURL, sshURL string, now time.Time, lead time.Duration) {
 	publicURL = strings.TrimRight(publicURL, "/")
 	sshURL = strings.TrimRight(sshURL, "/")
 	var b strings.Builder
@@ -58,6 +59,9 @@ func writeGreeting(ctx context.Context, w io.Writer, a SSHAuthority, who auth.Id
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, g := range grants {
 			when := "ends in " + auth.FormatDuration(g.End().Sub(now))
+			if lead > 0 && !g.End().After(now.Add(lead)) {
+				when += " (ending soon: extend at " + publicURL + "/requests/new?repo=" + g.Repo + "&access=" + g.Level.String() + ")"
+			}
 			if g.Starts.After(now) {
 				when = "starts in " + auth.FormatDuration(g.Starts.Sub(now))
 			}

@@ -30,6 +30,9 @@ type Config struct {
 	// server's own disk. Unsafe in production: whoever creates a mirror
 	// could read any repository the server's user can.
 	AllowLocalMirrors bool
+	// ExpiringSoon is how long before its end a grant is announced
+	// (grant.expiring) and marked as ending soon (DefaultExpiringSoon).
+	ExpiringSoon time.Duration
 	// PasswordCost is the work of a password hash (zero: the default).
 	PasswordCost secret.PasswordCost
 	// TokenDefault is the lifetime of a token made without one (30d),
@@ -115,6 +118,8 @@ type Service struct {
 	nameKey []byte
 	// bulkMu makes bulk files go one at a time (bulk.go).
 	bulkMu sync.Mutex
+	// observe, when set, sees every decision (ObserveDecisions).
+	observe DecisionObserver
 }
 
 // New wires the use cases together over store, recording every change and
@@ -133,7 +138,13 @@ func (s *Service) Authorizer() *auth.Authorizer { return s.authz }
 
 // Authorize decides and audits one access; see Authorizer.Authorize.
 func (s *Service) Authorize(ctx context.Context, who auth.Identity, repo string, action auth.Action) auth.Decision {
-	return s.authz.Authorize(ctx, who, repo, action)
+	if s.observe == nil {
+		return s.authz.Authorize(ctx, who, repo, action)
+	}
+	start := time.Now()
+	d := s.authz.Authorize(ctx, who, repo, action)
+	s.observe(who, d, time.Since(start))
+	return d
 }
 
 // record writes an audit event of actor that goes with no change in the

@@ -1,6 +1,7 @@
 // Package storage is the contract between jitgit's use cases and a storage
 // backend: one interface per aggregate (users, tokens, keys, repositories,
-// grants, policies, protection rules, requests, sessions, the audit trail, backups) and the
+// grants, policies, protection rules, requests, sessions, the audit trail,
+// webhook deliveries, backups) and the
 // transaction handle through which a check and the write that depends on
 // it happen together. It holds no implementation; storage/badgerstore is
 // the embedded backend, and storage/storagetest is the suite every backend
@@ -73,4 +74,6 @@ type Tx interface {
 	// transaction.
 	Intents() Intents
 	Credentials() Credentials
+	// Deliveries is the webhook outbox's state.
+	Deliveries() Deliveries
 }

@@ -89,6 +89,8 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.ApproveRequest, h.apiApprove)
 	route(r, api.DenyRequest, h.apiDeny)
 	route(r, api.CancelRequest, h.apiCancel)
+	route(r, api.ListDeliveries, h.apiDeliveries)
+	route(r, api.Redeliver, h.apiRedeliver)
 	mux.Handle("GET /api/v1/backup", h.apiBackup(identify))
 	mux.Handle("/api/", h.api(identify, func(*http.Request, auth.Identity) (int, any, error) {
 		return 0, nil, fmt.Errorf("%w: no such API endpoint; see /api/v1", auth.ErrNotFound)
@@ -126,6 +128,7 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
+		start := time.Now()
 		who, err := identify(r)
 		if errors.Is(err, errTooManyFailures) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(h.apiThrottle.Wait("addr:"+remoteHost(r)).Seconds())+1))
@@ -155,6 +158,10 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(v)
+		// One line per request; the path only (a query may carry a
+		// search the caller considers private), never a body.
+		h.log.Info("api", "user", who.Name(), "method", r.Method, "path", r.URL.Path, "status", status,
+			"duration", time.Since(start))
 	})
 }
 

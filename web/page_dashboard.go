@@ -18,6 +18,8 @@ type grantRow struct {
 	Wildcard bool   // the grant covers every repository of an owner
 	HTTP     string // clone URLs, for a single repository
 	SSH      string
+	// Soon: it ends within the lead of the warnings (grant.expiring).
+	Soon bool
 }
 
 func (h *Handler) grantRow(g auth.Grant, now time.Time) grantRow {
@@ -74,6 +76,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v *visit) er
 	var d dashboardData
 	for _, g := range gs {
 		if row := h.grantRow(g, now); row.Active {
+			row.Soon = h.svc.EndingSoon(row.Ends, now)
 			d.Grants = append(d.Grants, row)
 		}
 	}

@@ -81,6 +81,8 @@ func (h *Handler) routePages(mux *http.ServeMux) {
 	mux.Handle("POST /admin/users/{name}/enable", h.page(h.adminDisableUser(false)))
 	mux.Handle("GET /admin/audit", h.page(h.adminAudit))
 	mux.Handle("GET /admin/repos", h.page(h.adminRepos))
+	mux.Handle("GET /admin/webhooks", h.page(h.adminWebhooks))
+	mux.Handle("POST /admin/webhooks/{id}/redeliver", h.page(h.adminRedeliver))
 }
 
 // staticHandler lets browsers cache the embedded assets for an hour.

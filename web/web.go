@@ -2,6 +2,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -24,6 +25,13 @@ type Options struct {
 	SecureCookies bool
 	// Metrics, when set, is served at /metrics to administrators.
 	Metrics *Metrics
+	// Ready, when set, is the check of /readyz: nil when the server can
+	// take traffic, else an error naming what cannot (no secrets, no
+	// paths: the page is public).
+	Ready func(context.Context) error
+	// Webhooks, when set, lists and redelivers webhook deliveries for
+	// administrators (API and /admin/webhooks).
+	Webhooks Webhooks
 	// Mirrors fetches mirrors for the API; nil: creating and syncing
 	// mirrors is refused.
 	Mirrors service.MirrorFetcher
@@ -67,10 +75,14 @@ func New(o Options) *Handler {
 	}
 	h := &Handler{svc: o.Service, opts: o, log: o.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection(),
 		apiThrottle: ratelimit.NewThrottle(apiAuthFailures, 5*time.Minute, o.Now), now: o.Now}
+	if o.Metrics != nil && o.Metrics.sources.Service == nil {
+		o.Metrics.sources.Service = o.Service
+	}
 	h.routeAPI(h.mux, h.remoteIdentity)
 	h.routePages(h.mux)
 	h.routeCode(h.mux)
 	h.mux.HandleFunc("GET /healthz", h.healthz)
+	h.mux.HandleFunc("GET /readyz", h.readyz)
 	h.mux.Handle("GET /metrics", h.metrics(h.remoteIdentity))
 	return h
 }
@@ -98,17 +110,4 @@ func (h *Handler) AdminSocket() http.Handler {
 	h.routeAPI(mux, socket)
 	mux.Handle("GET /metrics", h.metrics(socket))
 	return mux
-}
-
-// healthz answers load balancers: 200 "ok" while the store answers, 503
-// otherwise. It says nothing else, so it needs no sign-in.
-func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := h.svc.Ping(r.Context()); err != nil {
-		h.log.Error("health check", "err", err)
-		http.Error(w, "unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	_, _ = w.Write([]byte("ok\n"))
 }

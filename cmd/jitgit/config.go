@@ -28,12 +28,20 @@ type Config struct {
 	PublicURL    string
 	SSHPublicURL string
 	LogLevel     string
-	Auth         service.Config
-	MaxFetchBody int64
-	MaxPushBody  int64
-	SSHLimits    sshLimits
-	Mirrors      mirrorsConfig
-	Webhooks     []notify.WebhookConfig
+	// LogFormat is text or json.
+	LogFormat string
+	// MetricsListen, when set, serves /metrics there without sign-in;
+	// admins read it at /metrics on the HTTP side either way.
+	MetricsListen string
+	Auth          service.Config
+	MaxFetchBody  int64
+	MaxPushBody   int64
+	SSHLimits     sshLimits
+	Mirrors       mirrorsConfig
+	Webhooks      []notify.WebhookConfig
+	// WebhookRefusePrivate refuses webhook receivers at private and
+	// loopback addresses ([notify] refuse_private_targets).
+	WebhookRefusePrivate bool
 	// TLSCert and TLSKey, when set, make the HTTP side serve HTTPS.
 	TLSCert, TLSKey string
 	// TrustedProxies may report the client address in X-Forwarded-For.
@@ -93,7 +101,7 @@ const maxShutdownGrace = time.Hour
 // defaultConfig is the embedded default: a first run with no file works.
 func defaultConfig() Config {
 	return Config{
-		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second,
+		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", LogFormat: "text", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second,
 		SSHHostKeys: slices.Clone(server.HostKeyKinds),
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
@@ -111,6 +119,8 @@ type fileConfig struct {
 	PublicURL    string   `toml:"public_url"`
 	SSHPublicURL string   `toml:"ssh_public_url"`
 	LogLevel     string   `toml:"log_level"`
+	LogFormat    string   `toml:"log_format"`
+	Metrics      string   `toml:"metrics"`
 	Grace        string   `toml:"shutdown_grace"`
 	AuditWait    string   `toml:"audit_deadline"`
 	TLSCert      string   `toml:"tls_cert"`
@@ -147,10 +157,16 @@ type fileConfig struct {
 		CAFile string `toml:"ca_file"`
 	} `toml:"mirrors"`
 	Webhook []struct {
+		Name   string   `toml:"name"`
 		URL    string   `toml:"url"`
 		Secret string   `toml:"secret"`
 		Events []string `toml:"events"`
+		MaxAge string   `toml:"max_age"`
 	} `toml:"webhook"`
+	Notify struct {
+		RefusePrivate bool   `toml:"refuse_private_targets"`
+		ExpiringSoon  string `toml:"expiring_soon"`
+	} `toml:"notify"`
 	Policy []struct {
 		ID          string   `toml:"id"`
 		Description string   `toml:"description"`
@@ -238,6 +254,11 @@ func (f *fileConfig) apply(cfg *Config) error {
 	setStr(&cfg.PublicURL, f.PublicURL)
 	setStr(&cfg.SSHPublicURL, f.SSHPublicURL)
 	setStr(&cfg.LogLevel, f.LogLevel)
+	setStr(&cfg.LogFormat, f.LogFormat)
+	setStr(&cfg.MetricsListen, f.Metrics)
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return fmt.Errorf("log_format %q: use text or json", cfg.LogFormat)
+	}
 	if f.SSHHostKeys != nil {
 		cfg.SSHHostKeys = f.SSHHostKeys
 	}
@@ -338,12 +359,28 @@ func (f *fileConfig) apply(cfg *Config) error {
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx.Masked())
 	}
-	for _, w := range f.Webhook {
-		wc := notify.WebhookConfig{URL: w.URL, Secret: w.Secret, Events: w.Events}
-		if err := notify.ValidateWebhook(wc); err != nil {
+	names := map[string]int{}
+	for i, w := range f.Webhook {
+		wc := notify.WebhookConfig{Name: w.Name, URL: w.URL, Secret: w.Secret, Events: w.Events}
+		if err := dur(fmt.Sprintf("webhook %d: max_age", i+1), w.MaxAge, &wc.MaxAge); err != nil {
 			return err
 		}
+		wc, err := notify.ValidateWebhook(wc)
+		if err != nil {
+			return fmt.Errorf("webhook %d: %w", i+1, err)
+		}
+		if j, dup := names[wc.Name]; dup {
+			return fmt.Errorf("webhook %d: name %q is already webhook %d's; give each [[webhook]] its own name (its deliveries are kept under it)", i+1, wc.Name, j)
+		}
+		names[wc.Name] = i + 1
 		cfg.Webhooks = append(cfg.Webhooks, wc)
+	}
+	cfg.WebhookRefusePrivate = f.Notify.RefusePrivate
+	if err := dur("notify.expiring_soon", f.Notify.ExpiringSoon, &cfg.Auth.ExpiringSoon); err != nil {
+		return err
+	}
+	if f.Notify.ExpiringSoon != "" && (cfg.Auth.ExpiringSoon < time.Minute || cfg.Auth.ExpiringSoon > 24*time.Hour) {
+		return fmt.Errorf("notify.expiring_soon (%s): use between 1m and 24h", auth.FormatDuration(cfg.Auth.ExpiringSoon))
 	}
 	for i, p := range f.Policy {
 		pol := auth.Policy{ID: p.ID, Description: p.Description, Subjects: p.Subjects, Repos: p.Repos, Effect: auth.Effect(p.Effect), Approve: p.Approve, Approvals: p.Approvals}

@@ -86,7 +86,7 @@ func serve(c *cli.Context) error {
 	if c.Bool("print-host-key") {
 		return printHostKey(c.App.Writer, cfg)
 	}
-	log, err := newLogger(c.App.ErrWriter, cfg.LogLevel)
+	log, err := newLogger(c.App.ErrWriter, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
 		return err
 	}
@@ -95,10 +95,13 @@ func serve(c *cli.Context) error {
 	return run(ctx, cfg, log, c.App.ErrWriter)
 }
 
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
@@ -120,7 +123,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 	// Deferred first, so it runs last: once every part has returned.
 	defer db.Close()
-	trail := audit.NewLog(db.Events(), now)
+	metrics := web.NewMetrics(time.Now())
+	metrics.SetClock(now)
+	trail := audit.NewLog(metrics.Appender(db.Events()), now)
 	trail.SetDeadline(cfg.AuditDeadline)
 	defer trail.Close()
 	// Changes whose events a stopped server left staged reach the trail
@@ -166,17 +171,22 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	} else if len(aborted) > 0 {
 		log.Warn("removed bulk batches the last run did not commit; run their files again", "batches", aborted)
 	}
+	svc.ObserveDecisions(metrics.ObserveDecision)
 	if err := svc.SyncProtections(ctx, cfg.Protections); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	if err := svc.SyncPolicies(ctx, "config", cfg.Policies); err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
-	var webhooks *notify.Webhooks
-	if len(cfg.Webhooks) > 0 {
-		webhooks = notify.NewWebhooks(cfg.Webhooks, cfg.PublicURL, nil, log)
-		trail.Watch(webhooks.Notify)
+	// The outbox reads the trail after each receiver's cursor; a receiver
+	// new to this data directory starts at the end, before anything new
+	// is recorded.
+	webhooks := notify.NewOutbox(db, notify.OutboxOptions{Receivers: cfg.Webhooks, PublicURL: cfg.PublicURL, Log: log, Now: now,
+		Client: notify.NewClient(notify.ClientOptions{RefusePrivate: cfg.WebhookRefusePrivate})})
+	if err := webhooks.Start(ctx); err != nil {
+		return err
 	}
+	trail.Watch(webhooks.Wake)
 	if err := bootstrapAdmin(ctx, svc, out); err != nil {
 		return err
 	}
@@ -192,7 +202,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err := pushes.HooksIn(pushesDir, hooksDir); err != nil {
 		return err
 	}
-	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL, Repos: repos}, svc, pushes, log)
+	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL, Repos: repos,
+		ExpiringSoon: svc.ExpiringSoon(), Now: now}, svc, pushes, log)
 	if err != nil {
 		return err
 	}
@@ -203,7 +214,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 			hooks.Close()
 		}
 	}()
-	runCfg := server.RunnerConfig{Launcher: git, Pushes: pushes}
+	runCfg := server.RunnerConfig{Launcher: git, Pushes: pushes, Observe: func(r server.RunStats) {
+		metrics.ObserveGit(r.Transport, string(r.Service), r.In, r.Out, r.Exit, r.Duration)
+	}}
 	if cfg.PurgeAfterRewrite {
 		runCfg.AfterRewrite = purgeAfterRewrite(svc, repos, log)
 	}
@@ -225,14 +238,23 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if sshURL == "" && cfg.SSH != "off" {
 		sshURL = "ssh://git@" + cfg.SSH
 	}
-	metrics := web.NewMetrics(time.Now())
 	trail.Watch(metrics.Record)
 	signIn, workloads, err := newSSO(cfg, svc, now)
 	if err != nil {
 		return err
 	}
-	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root, Purger: repos})
+	metrics.SetSources(web.MetricsSources{Service: svc, GitRunning: runner.Running, AuditLate: trail.Late,
+		Webhooks: func(ctx context.Context) ([]web.WebhookStats, error) {
+			st, err := webhooks.Stats(ctx)
+			out := make([]web.WebhookStats, len(st))
+			for i, s := range st {
+				out[i] = web.WebhookStats{Receiver: s.Name, Behind: s.Behind, Oldest: s.Oldest, Failures: s.Failures}
+			}
+			return out, err
+		}})
+	ready := &readiness{serving: ctx, svc: svc, trail: trail, repoRoot: repos.Root, deadline: cfg.AuditDeadline}
+	pages := web.New(web.Options{Ready: ready.check, Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Webhooks: webhooks, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root, Purger: repos})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages, Pending: svc,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
@@ -290,6 +312,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	admin := &http.Server{Handler: pages.AdminSocket(), ReadHeaderTimeout: 10 * time.Second}
+	var metricsLn net.Listener
+	if cfg.MetricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			return fmt.Errorf("metrics listen on %s: %w (set metrics in the config to another address)", cfg.MetricsListen, err)
+		}
+		listeners = append(listeners, metricsLn)
+	}
 
 	// Stopped first: what takes requests from outside.
 	front := []part{
@@ -298,6 +327,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 	if sshSrv != nil {
 		front = append(front, part{"SSH server", sshSrv.Run})
+	}
+	if metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		front = append(front, part{"metrics server", (&httpPart{name: "metrics server", srv: msrv, ln: metricsLn, grace: time.Second, log: log}).Run})
 	}
 	// Stopped once the Git operations have ended: what they and the
 	// requests use, and the jobs that write to the store on their own.
@@ -310,7 +345,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	// Stopped last: the notifications of what the parts above did while
 	// they stopped (a lapsed request, a mirror fetch cut short).
 	var last []part
-	if webhooks != nil {
+	if len(cfg.Webhooks) > 0 {
 		last = append(last, part{"webhooks", func(ctx context.Context) error { webhooks.Run(ctx); return nil }})
 	}
 	fmt.Fprintf(out, "jitgit: serving Git and web on %s (%s)\n", httpLn.Addr(), cfg.PublicURL)
@@ -374,6 +409,9 @@ func sweepRequests(ctx context.Context, svc *service.Service, log *slog.Logger) 
 		}
 		if _, err := svc.RecoverAudit(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("audit: append staged events", "err", err)
+		}
+		if _, err := svc.WarnExpiring(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("grants ending soon", "err", err)
 		}
 		select {
 		case <-ctx.Done():

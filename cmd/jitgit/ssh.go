@@ -37,7 +37,7 @@ func newSSHPart(cfg Config, svc *service.Service, repos *server.Repos, runner *s
 		HostKeys: signers, PublicURL: cfg.PublicURL, SSHURL: sshCloneBase(cfg),
 		MaxSessionsPerConn: l.MaxSessionsPerConn, MaxConnsPerAddr: l.MaxConnsPerAddr, MaxConnsPerUser: l.MaxConnsPerUser,
 		MaxStartups: l.Startups, MaxStartupsPerAddr: l.StartupsPerAddr,
-		IdleTimeout: l.IdleTimeout, AuthTimeout: l.AuthTimeout, Now: now,
+		IdleTimeout: l.IdleTimeout, AuthTimeout: l.AuthTimeout, Now: now, ExpiringSoon: svc.ExpiringSoon(),
 	}, svc, runner, repos, log)
 	if err != nil {
 		return nil, err

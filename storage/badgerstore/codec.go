@@ -1,6 +1,7 @@
 package badgerstore
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -41,6 +42,8 @@ import (
 //	                    pause, archive and status (7 stays readable)
 //	18    Credential    binary
 //	19    Token         binary, with While (5 stays readable)
+//	20    Delivery      binary
+//	21    cursor        binary
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
@@ -61,6 +64,8 @@ const (
 	codecEvent      byte = 10
 	codecAuditHead  byte = 11
 	codecBatch      byte = 16
+	codecDelivery   byte = 20
+	codecCursor     byte = 21
 )
 
 // encode returns v, a record type the store keeps, in its current codec.
@@ -92,6 +97,10 @@ func encode(v any) ([]byte, error) {
 		return encodeEvent(&v), nil
 	case auditHead:
 		return encodeAuditHead(&v), nil
+	case storage.Delivery:
+		return encodeDelivery(&v)
+	case deliveryCursor:
+		return binary.AppendUvarint([]byte{codecCursor}, v.Seq), nil
 	}
 	return nil, fmt.Errorf("encode %T: not a stored record type", v)
 }
@@ -150,6 +159,10 @@ func decode(b []byte, v any) error {
 		err = decodeIn(codec, codecEvent, body, v, decodeEvent, legacyEvent)
 	case *auditHead:
 		err = decodeIn(codec, codecAuditHead, body, v, decodeAuditHead, legacyAuditHead)
+	case *storage.Delivery:
+		err = decodeIn(codec, codecDelivery, body, v, decodeDelivery, noLegacy[storage.Delivery])
+	case *deliveryCursor:
+		err = decodeIn(codec, codecCursor, body, v, decodeCursor, noLegacy[deliveryCursor])
 	default:
 		return fmt.Errorf("decode %T: not a stored record type", v)
 	}

@@ -83,5 +83,11 @@ func fixtures() map[string]any {
 			Sealed:      []byte{0, 1, 2, 0xfe, 0xff, '\n'}, Created: fixedAt, CreatedBy: "admin", Updated: fixedAt.Add(time.Hour),
 		},
 		"audithead": auditHead{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+		"delivery": storage.Delivery{
+			Receiver: "chat", Seq: 7, Action: "grant.create", Status: storage.DeliveryRetrying, Attempts: 3,
+			First: fixedAt, Last: fixedAt.Add(time.Minute), Delivered: fixedAt.Add(2 * time.Minute),
+			Code: 503, Error: "receiver answered 503 Service Unavailable",
+		},
+		"cursor": deliveryCursor{Seq: 7},
 	}
 }

@@ -35,6 +35,8 @@ import (
 //	meta/audit                          auditHead              last seq and hash
 //	session/<hash>                      Session                TTL at Expires
 //	credential/<name>                   Credential             Sealed as given
+//	delivery/<receiver>/<seq, 8 bytes>  Delivery               webhook outbox, in event order
+//	cursor/<receiver>                   deliveryCursor         last event the receiver is done with
 //	guard/<scope>                       empty                  written on insertion into a list; see tx.listed
 //	batch/<id>                          storage.Batch          a bulk load; see batches.go
 //	batch-grant/<batch>/<grant id>      replaced grant id      the grants of a batch
@@ -61,6 +63,8 @@ const (
 	prefixProtection    = "protect/"
 	prefixGuard         = "guard/"
 	prefixCredential    = "credential/"
+	prefixDelivery      = "delivery/"
+	prefixCursor        = "cursor/"
 )
 
 // indexGrace is how long a grant's subject index entry outlives the grant's
@@ -93,6 +97,12 @@ func requestByKey(requester, id string) []byte {
 }
 func requestStatusKey(status auth.RequestStatus, id string) []byte {
 	return []byte(prefixRequestStatus + string(status) + "/" + id)
+}
+
+func cursorKey(receiver string) []byte { return []byte(prefixCursor + receiver) }
+func deliveryPrefix(r string) []byte   { return []byte(prefixDelivery + r + "/") }
+func deliveryKey(r string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(deliveryPrefix(r), seq)
 }
 
 // eventKey orders events by sequence number.

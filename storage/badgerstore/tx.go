@@ -35,6 +35,7 @@ func (t *tx) Protections() storage.Protections { return protections{t} }
 func (t *tx) Sessions() storage.Sessions       { return sessions{t} }
 func (t *tx) Intents() storage.Intents         { return intents{t} }
 func (t *tx) Credentials() storage.Credentials { return credentials{t} }
+func (t *tx) Deliveries() storage.Deliveries   { return deliveries{t} }
 
 // View runs fn in a read-only Badger transaction.
 func (db *DB) View(ctx context.Context, fn func(storage.Tx) error) error {

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"AuditScan", testAuditScan},
 		{"ConcurrentAppends", testConcurrentAppends},
 		{"Intents", testIntents},
+		{"Deliveries", testDeliveries},
 		{"VerifyFindsTampering", testVerifyFindsTampering},
 		{"Backup", testBackup},
 		{"BatchAllOrNone", testBatchAllOrNone},
