@@ -324,13 +324,20 @@ func bootstrapAdmin(ctx context.Context, svc *service.Service, out io.Writer) er
 	return nil
 }
 
-// sweepRequests marks lapsed pending requests expired, every sweepInterval.
+// sweepRequests marks lapsed pending requests expired and records the
+// grants and tokens that ran out, every sweepInterval.
 func sweepRequests(ctx context.Context, svc *service.Service, log *slog.Logger) {
 	t := time.NewTicker(sweepInterval)
 	defer t.Stop()
 	for {
 		if _, err := svc.ExpireRequests(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("expire requests", "err", err)
+		}
+		if _, err := svc.ExpireGrants(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("record grant expiries", "err", err)
+		}
+		if _, err := svc.ExpireTokens(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("record token expiries", "err", err)
 		}
 		if _, err := svc.RecoverAudit(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("audit: append staged events", "err", err)
