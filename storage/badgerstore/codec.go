@@ -34,6 +34,7 @@ import (
 //	12    Grant         binary, with Ref and Allow (2 stays readable)
 //	13    Request       binary, with Ref and Allow (8 stays readable)
 //	14    Protection    binary
+//	15    audit.Checkpoint binary
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
@@ -50,6 +51,7 @@ const (
 	codecSession    byte = 9
 	codecEvent      byte = 10
 	codecAuditHead  byte = 11
+	codecCheckpoint byte = 15
 )
 
 // encode returns v, a record type the store keeps, in its current codec.
@@ -77,6 +79,8 @@ func encode(v any) ([]byte, error) {
 		return encodeEvent(&v), nil
 	case auditHead:
 		return encodeAuditHead(&v), nil
+	case audit.Checkpoint:
+		return encodeCheckpoint(&v), nil
 	}
 	return nil, fmt.Errorf("encode %T: not a stored record type", v)
 }
@@ -120,6 +124,8 @@ func decode(b []byte, v any) error {
 		err = decodeIn(codec, codecEvent, body, v, decodeEvent, legacyEvent)
 	case *auditHead:
 		err = decodeIn(codec, codecAuditHead, body, v, decodeAuditHead, legacyAuditHead)
+	case *audit.Checkpoint:
+		err = decodeIn(codec, codecCheckpoint, body, v, decodeCheckpoint, noLegacy[audit.Checkpoint])
 	default:
 		return fmt.Errorf("decode %T: not a stored record type", v)
 	}

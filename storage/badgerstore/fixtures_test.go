@@ -1,6 +1,7 @@
 package badgerstore
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/jitgit/jitgit/audit"
@@ -72,5 +73,7 @@ func fixtures() map[string]any {
 			Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
 		},
 		"audithead": auditHead{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+		"checkpoint": audit.Checkpoint{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", Time: fixedAt.UTC(),
+			Key: "5f2a", Signature: bytes.Repeat([]byte{0xa5, 0x00}, 32)},
 	}
 }

@@ -29,6 +29,7 @@ import (
 //	request/<id>                        Request
 //	event/<seq, 8 bytes big-endian>     Event                  in sequence order
 //	meta/audit                          auditHead              last seq and hash
+//	checkpoint/<seq, 8 bytes big-endian> audit.Checkpoint      signed; in sequence order
 //	session/<hash>                      Session                TTL at Expires
 //	guard/<scope>                       empty                  written on insertion into a list; see tx.listed
 const (
@@ -46,6 +47,7 @@ const (
 	prefixRequest       = "request/"
 	prefixEvent         = "event/"
 	keyAuditHead        = "meta/audit"
+	prefixCheckpoint    = "checkpoint/"
 	prefixIntent        = "intent/"
 	prefixSession       = "session/"
 	prefixProtection    = "protect/"

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"ConcurrentAppends", testConcurrentAppends},
 		{"Intents", testIntents},
 		{"VerifyFindsTampering", testVerifyFindsTampering},
+		{"Checkpoints", testCheckpoints},
 		{"Backup", testBackup},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open(t)) })
