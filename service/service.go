@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"strings"
 	"time"
@@ -31,6 +32,11 @@ type Config struct {
 	AllowLocalMirrors bool
 	// PasswordCost is the work of a password hash (zero: the default).
 	PasswordCost secret.PasswordCost
+	// AuditKey verifies the audit trail's signed checkpoints, signed at
+	// least every AuditCheckpointEvery events (see audit.Log.SetCheckpoints);
+	// nil: the trail has no checkpoints.
+	AuditKey             ed25519.PublicKey
+	AuditCheckpointEvery uint64
 }
 
 // DefaultConfig returns the embedded defaults.

@@ -35,13 +35,15 @@ import (
 //	13    Request       binary, with Ref and Allow (8 stays readable)
 //	14    Protection    binary
 //	15    audit.Checkpoint binary
+//	16    User          binary, with Auditor (4 stays readable)
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
 // for their own reasons; see docs/decisions.md.
 const (
 	codecJSON       byte = 1
-	codecUser       byte = 4
+	codecUserV1     byte = 4
+	codecUser       byte = 16
 	codecToken      byte = 5
 	codecKey        byte = 6
 	codecRepo       byte = 7
@@ -103,7 +105,11 @@ func decode(b []byte, v any) error {
 	case *auth.Policy:
 		err = decodeIn(codec, codecPolicy, body, v, decodePolicy, legacyPolicy)
 	case *auth.User:
-		err = decodeIn(codec, codecUser, body, v, decodeUser, legacyUser)
+		if codec == codecUserV1 {
+			err = decodeIn(codec, codecUserV1, body, v, decodeUserV1, legacyUser)
+		} else {
+			err = decodeIn(codec, codecUser, body, v, decodeUser, legacyUser)
+		}
 	case *auth.Token:
 		err = decodeIn(codec, codecToken, body, v, decodeToken, legacyToken)
 	case *auth.Key:

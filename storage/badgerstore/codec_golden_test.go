@@ -81,6 +81,9 @@ func currentFixtures() map[string]any {
 	g := fs["grant"].(auth.Grant)
 	g.Ref, g.Allow = "refs/heads/hotfix/*", auth.ChangeForce|auth.ChangeDelete
 	fs["grant"] = g
+	u := fs["user"].(auth.User)
+	u.Auditor = true
+	fs["user"] = u
 	r := fs["request"].(auth.Request)
 	r.Ref, r.Allow = "refs/heads/main", auth.ChangeForce
 	fs["request"] = r
