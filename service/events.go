@@ -15,7 +15,11 @@ import (
 
 // EventFilter narrows Events.
 type EventFilter struct {
-	Since  time.Time
+	Since time.Time
+	// Until, when set, keeps the events before it.
+	Until time.Time
+	// Result keeps the events of one result (allow, deny, ok, error).
+	Result string
 	User   string // actor or target
 	Repo   string
 	Action string // exact, or a prefix ending in "." ("grant.")
@@ -31,6 +35,8 @@ type EventFilter struct {
 func (f EventFilter) matches(e audit.Event) bool {
 	switch {
 	case !f.Since.IsZero() && e.Time.Before(f.Since):
+	case !f.Until.IsZero() && !e.Time.Before(f.Until):
+	case f.Result != "" && e.Result != f.Result:
 	case f.User != "" && e.Actor != f.User && e.Target != f.User && e.Target != auth.UserPrincipal(f.User):
 	case f.Repo != "" && e.Repo != f.Repo:
 	case f.Action != "" && e.Action != f.Action && !(strings.HasSuffix(f.Action, ".") && strings.HasPrefix(e.Action, f.Action)):

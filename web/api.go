@@ -69,6 +69,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.DenyRequest, h.apiDeny)
 	route(r, api.CancelRequest, h.apiCancel)
 	mux.Handle("GET /api/v1/backup", h.apiBackup(identify))
+	mux.Handle("GET /api/v1/audit/export", h.apiAuditExport(identify))
 	mux.Handle("/api/", h.api(identify, func(*http.Request, auth.Identity) (int, any, error) {
 		return 0, nil, fmt.Errorf("%w: no such API endpoint; see /api/v1", auth.ErrNotFound)
 	}))

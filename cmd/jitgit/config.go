@@ -45,6 +45,11 @@ type Config struct {
 	// AuditDeadline is how long a decision waits for its audit event to be
 	// durable before it is refused.
 	AuditDeadline time.Duration
+	// AuditKey is the checkpoint signing key's file ("": audit-signing.key
+	// in the data directory, made on first start); AuditCheckpointEvery how
+	// many events may go unsigned.
+	AuditKey             string
+	AuditCheckpointEvery uint64
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -69,7 +74,7 @@ const maxShutdownGrace = time.Hour
 // defaultConfig is the embedded default: a first run with no file works.
 func defaultConfig() Config {
 	return Config{
-		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second,
+		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second, AuditCheckpointEvery: 1000,
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: 20, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
@@ -88,6 +93,8 @@ type fileConfig struct {
 	LogLevel     string   `toml:"log_level"`
 	Grace        string   `toml:"shutdown_grace"`
 	AuditWait    string   `toml:"audit_deadline"`
+	AuditKey     string   `toml:"audit_signing_key"`
+	AuditEvery   int64    `toml:"audit_checkpoint_every"`
 	TLSCert      string   `toml:"tls_cert"`
 	TLSKey       string   `toml:"tls_key"`
 	Proxies      []string `toml:"trusted_proxies"`
@@ -230,6 +237,13 @@ func (f *fileConfig) apply(cfg *Config) error {
 	}
 	if cfg.AuditDeadline < 100*time.Millisecond || cfg.AuditDeadline > time.Minute {
 		return fmt.Errorf("audit_deadline (%s) must be between 100ms and 1m: shorter refuses access on an ordinary fsync, longer lets a stuck disk hang every request", auth.FormatDuration(cfg.AuditDeadline))
+	}
+	setStr(&cfg.AuditKey, f.AuditKey)
+	switch {
+	case f.AuditEvery < 0 || f.AuditEvery > 1_000_000:
+		return fmt.Errorf("audit_checkpoint_every (%d) must be between 1 and 1000000", f.AuditEvery)
+	case f.AuditEvery > 0:
+		cfg.AuditCheckpointEvery = uint64(f.AuditEvery)
 	}
 	if cfg.Auth.DefaultRequest > cfg.Auth.MaxGrant {
 		return fmt.Errorf("limits.default_request (%s) is longer than limits.max_grant (%s)", auth.FormatDuration(cfg.Auth.DefaultRequest), auth.FormatDuration(cfg.Auth.MaxGrant))

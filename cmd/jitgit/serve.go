@@ -122,14 +122,15 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	defer db.Close()
 	trail := audit.NewLog(db.Events(), now)
 	trail.SetDeadline(cfg.AuditDeadline)
-	defer trail.Close()
-	// Changes whose events a stopped server left staged reach the trail
-	// before anything else is recorded.
-	if n, err := trail.Recover(ctx); err != nil {
-		return fmt.Errorf("audit: append the staged events: %w", err)
-	} else if n > 0 {
-		log.Info("audit: appended the staged events of changes made before the last stop", "events", n)
+	signer, err := auditSigner(cfg)
+	if err != nil {
+		return err
 	}
+	if err := trail.SetCheckpoints(ctx, db.Checkpoints(), signer, cfg.AuditCheckpointEvery); err != nil {
+		return fmt.Errorf("audit checkpoints: %w", err)
+	}
+	cfg.Auth.AuditKey, cfg.Auth.AuditCheckpointEvery = signer.Public(), cfg.AuditCheckpointEvery
+	defer trail.Close()
 	hooksDir := filepath.Join(cfg.Data, "hooks")
 	pushesDir := filepath.Join(cfg.Data, "pushes")
 	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir, OwnHooksRoot: pushesDir})
@@ -144,6 +145,16 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	svc := service.New(db, repos, trail, cfg.Auth, now)
+	if err := verifyAtStart(ctx, svc, trail, log); err != nil {
+		return err
+	}
+	// Changes whose events a stopped server left staged reach the trail
+	// before anything else is recorded.
+	if n, err := trail.Recover(ctx); err != nil {
+		return fmt.Errorf("audit: append the staged events: %w", err)
+	} else if n > 0 {
+		log.Info("audit: appended the staged events of changes made before the last stop", "events", n)
+	}
 	if err := svc.SyncProtections(ctx, cfg.Protections); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
