@@ -2,11 +2,13 @@ package service
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // AuditHead is the last event a verification checked, and what it
@@ -50,18 +52,25 @@ func (s *Service) VerifyAuditAtStart(ctx context.Context) (AuditHead, error) {
 	return s.verifyChain(ctx, true)
 }
 
-// verifyChain walks the trail, from the last checkpoint when fromLast is
-// set, feeding the checkpoints to the verifier in step with the events.
-// Events appended while it walks are walked too (a few passes at most), so
-// that a checkpoint read during the walk has its event checked.
 func (s *Service) verifyChain(ctx context.Context, fromLast bool) (AuditHead, error) {
-	v := &audit.Verifier{Key: s.cfg.AuditKey}
-	if v.Key != nil && s.cfg.AuditCheckpointEvery > 0 {
+	return VerifyTrail(ctx, s.store, s.cfg.AuditKey, s.cfg.AuditCheckpointEvery, fromLast)
+}
+
+// VerifyTrail walks the trail of store, from the last checkpoint when
+// fromLast is set, checking the checkpoints with key (signed at least every
+// `every` events; 0: no bound on their gaps) in step with the events, and
+// returns the last event checked. Events appended while it walks are
+// walked too (a few passes at most), so that a checkpoint read during the
+// walk has its event checked. It writes nothing: `jitgit audit verify
+// --offline` runs it on a stopped server's database.
+func VerifyTrail(ctx context.Context, store storage.Store, key ed25519.PublicKey, every uint64, fromLast bool) (AuditHead, error) {
+	v := &audit.Verifier{Key: key}
+	if v.Key != nil && every > 0 {
 		// The writer signs once a batch (at most 256 events) crosses the
 		// interval, and a crash leaves at most that many unsigned.
-		v.MaxGap = s.cfg.AuditCheckpointEvery + 256
+		v.MaxGap = every + 256
 	}
-	cps := s.store.Checkpoints()
+	cps := store.Checkpoints()
 	var after uint64 // the walk starts after this event
 	var nextCheckpoint uint64
 	if fromLast {
@@ -90,7 +99,7 @@ func (s *Service) verifyChain(ctx context.Context, fromLast bool) (AuditHead, er
 	var walkErr error
 	pass := func() (int, error) {
 		n := 0
-		err := s.store.Events().Scan(ctx, after, false, func(e audit.Event) bool {
+		err := store.Events().Scan(ctx, after, false, func(e audit.Event) bool {
 			if walkErr = feed(e.Seq); walkErr != nil {
 				return false
 			}
@@ -106,7 +115,7 @@ func (s *Service) verifyChain(ctx context.Context, fromLast bool) (AuditHead, er
 	for passes := 0; ; passes++ {
 		n, err := pass()
 		if err != nil {
-			return s.headOf(v), err
+			return headOf(v), err
 		}
 		if n > 0 && passes < 3 {
 			continue
@@ -114,19 +123,19 @@ func (s *Service) verifyChain(ctx context.Context, fromLast bool) (AuditHead, er
 		// Every checkpoint left names an event after the last one walked:
 		// one more pass finds them if they were appended meanwhile.
 		if err := feed(^uint64(0)); err != nil {
-			return s.headOf(v), err
+			return headOf(v), err
 		}
 		if n, err = pass(); err != nil {
-			return s.headOf(v), err
+			return headOf(v), err
 		}
 		if n == 0 || passes >= 3 {
 			break
 		}
 	}
-	return s.headOf(v), v.Finish()
+	return headOf(v), v.Finish()
 }
 
-func (s *Service) headOf(v *audit.Verifier) AuditHead {
+func headOf(v *audit.Verifier) AuditHead {
 	var h AuditHead
 	if last, ok := v.Last(); ok {
 		h.Seq, h.Hash = last.Seq, last.Hash

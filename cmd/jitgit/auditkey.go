@@ -45,7 +45,9 @@ func auditSigner(cfg Config) (*audit.Signer, error) {
 func verifyAtStart(ctx context.Context, svc *service.Service, trail *audit.Log, log *slog.Logger) error {
 	head, err := svc.VerifyAuditAtStart(ctx)
 	if err != nil {
-		return fmt.Errorf("refusing to serve: %w; the last event that verified is %d. Restore the database from a backup, or move it away and keep it for the investigation", err, head.Seq)
+		return fmt.Errorf("refusing to serve: %w; the last event that verified is %d. "+
+			"A database restored from another data directory needs that directory's %s here (or audit_signing_key in the config); "+
+			"otherwise restore the database from a backup, or move it away and keep it for the investigation", err, head.Seq, auditKeyName)
 	}
 	log.Info("audit trail verified from its last checkpoint", "from", head.From, "to", head.Seq, "checkpoints", head.Checkpoints)
 	if err := trail.Checkpoint(ctx, head.Seq, head.Hash); err != nil {

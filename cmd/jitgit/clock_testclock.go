@@ -149,7 +149,7 @@ func debugCommands() []*cli.Command {
 				ArgsUsage: "DURATION",
 				Action:    clockAdvance,
 			}},
-		}},
+		}, debugAuditCommand()},
 	}}
 }
 

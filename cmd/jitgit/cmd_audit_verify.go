@@ -8,12 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/service"
+	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 func auditVerifyCommand() *cli.Command {
@@ -24,6 +29,8 @@ func auditVerifyCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "public-key", Usage: "the server's checkpoint `FILE` (audit-signing.pub): verify here, trusting only this key"},
 			&cli.StringFlag{Name: "file", Usage: "an export `FILE` (jitgit audit export; - for standard input) to verify offline; needs --public-key"},
+			&cli.BoolFlag{Name: "offline", Usage: "verify the database of --data directly (the server must be stopped), with --public-key or the data directory's audit-signing.pub"},
+			&cli.Uint64Flag{Name: "checkpoint-every", Usage: "with --offline: the server's audit_checkpoint_every `N`, so that removed checkpoints are found (0: not checked)"},
 			jsonFlag,
 		},
 		Action: auditVerify,
@@ -33,6 +40,9 @@ func auditVerifyCommand() *cli.Command {
 func auditVerify(c *cli.Context) error {
 	if err := args(c, 0, 0); err != nil {
 		return err
+	}
+	if c.Bool("offline") {
+		return verifyOffline(c)
 	}
 	if c.String("public-key") == "" {
 		if c.String("file") != "" {
@@ -79,6 +89,42 @@ func auditVerify(c *cli.Context) error {
 		return err
 	}
 	return printHead(c, head)
+}
+
+// verifyOffline verifies a stopped server's database in place, writing
+// nothing.
+func verifyOffline(c *cli.Context) error {
+	data := c.String("data")
+	if conn, err := net.DialTimeout("unix", filepath.Join(data, socketName), time.Second); err == nil {
+		conn.Close()
+		return errors.New("a jitgit server is running on this data directory: run audit verify without --offline")
+	}
+	keyFile := c.String("public-key")
+	if keyFile == "" {
+		keyFile = filepath.Join(data, auditPubKeyName)
+	}
+	b, err := os.ReadFile(keyFile)
+	if err != nil {
+		return fmt.Errorf("public key: %w", err)
+	}
+	pub, err := audit.ParsePublicKey(b)
+	if err != nil {
+		return fmt.Errorf("public key %s: %w", keyFile, err)
+	}
+	db, err := badgerstore.Open(filepath.Join(data, "db"), badgerstore.Options{})
+	if err != nil {
+		return fmt.Errorf("open the database in %s: %w", data, err)
+	}
+	defer db.Close()
+	head, err := service.VerifyTrail(c.Context, db, pub, c.Uint64("checkpoint-every"), false)
+	if err != nil {
+		return fmt.Errorf("%w (the last event that verified is %d)", err, head.Seq)
+	}
+	return printHead(c, viewHead(head))
+}
+
+func viewHead(h service.AuditHead) api.AuditHead {
+	return api.AuditHead{Seq: h.Seq, Hash: h.Hash, From: h.From, Events: h.Events, Checkpoints: h.Checkpoints, LastCheckpoint: h.LastCheckpoint}
 }
 
 func printHead(c *cli.Context, head api.AuditHead) error {
