@@ -27,7 +27,7 @@ func (h *Handler) apiCreateUser(r *http.Request, who auth.Identity) (int, api.Us
 	if err != nil {
 		return 0, api.User{}, err
 	}
-	u, err := h.svc.CreateUser(r.Context(), who, service.NewUser{Name: in.Name, Password: in.Password, Groups: in.Groups, Admin: in.Admin, Approver: in.Approver})
+	u, err := h.svc.CreateUser(r.Context(), who, service.NewUser{Name: in.Name, Password: in.Password, Groups: in.Groups, Admin: in.Admin, Approver: in.Approver, Auditor: in.Auditor})
 	return http.StatusCreated, viewUser(u), err
 }
 
@@ -36,7 +36,7 @@ func (h *Handler) apiUpdateUser(r *http.Request, who auth.Identity) (int, api.Us
 	if err != nil {
 		return 0, api.User{}, err
 	}
-	u, err := h.svc.UpdateUser(r.Context(), who, r.PathValue("name"), service.UserChange{Disabled: in.Disabled, Admin: in.Admin, Approver: in.Approver, Groups: in.Groups})
+	u, err := h.svc.UpdateUser(r.Context(), who, r.PathValue("name"), service.UserChange{Disabled: in.Disabled, Admin: in.Admin, Approver: in.Approver, Groups: in.Groups, Auditor: in.Auditor})
 	return 0, viewUser(u), err
 }
 

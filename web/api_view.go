@@ -30,11 +30,11 @@ func viewUser(u auth.User) api.User {
 	if g == nil {
 		g = []string{}
 	}
-	return api.User{Name: u.Name, Groups: g, Admin: u.Admin, Approver: u.Approver, Disabled: u.Disabled, Created: u.Created}
+	return api.User{Name: u.Name, Groups: g, Admin: u.Admin, Approver: u.Approver, Disabled: u.Disabled, Created: u.Created, Auditor: u.Auditor}
 }
 
 func viewIdentity(who auth.Identity) api.Identity {
-	return api.Identity{User: who.Name(), Groups: who.Groups, Admin: who.Admin, Approver: who.Approver, Method: string(who.Method)}
+	return api.Identity{User: who.Name(), Groups: who.Groups, Admin: who.Admin, Approver: who.Approver, Method: string(who.Method), Auditor: who.Auditor}
 }
 
 func viewToken(t auth.Token) api.Token {
