@@ -39,6 +39,8 @@ var (
 
 	ListEvents  = Endpoint[None, EventPage]{Method: "GET", Path: "/api/v1/audit"}
 	VerifyAudit = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
+	// AccessReport takes repo or user, since, until.
+	AccessReport = Endpoint[None, []AccessInterval]{Method: "GET", Path: "/api/v1/reports/access"}
 
 	ListRequests   = Endpoint[None, []Request]{Method: "GET", Path: "/api/v1/requests"}
 	CreateRequest  = Endpoint[NewRequest, Request]{Method: "POST", Path: "/api/v1/requests"}
