@@ -11,9 +11,10 @@ import (
 )
 
 // ExpiredBy and ExpiredNote mark a grant whose expiry is on the record:
-// the sweeper sets Ended to Expires, EndedBy to ExpiredBy and EndNote to
-// ExpiredNote in the transaction that stages its grant.expire event, so
-// the event is recorded once per grant, whoever sweeps.
+// the sweeper sets EndedBy to ExpiredBy and EndNote to ExpiredNote (Ended
+// stays zero: the grant was not ended early) in the transaction that
+// stages its grant.expire event, so the event is recorded once per grant,
+// whoever sweeps.
 const (
 	ExpiredBy   = "system"
 	ExpiredNote = "expired"
@@ -56,7 +57,7 @@ func (s *Service) ExpireGrants(ctx context.Context) (int, error) {
 			if cur.EndedBy != "" {
 				return auth.ErrConflict // ended meanwhile, and recorded so
 			}
-			cur.Ended, cur.EndedBy, cur.EndNote = cur.Expires, ExpiredBy, ExpiredNote
+			cur.EndedBy, cur.EndNote = ExpiredBy, ExpiredNote
 			if err := tx.Grants().Update(cur); err != nil {
 				return err
 			}
