@@ -39,6 +39,8 @@ var (
 
 	ListEvents  = Endpoint[None, EventPage]{Method: "GET", Path: "/api/v1/audit"}
 	VerifyAudit = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
+	// ReloadConfig re-reads the server's config file.
+	ReloadConfig = Endpoint[None, ConfigReload]{Method: "POST", Path: "/api/v1/config/reload", OptionalBody: true}
 	// AccessReport takes repo or user, since, until.
 	AccessReport = Endpoint[None, []AccessInterval]{Method: "GET", Path: "/api/v1/reports/access"}
 

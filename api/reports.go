@@ -23,3 +23,9 @@ type AccessInterval struct {
 	// G, policy removed, policy changed; absent while running.
 	Ended string `json:"ended,omitempty"`
 }
+
+// ConfigReload answers a reload of the server's config file: what it
+// applied.
+type ConfigReload struct {
+	Detail string `json:"detail"`
+}

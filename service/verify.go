@@ -80,8 +80,11 @@ func VerifyTrail(ctx context.Context, store storage.Store, key ed25519.PublicKey
 		}
 		if ok && last.Seq > 0 {
 			after, nextCheckpoint = last.Seq-1, last.Seq
-			v.MaxGap = 0 // a partial walk cannot judge the gaps before it
 		}
+		// A partial walk cannot judge the gaps before it, and a trail
+		// written before checkpoints existed has none yet: the start
+		// signs its head once it holds.
+		v.MaxGap = 0
 	}
 	// feed hands the verifier the checkpoints up to seq.
 	feed := func(upTo uint64) error {

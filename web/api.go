@@ -63,6 +63,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.ListEvents, h.apiAudit)
 	route(r, api.VerifyAudit, h.apiVerifyAudit)
 	route(r, api.AccessReport, h.apiAccessReport)
+	route(r, api.ReloadConfig, h.apiReloadConfig)
 	route(r, api.ListRequests, h.apiListRequests)
 	route(r, api.CreateRequest, h.apiCreateRequest)
 	route(r, api.GetRequest, h.apiGetRequest)

@@ -50,6 +50,9 @@ type Config struct {
 	// many events may go unsigned.
 	AuditKey             string
 	AuditCheckpointEvery uint64
+	// File is the config file the server was started with ("": none),
+	// which SIGHUP and `jitgit config reload` read again.
+	File string
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to

@@ -38,7 +38,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "token", Usage: "an administrator's `TOKEN` for --server", EnvVars: []string{"JITGIT_TOKEN"}},
 		},
 		Commands: append([]*cli.Command{
-			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), reportCommand(), requestCommand(),
+			serveCommand(), userCommand(), repoCommand(), grantCommand(), accessCommand(), auditCommand(), reportCommand(), configCommand(), requestCommand(),
 			policyCommand(), protectCommand(), backupCommand(), restoreCommand(), hookCommand(),
 		}, debugCommands()...),
 	}

@@ -57,6 +57,7 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	cfg.File = c.String("config")
 	if c.IsSet("data") || cfg.Data == "" {
 		cfg.Data = c.String("data")
 	}
@@ -145,6 +146,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	svc := service.New(db, repos, trail, cfg.Auth, now)
+	reload := newReloader(cfg.File, svc, log)
 	if err := verifyAtStart(ctx, svc, trail, log); err != nil {
 		return err
 	}
@@ -213,7 +215,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	metrics := web.NewMetrics(time.Now())
 	trail.Watch(metrics.Record)
 	pages := web.New(web.Options{Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Reload: reload.Reload})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
@@ -277,6 +279,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		{"hook server", hooks.Serve},
 		{"mirror scheduler", func(ctx context.Context) error { mirrors.Run(ctx); return nil }},
 		{"request sweeper", func(ctx context.Context) error { sweepRequests(ctx, svc, log); return nil }},
+		{"config reload", func(ctx context.Context) error { reload.onHangup(ctx); return nil }},
 	}
 	// Stopped last: the notifications of what the parts above did while
 	// they stopped (a lapsed request, a mirror fetch cut short).
