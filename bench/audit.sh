@@ -24,7 +24,7 @@ t1=$(date +%s.%N)
 t2=$(date +%s.%N)
 /usr/bin/time -f '%M' -o "$dir/sverify.rss" "$dir/jitgit" audit verify >&2
 t3=$(date +%s.%N)
-kill -INT "$pid"; wait "$pid" || true
+kill -INT $(pgrep -P "$pid") 2>/dev/null || true; wait "$pid" || true
 lines=$(wc -l <"$dir/trail.jsonl")
 awk -v n="$lines" -v e="$(echo "$t1 - $t0" | bc)" -v v="$(echo "$t2 - $t1" | bc)" -v s="$(echo "$t3 - $t2" | bc)" \
 	-v srv="$(cat "$dir/server.rss")" -v cli="$(cat "$dir/export.rss")" -v ver="$(cat "$dir/verify.rss")" -v sv="$(cat "$dir/sverify.rss")" 'BEGIN {
