@@ -129,8 +129,9 @@ func viewHead(h service.AuditHead) api.AuditHead {
 
 func printHead(c *cli.Context, head api.AuditHead) error {
 	return emit(c, head, func(head api.AuditHead) error {
-		_, err := fmt.Fprintf(c.App.Writer, "intact: events %d to %d (%d checked), last %s; %d signed checkpoints, the last at event %d\n",
-			head.From, head.Seq, head.Events, head.Hash, head.Checkpoints, head.LastCheckpoint)
+		// The first line is what scripts have read since the first release.
+		_, err := fmt.Fprintf(c.App.Writer, "intact: %d events, head %s\nchecked events %d to %d; %d signed checkpoints, the last at event %d\n",
+			head.Seq, head.Hash, head.From, head.Seq, head.Checkpoints, head.LastCheckpoint)
 		return err
 	})
 }
