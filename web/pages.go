@@ -70,6 +70,7 @@ func (h *Handler) routePages(mux *http.ServeMux) {
 	mux.Handle("POST /admin/users/{name}/disable", h.page(h.adminDisableUser(true)))
 	mux.Handle("POST /admin/users/{name}/enable", h.page(h.adminDisableUser(false)))
 	mux.Handle("GET /admin/audit", h.page(h.adminAudit))
+	mux.Handle("GET /reports/access", h.page(h.accessReport))
 }
 
 // staticHandler lets browsers cache the embedded assets for an hour.
