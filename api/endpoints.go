@@ -2,7 +2,8 @@ package api
 
 // The endpoints of /api/v1. Query parameters are not part of the types:
 // GET /grants takes user, repo, all; /requests status, mine; /access/check
-// user, repo, access; /audit since, user, repo, action, limit, page, after.
+// user, repo, access; /audit since, until, user, repo, action, result, limit,
+// page, after (without limit or page, a page of DefaultEventPage).
 var (
 	Whoami      = Endpoint[None, Identity]{Method: "GET", Path: "/api/v1/whoami"}
 	ListUsers   = Endpoint[None, []User]{Method: "GET", Path: "/api/v1/users"}
@@ -56,8 +57,12 @@ var (
 	AddProtection    = Endpoint[Protection, Protection]{Method: "POST", Path: "/api/v1/protections"}
 	RemoveProtection = Endpoint[None, ProtectionRemoved]{Method: "POST", Path: "/api/v1/protections/{id}/remove"}
 
-	ListEvents  = Endpoint[None, []Event]{Method: "GET", Path: "/api/v1/audit"}
+	ListEvents  = Endpoint[None, EventPage]{Method: "GET", Path: "/api/v1/audit"}
 	VerifyAudit = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
+	// ReloadConfig re-reads the server's config file.
+	ReloadConfig = Endpoint[None, ConfigReload]{Method: "POST", Path: "/api/v1/config/reload", OptionalBody: true}
+	// AccessReport takes repo or user, since, until.
+	AccessReport = Endpoint[None, []AccessInterval]{Method: "GET", Path: "/api/v1/reports/access"}
 
 	ListRequests   = Endpoint[None, []Request]{Method: "GET", Path: "/api/v1/requests"}
 	CreateRequest  = Endpoint[NewRequest, Request]{Method: "POST", Path: "/api/v1/requests"}

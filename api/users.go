@@ -11,6 +11,8 @@ type User struct {
 	Approver bool      `json:"approver"`
 	Disabled bool      `json:"disabled,omitempty"`
 	Created  time.Time `json:"created"`
+	// Auditor reads the audit trail and the reports, and nothing else.
+	Auditor bool `json:"auditor,omitempty"`
 }
 
 // Identity answers "who am I": the caller as the server authenticated
@@ -21,6 +23,7 @@ type Identity struct {
 	Groups   []string `json:"groups"`
 	Method   string   `json:"method"`
 	User     string   `json:"user"`
+	Auditor  bool     `json:"auditor,omitempty"`
 }
 
 // NewUser is the body that adds a user; without a password the user
@@ -31,6 +34,7 @@ type NewUser struct {
 	Groups   []string `json:"groups,omitempty"`
 	Admin    bool     `json:"admin,omitempty"`
 	Approver bool     `json:"approver,omitempty"`
+	Auditor  bool     `json:"auditor,omitempty"`
 }
 
 // UserChange is the body that changes a user: a field left out (nil)
@@ -40,6 +44,7 @@ type UserChange struct {
 	Admin    *bool     `json:"admin,omitempty"`
 	Approver *bool     `json:"approver,omitempty"`
 	Groups   *[]string `json:"groups,omitempty"`
+	Auditor  *bool     `json:"auditor,omitempty"`
 }
 
 // PasswordChange is the body that sets a password. Current is needed

@@ -43,6 +43,8 @@ type Log struct {
 	// store takes. late counts the waits it cut short.
 	deadline time.Duration
 	late     atomic.Int64
+	// ckpt signs checkpoints of the chain; nil: none (see SetCheckpoints).
+	ckpt *checkpointer
 }
 
 type pending struct {
@@ -206,6 +208,9 @@ func (l *Log) write(batch []pending) {
 	for _, p := range batch {
 		p.err <- err
 	}
+	if err == nil && len(stored) > 0 {
+		l.stored(stored[len(stored)-1])
+	}
 	if err == nil {
 		l.watchMu.Lock()
 		ws := l.watchers
@@ -256,4 +261,5 @@ func (l *Log) Close() {
 	}
 	l.mu.Unlock()
 	l.wg.Wait()
+	l.closing()
 }

@@ -56,6 +56,10 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 		d.Reason = fmt.Sprintf("%q is not a ref update", Printable(ref.Name))
 		return d
 	}
+	if who.Auditor {
+		d.Reason = "an auditor account has no Git access; use a personal account for Git"
+		return d
+	}
 	principals := who.Principals()
 	rules, err := candidates(ctx, a.rules, principals, now)
 	if err != nil {

@@ -20,6 +20,9 @@ type Identity struct {
 	Groups   []string // group names
 	Admin    bool
 	Approver bool
+	// Auditor may read the audit trail and the reports; it has no Git
+	// access, whatever grants or policies name it.
+	Auditor bool
 	// Method says how the identity was proven.
 	Method Method
 	// Credential names what proved it, so it can be checked again later:
@@ -70,7 +73,7 @@ func AutoApprover(transport string) Identity {
 // Identity is u's identity, proven by m. A disabled user's identity is
 // still made: callers that admit users check Disabled first.
 func (u User) Identity(m Method) Identity {
-	return Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Method: m}
+	return Identity{User: u.Name, Groups: u.Groups, Admin: u.Admin, Approver: u.Approver, Auditor: u.Auditor, Method: m}
 }
 
 // IsLocalAdmin reports whether the identity is the admin socket's.

@@ -14,6 +14,9 @@ type User struct {
 	// SessionsAfter ends every web session made before it; a password
 	// change sets it, so a stolen session dies with the old password.
 	SessionsAfter time.Time `json:"sessions_after,omitzero"`
+	// Auditor reads the audit trail, the reports and the metadata of
+	// repositories and grants, and nothing else: no Git access, no changes.
+	Auditor bool `json:"auditor,omitempty"`
 }
 
 // Token is a personal access token. The secret is never stored: Hash is the

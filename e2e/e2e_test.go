@@ -109,6 +109,7 @@ func setup(env *testscript.Env) error {
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	// waitserver waits until the server started in the background answers
 	// on its admin socket and its HTTP port.
+	"hangup": hangup,
 	"waitserver": func(ts *testscript.TestScript, neg bool, args []string) {
 		sock := filepath.Join(ts.Getenv("JITGIT_DATA"), "jitgit.sock")
 		deadline := time.Now().Add(30 * time.Second)

@@ -250,7 +250,7 @@ func repoFilterMatches(filter, repo string) bool {
 // ListGrants returns grants, newest first. Administrators and approvers see
 // everyone's; others only their own (and their groups').
 func (s *Service) ListGrants(ctx context.Context, actor auth.Identity, f GrantFilter) ([]auth.Grant, error) {
-	if !actor.Admin && !actor.Approver {
+	if !actor.Admin && !actor.Approver && !actor.Auditor {
 		if f.User != "" && f.User != actor.User {
 			return nil, fmt.Errorf("%w: you can list only your own grants", auth.ErrForbidden)
 		}
@@ -312,6 +312,9 @@ func (s *Service) RevokeGrant(ctx context.Context, actor auth.Identity, id, note
 
 // RelinquishGrant lets a user end their own grant early ("I'm done").
 func (s *Service) RelinquishGrant(ctx context.Context, actor auth.Identity, id string) (auth.Grant, error) {
+	if err := refuseAuditor(actor, "relinquishing a grant"); err != nil {
+		return auth.Grant{}, err
+	}
 	return s.endGrant(ctx, actor, id, "relinquished", "grant.relinquish", func(g *auth.Grant) error {
 		if actor.Anonymous() || g.Subject != auth.UserPrincipal(actor.User) {
 			return fmt.Errorf("grant %s: %w: only its user can relinquish a grant", id, auth.ErrForbidden)

@@ -15,6 +15,9 @@ import (
 // AddKey attaches an SSH public key (authorized_keys form) to a user. A key
 // belongs to one user only. Users add their own; administrators anyone's.
 func (s *Service) AddKey(ctx context.Context, actor auth.Identity, user, authorized string) (auth.Key, error) {
+	if err := refuseAuditor(actor, "adding an SSH key (an auditor has no Git access)"); err != nil {
+		return auth.Key{}, err
+	}
 	if actor.User != user {
 		if err := requireAdmin(actor, "adding another user's key"); err != nil {
 			return auth.Key{}, err

@@ -34,6 +34,9 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 	if actor.Anonymous() {
 		return auth.Request{}, fmt.Errorf("%w: sign in to ask for access", auth.ErrUnauthenticated)
 	}
+	if err := refuseAuditor(actor, "asking for access"); err != nil {
+		return auth.Request{}, err
+	}
 	repo, err := auth.CanonicalRepo(nr.Repo)
 	if err != nil {
 		return auth.Request{}, err
@@ -385,6 +388,9 @@ func (s *Service) mayReview(ctx context.Context, actor auth.Identity, r auth.Req
 	}
 	if actor.User != "" && actor.User == r.Requester {
 		return fmt.Errorf("%w: nobody approves or denies their own request", auth.ErrForbidden)
+	}
+	if err := refuseAuditor(actor, "deciding a request"); err != nil {
+		return err
 	}
 	if !s.CanApprove(ctx, actor, r.Repo) {
 		return fmt.Errorf("%w: you may not approve requests for %s", auth.ErrForbidden, r.Repo)

@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"strings"
 	"sync"
@@ -47,6 +48,11 @@ type Config struct {
 	// Credentials seals the mirrors' upstream credentials at rest; nil:
 	// credentials cannot be added or used.
 	Credentials *secret.Box
+	// AuditKey verifies the audit trail's signed checkpoints, signed at
+	// least every AuditCheckpointEvery events (see audit.Log.SetCheckpoints);
+	// nil: the trail has no checkpoints.
+	AuditKey             ed25519.PublicKey
+	AuditCheckpointEvery uint64
 }
 
 // DefaultConfig returns the embedded defaults.

@@ -21,6 +21,9 @@ type NewUser struct {
 	Groups   []string
 	Admin    bool
 	Approver bool
+	// Auditor makes an auditor: reads the trail and reports, no Git, no
+	// changes.
+	Auditor bool
 }
 
 // CreateUser adds a user. Only administrators may.
@@ -38,7 +41,7 @@ func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUse
 	if err != nil {
 		return auth.User{}, err
 	}
-	u := auth.User{Name: nu.Name, Groups: groups, Admin: nu.Admin, Approver: nu.Approver, Created: s.now().UTC()}
+	u := auth.User{Name: nu.Name, Groups: groups, Admin: nu.Admin, Approver: nu.Approver, Auditor: nu.Auditor, Created: s.now().UTC()}
 	if nu.Password != "" {
 		if len(nu.Password) < 8 || len(nu.Password) > 1024 {
 			return auth.User{}, fmt.Errorf("%w: password must be 8–1024 bytes", auth.ErrInvalid)
@@ -48,6 +51,9 @@ func (s *Service) CreateUser(ctx context.Context, actor auth.Identity, nu NewUse
 		}
 	}
 	detail := fmt.Sprintf("groups=%s admin=%t approver=%t", strings.Join(groups, ","), u.Admin, u.Approver)
+	if u.Auditor {
+		detail += " auditor=true"
+	}
 	err = s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
 		if err := tx.Users().Create(u); err != nil {
 			return err
@@ -146,9 +152,10 @@ func (s *Service) setPassword(ctx context.Context, actor auth.Identity, name, pa
 	return nil
 }
 
-// ListUsers returns every user. Only administrators and approvers may list.
+// ListUsers returns every user. Only administrators, approvers and
+// auditors may list.
 func (s *Service) ListUsers(ctx context.Context, actor auth.Identity) ([]auth.User, error) {
-	if !actor.Admin && !actor.Approver {
+	if !actor.Admin && !actor.Approver && !actor.Auditor {
 		return nil, fmt.Errorf("%w: listing users needs an administrator or approver", auth.ErrForbidden)
 	}
 	return read(ctx, s.store, func(tx storage.Tx) ([]auth.User, error) { return tx.Users().List() })
@@ -161,7 +168,7 @@ func (s *Service) user(ctx context.Context, name string) (auth.User, error) {
 
 // User returns one user. Users may read themselves; administrators anyone.
 func (s *Service) User(ctx context.Context, actor auth.Identity, name string) (auth.User, error) {
-	if actor.User != name && !actor.Admin && !actor.Approver {
+	if actor.User != name && !actor.Admin && !actor.Approver && !actor.Auditor {
 		return auth.User{}, fmt.Errorf("%w: reading another user needs an administrator", auth.ErrForbidden)
 	}
 	return s.user(ctx, name)
@@ -285,6 +292,7 @@ type UserChange struct {
 	Admin    *bool
 	Approver *bool
 	Groups   *[]string
+	Auditor  *bool
 }
 
 // UpdateUser changes a user's flags or groups. A disabled user's tokens,
@@ -326,6 +334,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor auth.Identity, name stri
 		if ch.Approver != nil && u.Approver != *ch.Approver {
 			u.Approver = *ch.Approver
 			changes = append(changes, fmt.Sprintf("approver=%t", u.Approver))
+		}
+		if ch.Auditor != nil && u.Auditor != *ch.Auditor {
+			u.Auditor = *ch.Auditor
+			changes = append(changes, fmt.Sprintf("auditor=%t", u.Auditor))
 		}
 		if ch.Groups != nil && !slices.Equal(u.Groups, groups) {
 			u.Groups = groups

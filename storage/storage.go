@@ -49,6 +49,8 @@ type Store interface {
 
 	// Events is the audit trail.
 	Events() Events
+	// Checkpoints are the audit trail's signed checkpoints.
+	Checkpoints() Checkpoints
 
 	Backup
 

@@ -83,6 +83,8 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.RemoveProtection, h.apiRemoveProtection)
 	route(r, api.ListEvents, h.apiAudit)
 	route(r, api.VerifyAudit, h.apiVerifyAudit)
+	route(r, api.AccessReport, h.apiAccessReport)
+	route(r, api.ReloadConfig, h.apiReloadConfig)
 	route(r, api.ListRequests, h.apiListRequests)
 	route(r, api.CreateRequest, h.apiCreateRequest)
 	route(r, api.GetRequest, h.apiGetRequest)
@@ -92,6 +94,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.ListDeliveries, h.apiDeliveries)
 	route(r, api.Redeliver, h.apiRedeliver)
 	mux.Handle("GET /api/v1/backup", h.apiBackup(identify))
+	mux.Handle("GET /api/v1/audit/export", h.apiAuditExport(identify))
 	mux.Handle("/api/", h.api(identify, func(*http.Request, auth.Identity) (int, any, error) {
 		return 0, nil, fmt.Errorf("%w: no such API endpoint; see /api/v1", auth.ErrNotFound)
 	}))

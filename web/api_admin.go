@@ -27,7 +27,7 @@ func (h *Handler) apiCreateUser(r *http.Request, who auth.Identity) (int, api.Us
 	if err != nil {
 		return 0, api.User{}, err
 	}
-	u, err := h.svc.CreateUser(r.Context(), who, service.NewUser{Name: in.Name, Password: in.Password, Groups: in.Groups, Admin: in.Admin, Approver: in.Approver})
+	u, err := h.svc.CreateUser(r.Context(), who, service.NewUser{Name: in.Name, Password: in.Password, Groups: in.Groups, Admin: in.Admin, Approver: in.Approver, Auditor: in.Auditor})
 	return http.StatusCreated, viewUser(u), err
 }
 
@@ -36,7 +36,7 @@ func (h *Handler) apiUpdateUser(r *http.Request, who auth.Identity) (int, api.Us
 	if err != nil {
 		return 0, api.User{}, err
 	}
-	u, err := h.svc.UpdateUser(r.Context(), who, r.PathValue("name"), service.UserChange{Disabled: in.Disabled, Admin: in.Admin, Approver: in.Approver, Groups: in.Groups})
+	u, err := h.svc.UpdateUser(r.Context(), who, r.PathValue("name"), service.UserChange{Disabled: in.Disabled, Admin: in.Admin, Approver: in.Approver, Groups: in.Groups, Auditor: in.Auditor})
 	return 0, viewUser(u), err
 }
 
@@ -271,39 +271,45 @@ func (h *Handler) apiCheck(r *http.Request, who auth.Identity) (int, api.Decisio
 	return 0, viewDecision(d, user, q.Get("repo"), action.Ref), err
 }
 
-func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, []api.Event, error) {
+func (h *Handler) apiAudit(r *http.Request, who auth.Identity) (int, api.EventPage, error) {
 	q := r.URL.Query()
-	f := service.EventFilter{User: q.Get("user"), Repo: q.Get("repo"), Action: q.Get("action")}
-	if s := q.Get("since"); s != "" {
-		t, err := parseSince(s, h.now())
-		if err != nil {
-			return 0, nil, err
-		}
-		f.Since = t
+	f, err := h.eventFilter(q)
+	if err != nil {
+		return 0, api.EventPage{}, err
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := parseLimit(s)
 		if err != nil {
-			return 0, nil, err
+			return 0, api.EventPage{}, err
 		}
 		f.Limit = n
 	}
 	if s := q.Get("page"); s != "" {
 		n, err := parseLimit(s)
 		if err != nil {
-			return 0, nil, err
+			return 0, api.EventPage{}, err
 		}
 		f.Page = n
+	}
+	if f.Limit == 0 && f.Page == 0 {
+		f.Page = defaultEventPage // never the whole trail in one answer
 	}
 	if s := q.Get("after"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			return 0, nil, fmtInvalid("after %q: use the seq of the last event you have", s)
+			return 0, api.EventPage{}, fmtInvalid("after %q: use the seq of the last event you have, or the page's next", s)
 		}
 		f.After = n
 	}
 	evs, err := h.svc.Events(r.Context(), who, f)
-	return 0, each(evs, viewEvent), err
+	page := api.EventPage{Events: each(evs, viewEvent)}
+	if page.Events == nil {
+		page.Events = []api.Event{}
+	}
+	if f.Page > 0 && len(evs) == f.Page {
+		page.Next = strconv.FormatUint(evs[len(evs)-1].Seq, 10)
+	}
+	return 0, page, err
 }
 
 func (h *Handler) apiVerifyAudit(r *http.Request, who auth.Identity) (int, api.AuditHead, error) {

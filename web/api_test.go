@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/api"
+	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/service"
 )
 
@@ -233,29 +234,47 @@ func TestAPIAuditPages(t *testing.T) {
 		s.user(fmt.Sprintf("u%02d", i), false, false)
 	}
 	root := s.token("root")
-	var all []api.Event
-	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create", "", &all); st != 200 || len(all) != 13 {
-		t.Fatalf("all: %d, %d events", st, len(all))
+	var all api.EventPage
+	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create", "", &all); st != 200 || len(all.Events) != 13 || all.Next != "" {
+		t.Fatalf("all: %d, %d events, next %q", st, len(all.Events), all.Next)
 	}
 	var got []api.Event
-	after := uint64(0)
-	for {
-		var page []api.Event
-		if st := s.apiCall(root, "GET", fmt.Sprintf("/api/v1/audit?action=user.create&page=5&after=%d", after), "", &page); st != 200 {
-			t.Fatalf("page after %d: %d", after, st)
+	next, calls := "0", 0
+	for next != "" {
+		var page api.EventPage
+		if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create&page=5&after="+next, "", &page); st != 200 {
+			t.Fatalf("page after %s: %d", next, st)
 		}
-		got = append(got, page...)
-		if len(page) < 5 {
-			break
+		got = append(got, page.Events...)
+		next = page.Next
+		if calls++; calls > 5 {
+			t.Fatal("the pages do not end")
 		}
-		after = page[len(page)-1].Seq
 	}
-	if len(got) != len(all) || got[0].Seq != all[0].Seq || got[len(got)-1].Seq != all[len(all)-1].Seq {
-		t.Fatalf("pages gave %d events, want the %d of one call in the same order", len(got), len(all))
+	if len(got) != len(all.Events) || got[0].Seq != all.Events[0].Seq || got[len(got)-1].Seq != all.Events[12].Seq {
+		t.Fatalf("pages gave %d events, want the %d of one call in the same order", len(got), len(all.Events))
 	}
-	var newest []api.Event
-	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create&limit=3", "", &newest); st != 200 || len(newest) != 3 || newest[2].Seq != all[12].Seq {
+	var newest api.EventPage
+	if st := s.apiCall(root, "GET", "/api/v1/audit?action=user.create&limit=3", "", &newest); st != 200 || len(newest.Events) != 3 || newest.Events[2].Seq != all.Events[12].Seq {
 		t.Fatalf("newest 3: %d %+v", st, newest)
+	}
+	// Without limit or page, one default page and where to go on.
+	for range defaultEventPage {
+		if _, err := s.svc.Check(context.Background(), socket, "root", "acme/none", auth.ActionRead); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var first api.EventPage
+	if st := s.apiCall(root, "GET", "/api/v1/audit", "", &first); st != 200 || len(first.Events) != defaultEventPage || first.Next == "" {
+		t.Fatalf("no paging asked: %d, %d events, next %q", st, len(first.Events), first.Next)
+	}
+	var rest api.EventPage
+	if st := s.apiCall(root, "GET", "/api/v1/audit?after="+first.Next, "", &rest); st != 200 || len(rest.Events) == 0 || rest.Events[0].Seq <= first.Events[len(first.Events)-1].Seq {
+		t.Fatalf("the page after next: %d, %d events", st, len(rest.Events))
+	}
+	var bad struct{ Error string }
+	if st := s.apiCall(root, "GET", "/api/v1/audit?result=maybe", "", &bad); st != http.StatusBadRequest || !strings.Contains(bad.Error, "result") {
+		t.Errorf("result=maybe: %d %q", st, bad.Error)
 	}
 	var e struct{ Error string }
 	if st := s.apiCall(root, "GET", "/api/v1/audit?after=-1", "", &e); st != http.StatusBadRequest {

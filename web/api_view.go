@@ -30,11 +30,11 @@ func viewUser(u auth.User) api.User {
 	if g == nil {
 		g = []string{}
 	}
-	return api.User{Name: u.Name, Groups: g, Admin: u.Admin, Approver: u.Approver, Disabled: u.Disabled, Created: u.Created}
+	return api.User{Name: u.Name, Groups: g, Admin: u.Admin, Approver: u.Approver, Disabled: u.Disabled, Created: u.Created, Auditor: u.Auditor}
 }
 
 func viewIdentity(who auth.Identity) api.Identity {
-	return api.Identity{User: who.Name(), Groups: who.Groups, Admin: who.Admin, Approver: who.Approver, Method: string(who.Method)}
+	return api.Identity{User: who.Name(), Groups: who.Groups, Admin: who.Admin, Approver: who.Approver, Method: string(who.Method), Auditor: who.Auditor}
 }
 
 func viewToken(t auth.Token) api.Token {
@@ -109,10 +109,17 @@ func viewEvent(e audit.Event) api.Event {
 	return api.Event{
 		Seq: e.Seq, Time: e.Time, Actor: e.Actor, Remote: e.Remote, Transport: e.Transport, Action: e.Action, Repo: e.Repo,
 		Target: e.Target, Result: e.Result, Grant: e.Grant, Policy: e.Policy, Request: e.Request, Detail: e.Detail, Prev: e.Prev, Hash: e.Hash,
+		HashVersion: e.HashVersion,
 	}
 }
 
-func viewAuditHead(h service.AuditHead) api.AuditHead { return api.AuditHead{Seq: h.Seq, Hash: h.Hash} }
+func viewAuditHead(h service.AuditHead) api.AuditHead {
+	return api.AuditHead{Seq: h.Seq, Hash: h.Hash, From: h.From, Events: h.Events, Checkpoints: h.Checkpoints, LastCheckpoint: h.LastCheckpoint}
+}
+
+func viewCheckpoint(c audit.Checkpoint) api.Checkpoint {
+	return api.Checkpoint{Seq: c.Seq, Hash: c.Hash, Time: c.Time, Key: c.Key, Signature: c.Signature}
+}
 
 // optTime is nil for the zero time, so the field is left out.
 func optTime(t time.Time) *time.Time {

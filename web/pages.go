@@ -83,6 +83,7 @@ func (h *Handler) routePages(mux *http.ServeMux) {
 	mux.Handle("GET /admin/repos", h.page(h.adminRepos))
 	mux.Handle("GET /admin/webhooks", h.page(h.adminWebhooks))
 	mux.Handle("POST /admin/webhooks/{id}/redeliver", h.page(h.adminRedeliver))
+	mux.Handle("GET /reports/access", h.page(h.accessReport))
 }
 
 // staticHandler lets browsers cache the embedded assets for an hour.

@@ -48,6 +48,9 @@ type Options struct {
 	// Now is the clock of the pages and the API (time.Now when nil): the
 	// service's, so that what they show active is what it decides active.
 	Now func() time.Time
+	// Reload re-reads the server's config file for POST
+	// /api/v1/config/reload and says what it applied; nil: refused.
+	Reload func(ctx context.Context, actor auth.Identity) (string, error)
 }
 
 // Handler serves the pages and the API to browsers and API clients.

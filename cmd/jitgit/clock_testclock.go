@@ -153,7 +153,7 @@ func debugCommands() []*cli.Command {
 				ArgsUsage: "DURATION",
 				Action:    clockAdvance,
 			}},
-		}},
+		}, debugAuditCommand()},
 	}}
 }
 

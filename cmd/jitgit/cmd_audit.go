@@ -22,34 +22,17 @@ func auditCommand() *cli.Command {
 			Usage: "list decisions and changes, oldest first",
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "since", Usage: "`DURATION` back (2h, 7d) or a TIME (2026-01-02, RFC 3339)"},
+				&cli.StringFlag{Name: "until", Usage: "events before a `TIME` or DURATION back"},
 				&cli.StringFlag{Name: "user", Usage: "events by or about user `NAME`"},
 				&cli.StringFlag{Name: "repo", Usage: "events about `OWNER/NAME`"},
 				&cli.StringFlag{Name: "action", Usage: "an `ACTION` (grant.create) or a prefix ending in '.' (grant.)"},
+				&cli.StringFlag{Name: "result", Usage: "events of one `RESULT`: allow, deny, ok, error"},
 				&cli.IntFlag{Name: "limit", Usage: "only the newest `N`"},
 				jsonFlag,
 			},
 			Action: auditList,
-		}, {
-			Name:   "verify",
-			Usage:  "check the audit trail's hash chain; prints its head for you to note (exit 1 when broken)",
-			Flags:  []cli.Flag{jsonFlag},
-			Action: auditVerify,
-		}},
+		}, auditExportCommand(), auditVerifyCommand()},
 	}
-}
-
-func auditVerify(c *cli.Context) error {
-	if err := args(c, 0, 0); err != nil {
-		return err
-	}
-	head, err := ask(c, api.VerifyAudit, nil, api.None{})
-	if err != nil {
-		return err
-	}
-	return emit(c, head, func(head api.AuditHead) error {
-		_, err := fmt.Fprintf(c.App.Writer, "intact: %d events, head %s\n", head.Seq, head.Hash)
-		return err
-	})
 }
 
 func auditList(c *cli.Context) error {
@@ -61,7 +44,7 @@ func auditList(c *cli.Context) error {
 		return err
 	}
 	q := url.Values{}
-	for _, k := range []string{"since", "user", "repo", "action"} {
+	for _, k := range []string{"since", "until", "user", "repo", "action", "result"} {
 		if v := c.String(k); v != "" {
 			q.Set(k, v)
 		}
@@ -110,7 +93,7 @@ func auditList(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, e := range got {
+		for _, e := range got.Events {
 			// Each page starts after the last: a server that ignores
 			// page and after would send the same events forever.
 			if e.Seq <= after {
@@ -121,7 +104,7 @@ func auditList(c *cli.Context) error {
 				return err
 			}
 		}
-		if c.Int("limit") != 0 || len(got) < page {
+		if c.Int("limit") != 0 || got.Next == "" {
 			break
 		}
 	}

@@ -28,6 +28,7 @@ func userCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.BoolFlag{Name: "admin", Usage: "may manage users, repositories and grants"},
 					&cli.BoolFlag{Name: "approver", Usage: "may approve requests for any repository"},
+					&cli.BoolFlag{Name: "auditor", Usage: "reads the audit trail and reports; no Git access, no changes"},
 					&cli.StringSliceFlag{Name: "group", Usage: "add to group `G` (repeat for more)"},
 					&cli.BoolFlag{Name: "password-stdin", Usage: "read a password for web sign-in from the first line of stdin"},
 				},
@@ -51,6 +52,7 @@ func userCommand() *cli.Command {
 				ArgsUsage: "NAME",
 				Action:    userSet(api.UserChange{Disabled: new(false)}),
 			},
+			userSetCommand(),
 			{
 				Name:   "list",
 				Usage:  "list users",
@@ -102,7 +104,7 @@ func userAdd(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	in := api.NewUser{Name: c.Args().First(), Admin: c.Bool("admin"), Approver: c.Bool("approver"), Groups: c.StringSlice("group")}
+	in := api.NewUser{Name: c.Args().First(), Admin: c.Bool("admin"), Approver: c.Bool("approver"), Groups: c.StringSlice("group"), Auditor: c.Bool("auditor")}
 	if c.Bool("password-stdin") {
 		pw, err := readPassword()
 		if err != nil {
@@ -154,6 +156,9 @@ func userList(c *cli.Context) error {
 		}
 		if u.Approver {
 			flags = append(flags, "approver")
+		}
+		if u.Auditor {
+			flags = append(flags, "auditor")
 		}
 		if u.Disabled {
 			flags = append(flags, "disabled")

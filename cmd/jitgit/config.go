@@ -67,6 +67,14 @@ type Config struct {
 	// PurgeAfterRewrite runs `repo purge` on a repository after a push
 	// that force-updated or deleted a ref.
 	PurgeAfterRewrite bool
+	// AuditKey is the checkpoint signing key's file ("": audit-signing.key
+	// in the data directory, made on first start); AuditCheckpointEvery how
+	// many events may go unsigned.
+	AuditKey             string
+	AuditCheckpointEvery uint64
+	// File is the config file the server was started with ("": none),
+	// which SIGHUP and `jitgit config reload` read again.
+	File string
 }
 
 // mirrorsConfig is the [mirrors] section. AllowLocal is also copied to
@@ -101,7 +109,7 @@ const maxShutdownGrace = time.Hour
 // defaultConfig is the embedded default: a first run with no file works.
 func defaultConfig() Config {
 	return Config{
-		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", LogFormat: "text", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second,
+		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", LogFormat: "text", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second, AuditCheckpointEvery: 1000,
 		SSHHostKeys: slices.Clone(server.HostKeyKinds),
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
@@ -123,6 +131,8 @@ type fileConfig struct {
 	Metrics      string   `toml:"metrics"`
 	Grace        string   `toml:"shutdown_grace"`
 	AuditWait    string   `toml:"audit_deadline"`
+	AuditKey     string   `toml:"audit_signing_key"`
+	AuditEvery   int64    `toml:"audit_checkpoint_every"`
 	TLSCert      string   `toml:"tls_cert"`
 	TLSKey       string   `toml:"tls_key"`
 	Proxies      []string `toml:"trusted_proxies"`
@@ -295,6 +305,13 @@ func (f *fileConfig) apply(cfg *Config) error {
 	}
 	if cfg.AuditDeadline < 100*time.Millisecond || cfg.AuditDeadline > time.Minute {
 		return fmt.Errorf("audit_deadline (%s) must be between 100ms and 1m: shorter refuses access on an ordinary fsync, longer lets a stuck disk hang every request", auth.FormatDuration(cfg.AuditDeadline))
+	}
+	setStr(&cfg.AuditKey, f.AuditKey)
+	switch {
+	case f.AuditEvery < 0 || f.AuditEvery > 1_000_000:
+		return fmt.Errorf("audit_checkpoint_every (%d) must be between 1 and 1000000", f.AuditEvery)
+	case f.AuditEvery > 0:
+		cfg.AuditCheckpointEvery = uint64(f.AuditEvery)
 	}
 	if cfg.Auth.DefaultRequest > cfg.Auth.MaxGrant {
 		return fmt.Errorf("limits.default_request (%s) is longer than limits.max_grant (%s)", auth.FormatDuration(cfg.Auth.DefaultRequest), auth.FormatDuration(cfg.Auth.MaxGrant))

@@ -40,7 +40,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "as", Usage: "on the admin socket, act as administrator `NAME` (approvals, the audit trail)", EnvVars: []string{"JITGIT_AS"}},
 		},
 		Commands: withExamples(append([]*cli.Command{
-			serveCommand(), userCommand(), repoCommand(), credentialCommand(), grantCommand(), accessCommand(), auditCommand(), requestCommand(), webhookCommand(),
+			serveCommand(), userCommand(), repoCommand(), credentialCommand(), grantCommand(), accessCommand(), auditCommand(), reportCommand(), configCommand(), requestCommand(), webhookCommand(),
 			policyCommand(), protectCommand(), backupCommand(), restoreCommand(), hookCommand(), loginCommand(),
 			groupCommand(), completionCommand(),
 		}, debugCommands()...), ""),

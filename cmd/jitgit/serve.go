@@ -57,6 +57,7 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	cfg.File = c.String("config")
 	if c.IsSet("data") || cfg.Data == "" {
 		cfg.Data = c.String("data")
 	}
@@ -127,14 +128,15 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	metrics.SetClock(now)
 	trail := audit.NewLog(metrics.Appender(db.Events()), now)
 	trail.SetDeadline(cfg.AuditDeadline)
-	defer trail.Close()
-	// Changes whose events a stopped server left staged reach the trail
-	// before anything else is recorded.
-	if n, err := trail.Recover(ctx); err != nil {
-		return fmt.Errorf("audit: append the staged events: %w", err)
-	} else if n > 0 {
-		log.Info("audit: appended the staged events of changes made before the last stop", "events", n)
+	signer, err := auditSigner(cfg)
+	if err != nil {
+		return err
 	}
+	if err := trail.SetCheckpoints(ctx, db.Checkpoints(), signer, cfg.AuditCheckpointEvery); err != nil {
+		return fmt.Errorf("audit checkpoints: %w", err)
+	}
+	cfg.Auth.AuditKey, cfg.Auth.AuditCheckpointEvery = signer.Public(), cfg.AuditCheckpointEvery
+	defer trail.Close()
 	hooksDir := filepath.Join(cfg.Data, "hooks")
 	pushesDir := filepath.Join(cfg.Data, "pushes")
 	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir, OwnHooksRoot: pushesDir})
@@ -166,6 +168,17 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	svc := service.New(bulkStore(db, cfg.Data), repos, trail, cfg.Auth, now)
+	reload := newReloader(cfg.File, svc, log)
+	if err := verifyAtStart(ctx, svc, trail, log); err != nil {
+		return err
+	}
+	// Changes whose events a stopped server left staged reach the trail
+	// before anything else is recorded.
+	if n, err := trail.Recover(ctx); err != nil {
+		return fmt.Errorf("audit: append the staged events: %w", err)
+	} else if n > 0 {
+		log.Info("audit: appended the staged events of changes made before the last stop", "events", n)
+	}
 	if aborted, err := svc.RecoverBatches(ctx); err != nil {
 		return fmt.Errorf("batches left by the last run: %w", err)
 	} else if len(aborted) > 0 {
@@ -254,7 +267,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		}})
 	ready := &readiness{serving: ctx, svc: svc, trail: trail, repoRoot: repos.Root, deadline: cfg.AuditDeadline}
 	pages := web.New(web.Options{Ready: ready.check, Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Webhooks: webhooks, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root, Purger: repos})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Webhooks: webhooks, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root, Purger: repos, Reload: reload.Reload})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages, Pending: svc,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
@@ -341,6 +354,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		{"mirror scheduler", func(ctx context.Context) error { mirrors.Run(ctx); return nil }},
 		{"request sweeper", func(ctx context.Context) error { sweepRequests(ctx, svc, log); return nil }},
 		{"refusal counts", func(ctx context.Context) error { svc.RunRefusals(ctx); return nil }},
+		{"config reload", func(ctx context.Context) error { reload.onHangup(ctx); return nil }},
 	}
 	// Stopped last: the notifications of what the parts above did while
 	// they stopped (a lapsed request, a mirror fetch cut short).
@@ -399,13 +413,20 @@ func bootstrapAdmin(ctx context.Context, svc *service.Service, out io.Writer) er
 	return nil
 }
 
-// sweepRequests marks lapsed pending requests expired, every sweepInterval.
+// sweepRequests marks lapsed pending requests expired and records the
+// grants and tokens that ran out, every sweepInterval.
 func sweepRequests(ctx context.Context, svc *service.Service, log *slog.Logger) {
 	t := time.NewTicker(sweepInterval)
 	defer t.Stop()
 	for {
 		if _, err := svc.ExpireRequests(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("expire requests", "err", err)
+		}
+		if _, err := svc.ExpireGrants(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("record grant expiries", "err", err)
+		}
+		if _, err := svc.ExpireTokens(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("record token expiries", "err", err)
 		}
 		if _, err := svc.RecoverAudit(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("audit: append staged events", "err", err)

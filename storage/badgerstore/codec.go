@@ -44,13 +44,16 @@ import (
 //	19    Token         binary, with While (5 stays readable)
 //	20    Delivery      binary
 //	21    cursor        binary
+//	22    audit.Checkpoint binary
+//	23    User          binary, with Auditor (4 stays readable)
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
 // for their own reasons; see docs/decisions.md.
 const (
 	codecJSON       byte = 1
-	codecUser       byte = 4
+	codecUserV1     byte = 4
+	codecUser       byte = 23
 	codecTokenV1    byte = 5
 	codecToken      byte = 19
 	codecKey        byte = 6
@@ -66,6 +69,7 @@ const (
 	codecBatch      byte = 16
 	codecDelivery   byte = 20
 	codecCursor     byte = 21
+	codecCheckpoint byte = 22
 )
 
 // encode returns v, a record type the store keeps, in its current codec.
@@ -101,6 +105,8 @@ func encode(v any) ([]byte, error) {
 		return encodeDelivery(&v)
 	case deliveryCursor:
 		return binary.AppendUvarint([]byte{codecCursor}, v.Seq), nil
+	case audit.Checkpoint:
+		return encodeCheckpoint(&v), nil
 	}
 	return nil, fmt.Errorf("encode %T: not a stored record type", v)
 }
@@ -126,7 +132,11 @@ func decode(b []byte, v any) error {
 	case *auth.Policy:
 		err = decodeIn(codec, codecPolicy, body, v, decodePolicy, legacyPolicy)
 	case *auth.User:
-		err = decodeIn(codec, codecUser, body, v, decodeUser, legacyUser)
+		if codec == codecUserV1 {
+			err = decodeIn(codec, codecUserV1, body, v, decodeUserV1, legacyUser)
+		} else {
+			err = decodeIn(codec, codecUser, body, v, decodeUser, legacyUser)
+		}
 	case *auth.Token:
 		if codec == codecTokenV1 {
 			err = decodeIn(codec, codecTokenV1, body, v, decodeTokenV1, legacyToken)
@@ -163,6 +173,8 @@ func decode(b []byte, v any) error {
 		err = decodeIn(codec, codecDelivery, body, v, decodeDelivery, noLegacy[storage.Delivery])
 	case *deliveryCursor:
 		err = decodeIn(codec, codecCursor, body, v, decodeCursor, noLegacy[deliveryCursor])
+	case *audit.Checkpoint:
+		err = decodeIn(codec, codecCheckpoint, body, v, decodeCheckpoint, noLegacy[audit.Checkpoint])
 	default:
 		return fmt.Errorf("decode %T: not a stored record type", v)
 	}

@@ -20,12 +20,24 @@ import (
 
 // encodeUser returns u as a codecUser value:
 //
+//	the codecUserV1 layout, then
+//	Auditor                       flag
+//
+// codecUserV1 (decodeUserV1) is:
+//
 //	Name, PasswordHash            string
 //	Groups                        list of strings
 //	Admin, Approver, Disabled     flag
 //	Created, SessionsAfter        time
 func encodeUser(u *auth.User) ([]byte, error) {
-	b := []byte{codecUser}
+	b, err := encodeUserFields([]byte{codecUser}, u)
+	if err != nil {
+		return nil, err
+	}
+	return appendBool(b, u.Auditor), nil
+}
+
+func encodeUserFields(b []byte, u *auth.User) ([]byte, error) {
 	b = appendString(b, u.Name)
 	b = appendString(b, u.PasswordHash)
 	b = appendStrings(b, u.Groups)
@@ -37,6 +49,18 @@ func encodeUser(u *auth.User) ([]byte, error) {
 
 func decodeUser(b []byte, u *auth.User) error {
 	d := binDecoder{s: string(b)}
+	decodeUserFields(&d, u)
+	u.Auditor = d.bool()
+	return d.finish()
+}
+
+func decodeUserV1(b []byte, u *auth.User) error {
+	d := binDecoder{s: string(b)}
+	decodeUserFields(&d, u)
+	return d.finish()
+}
+
+func decodeUserFields(d *binDecoder, u *auth.User) {
 	u.Name = d.string()
 	u.PasswordHash = d.string()
 	u.Groups = d.strings()
@@ -45,7 +69,6 @@ func decodeUser(b []byte, u *auth.User) error {
 	u.Disabled = d.bool()
 	u.Created = d.time()
 	u.SessionsAfter = d.time()
-	return d.finish()
 }
 
 // encodeToken returns t as a codecToken value: the fields of

@@ -1,6 +1,7 @@
 package badgerstore
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/jitgit/jitgit/audit"
@@ -89,5 +90,7 @@ func fixtures() map[string]any {
 			Code: 503, Error: "receiver answered 503 Service Unavailable",
 		},
 		"cursor": deliveryCursor{Seq: 7},
+		"checkpoint": audit.Checkpoint{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", Time: fixedAt.UTC(),
+			Key: "5f2a", Signature: bytes.Repeat([]byte{0xa5, 0x00}, 32)},
 	}
 }

@@ -33,6 +33,7 @@ import (
 //	intent/<time, random>               Event (staged)         a change's event not yet in the chain
 //	event/<seq, 8 bytes big-endian>     Event                  in sequence order
 //	meta/audit                          auditHead              last seq and hash
+//	checkpoint/<seq, 8 bytes big-endian> audit.Checkpoint      signed; in sequence order
 //	session/<hash>                      Session                TTL at Expires
 //	credential/<name>                   Credential             Sealed as given
 //	delivery/<receiver>/<seq, 8 bytes>  Delivery               webhook outbox, in event order
@@ -55,6 +56,7 @@ const (
 	prefixRequest       = "request/"
 	prefixEvent         = "event/"
 	keyAuditHead        = "meta/audit"
+	prefixCheckpoint    = "checkpoint/"
 	prefixIntent        = "intent/"
 	prefixRequestBy     = "request-by/"
 	prefixRequestStatus = "request-status/"

@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Intents", testIntents},
 		{"Deliveries", testDeliveries},
 		{"VerifyFindsTampering", testVerifyFindsTampering},
+		{"Checkpoints", testCheckpoints},
 		{"Backup", testBackup},
 		{"BatchAllOrNone", testBatchAllOrNone},
 		{"BatchAbort", testBatchAbort},
