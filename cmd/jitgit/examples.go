@@ -59,6 +59,12 @@ var examples = map[string]string{
 	"webhook deliveries": "jitgit webhook deliveries --receiver chat --json",
 	"webhook redeliver":  "jitgit webhook redeliver chat:1234",
 	"repo purge":         "jitgit repo purge acme/app",
+	"user set":           "jitgit user set carol --auditor",
+	"audit export":       "jitgit audit export --since 2026-03-01 --until 2026-04-01 > march.jsonl",
+	"report":             "jitgit report access --repo acme/payments --since 2026-03-01 --csv",
+	"report access":      "jitgit report access --user alice --json",
+	"config":             "jitgit config reload",
+	"config reload":      "jitgit config reload",
 }
 
 // withExamples gives every command without an example in its description
