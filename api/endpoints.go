@@ -26,11 +26,11 @@ var (
 	SyncRepo   = Endpoint[None, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/sync"}
 	PurgeRepo  = Endpoint[None, RepoPurged]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/purge"}
 
-	SetMirror        = Endpoint[MirrorChange, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/mirror"}
-	RemoveMirror     = Endpoint[MirrorRemoval, MirrorRemoved]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/mirror/remove"}
-	ListCredentials  = Endpoint[None, []Credential]{Method: "GET", Path: "/api/v1/credentials"}
-	AddCredential    = Endpoint[NewCredential, Credential]{Method: "POST", Path: "/api/v1/credentials"}
-	RemoveCredential = Endpoint[None, CredentialRemoved]{Method: "POST", Path: "/api/v1/credentials/{name}/remove"}
+	SetMirror         = Endpoint[MirrorChange, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/mirror"}
+	RemoveMirror      = Endpoint[MirrorRemoval, MirrorRemoved]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/mirror/remove"}
+	ListCredentials   = Endpoint[None, []Credential]{Method: "GET", Path: "/api/v1/credentials"}
+	AddCredential     = Endpoint[NewCredential, Credential]{Method: "POST", Path: "/api/v1/credentials"}
+	RemoveCredential  = Endpoint[None, CredentialRemoved]{Method: "POST", Path: "/api/v1/credentials/{name}/remove"}
 	ImportRepos       = Endpoint[RepoImport, RepoImported]{Method: "POST", Path: "/api/v1/repos/import"}
 	UnregisteredRepos = Endpoint[None, []string]{Method: "GET", Path: "/api/v1/repos/unregistered"}
 	DescribeRepo      = Endpoint[RepoDescription, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/describe"}
