@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,6 +38,51 @@ func TestMirrorRecordsRewrittenRefs(t *testing.T) {
 	evs, err := f.svc.Events(ctx, f.admin, service.EventFilter{Action: "repo.sync"})
 	if err != nil || len(evs) == 0 || evs[len(evs)-1].Detail != "2 refs updated, 1 refs rewritten" {
 		t.Fatalf("audit %+v, %v", evs, err)
+	}
+}
+
+// TestMirrorPurgesAfterARewrite: with AfterRewrite set (purge_after_rewrite
+// in the config), a fetch that follows a force-pushed upstream purges the
+// mirror, so the commit the upstream dropped is gone from it; a fetch that
+// only moves refs forward does not.
+func TestMirrorPurgesAfterARewrite(t *testing.T) {
+	f := newMirrorFixture(t)
+	ctx := context.Background()
+	var purged []string
+	f.m.after = func(ctx context.Context, name string) {
+		purged = append(purged, name)
+		if _, err := f.svc.PurgeRepo(ctx, f.admin, name, f.repos); err != nil {
+			t.Errorf("purge %s: %v", name, err)
+		}
+	}
+	url, work := f.upstream("up")
+	if _, err := f.svc.CreateMirror(ctx, f.admin, service.NewMirror{Name: "mirrors/up", Upstream: url}, f.m); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := f.repos.Path("mirrors/up")
+	f.git(work, "commit", "--quiet", "--allow-empty", "-m", "leaked")
+	leaked := f.git(work, "rev-parse", "HEAD")
+	upBare := strings.TrimPrefix(url, "file://")
+	f.git(work, "push", "--quiet", upBare, "trunk")
+	if _, err := f.svc.SyncMirror(ctx, f.admin, "mirrors/up", f.m); err != nil {
+		t.Fatal(err)
+	}
+	if len(purged) != 0 {
+		t.Fatalf("a fast-forward fetch purged %v", purged)
+	}
+	f.git(p, "cat-file", "-e", leaked) // fetched
+	f.git(work, "reset", "--quiet", "--hard", "HEAD~1")
+	f.git(work, "push", "--quiet", "--force", upBare, "trunk")
+	if _, err := f.svc.SyncMirror(ctx, f.admin, "mirrors/up", f.m); err != nil {
+		t.Fatal(err)
+	}
+	if len(purged) != 1 || purged[0] != "mirrors/up" {
+		t.Fatalf("purged %v after the rewrite, want mirrors/up once", purged)
+	}
+	cmd := exec.Command("git", "cat-file", "-e", leaked)
+	cmd.Dir = p
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("the dropped commit %s is still in the mirror after the purge", leaked)
 	}
 }
 

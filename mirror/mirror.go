@@ -56,6 +56,11 @@ type MirrorsConfig struct {
 	// Now is the clock that says which mirrors are due: the service's, so a
 	// test clock moves both. Default time.Now.
 	Now func() time.Time
+	// AfterRewrite, when set, is called with a mirror's name after a fetch
+	// that rewrote one of its refs (the upstream was force-pushed), before
+	// the fetch's result is reported: the server purges what no ref
+	// reaches any more, as it does after a rewriting push.
+	AfterRewrite func(ctx context.Context, name string)
 }
 
 // Mirrors fetches mirrors from their upstreams with the git binary, and
@@ -72,6 +77,7 @@ type Mirrors struct {
 	tick    time.Duration
 	tmp     string
 	caFile  string
+	after   func(ctx context.Context, name string)
 
 	slots chan struct{} // one token per running fetch
 	mu    sync.Mutex
@@ -109,7 +115,7 @@ func NewMirrors(cfg MirrorsConfig, svc MirrorService, repos Repos, log *slog.Log
 	}
 	return &Mirrors{
 		svc: svc, repos: repos, log: log, git: cfg.Launcher, local: cfg.AllowLocal, now: cfg.Now,
-		timeout: cfg.Timeout, tick: cfg.Tick, tmp: cfg.TempDir, caFile: cfg.CAFile,
+		timeout: cfg.Timeout, tick: cfg.Tick, tmp: cfg.TempDir, caFile: cfg.CAFile, after: cfg.AfterRewrite,
 		slots: make(chan struct{}, cfg.MaxParallel), busy: make(map[string]context.CancelFunc), quit: make(chan struct{}),
 	}, nil
 }
@@ -193,6 +199,9 @@ func (m *Mirrors) Fetch(ctx context.Context, job service.FetchJob) (res service.
 		m.updateHead(ctx, name, dir, acc)
 	}
 	m.log.Info("mirror fetched", "repo", name, "upstream", redact.URL(upstream), "updated", res.Updated, "rewritten", res.Rewritten, "duration", time.Since(start))
+	if res.Rewritten > 0 && m.after != nil {
+		m.after(ctx, name)
+	}
 	return res, nil
 }
 

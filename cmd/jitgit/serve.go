@@ -238,8 +238,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 
-	mirrors, err := mirror.NewMirrors(mirror.MirrorsConfig{Launcher: git, AllowLocal: cfg.Mirrors.AllowLocal, Now: now,
-		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout, Tick: mirrorTick, TempDir: mirrorTmp, CAFile: cfg.Mirrors.CAFile}, svc, repos, log)
+	mcfg := mirror.MirrorsConfig{Launcher: git, AllowLocal: cfg.Mirrors.AllowLocal, Now: now,
+		MaxParallel: cfg.Mirrors.MaxParallel, Timeout: cfg.Mirrors.FetchTimeout, Tick: mirrorTick, TempDir: mirrorTmp, CAFile: cfg.Mirrors.CAFile}
+	if cfg.PurgeAfterRewrite {
+		mcfg.AfterRewrite = purgeAfterRewrite(svc, repos, log)
+	}
+	mirrors, err := mirror.NewMirrors(mcfg, svc, repos, log)
 	if err != nil {
 		return err
 	}
