@@ -31,6 +31,7 @@ type Metrics struct {
 	gitOps          *prometheus.CounterVec
 	gitBytes        *prometheus.CounterVec
 	gitSeconds      *prometheus.HistogramVec
+	responses       httpResponses
 
 	sources MetricsSources
 }
@@ -80,7 +81,8 @@ func NewMetrics(started time.Time) *Metrics {
 		Help: "Bytes of Git operations since start, by transport, service and direction (in: from the client)."}, []string{"transport", "service", "direction"})
 	m.gitSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "jitgit_git_operation_duration_seconds",
 		Help: "How long a git process ran, by transport and service.", Buckets: prometheus.ExponentialBuckets(0.01, 4, 10)}, []string{"transport", "service"})
-	m.reg.MustRegister(m.events, m.decisions, m.decisionSeconds, m.auditSeconds, m.auditFailures, m.gitOps, m.gitBytes, m.gitSeconds,
+	m.responses = newHTTPResponses()
+	m.reg.MustRegister(m.events, m.decisions, m.decisionSeconds, m.auditSeconds, m.auditFailures, m.gitOps, m.gitBytes, m.gitSeconds, m.responses,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "jitgit_start_time_seconds", Help: "When the server started, as a Unix time."},
 			func() float64 { return float64(started.Unix()) }),

@@ -319,7 +319,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	public := &http.Server{
-		Handler:           forwarded.TrustProxies(gitHTTP, cfg.TrustedProxies),
+		Handler:           forwarded.TrustProxies(metrics.CountResponses(gitHTTP), cfg.TrustedProxies),
 		ReadHeaderTimeout: 10 * time.Second,
 		// A push of a large pack may legitimately take long; a client that
 		// sends nothing for this long is gone.
