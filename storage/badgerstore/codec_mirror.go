@@ -55,16 +55,7 @@ func encodeRepo(r *auth.Repo) ([]byte, error) {
 
 func decodeRepo(b []byte, r *auth.Repo) error {
 	d := binDecoder{s: string(b)}
-	r.Name = d.string()
-	r.Description = d.string()
-	r.Mirror = d.string()
-	r.Created = d.time()
-	r.CreatedBy = d.string()
-	r.Every = time.Duration(d.varint())
-	r.LastSync = d.time()
-	r.SyncResult = d.string()
-	r.SyncError = d.string()
-	r.SyncUpdated = d.int()
+	repoV1Fields(&d, r)
 	r.Credential = d.string()
 	r.HostKeys = d.string()
 	r.HostKeyTOFU = d.bool()

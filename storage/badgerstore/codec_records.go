@@ -151,6 +151,13 @@ func decodeKey(b []byte, k *auth.Key) error {
 //	SyncUpdated                   varint
 func decodeRepoV1(b []byte, r *auth.Repo) error {
 	d := binDecoder{s: string(b)}
+	repoV1Fields(&d, r)
+	return d.finish()
+}
+
+// repoV1Fields reads the fields of codecRepoV1, which the current layout
+// starts with.
+func repoV1Fields(d *binDecoder, r *auth.Repo) {
 	r.Name = d.string()
 	r.Description = d.string()
 	r.Mirror = d.string()
@@ -161,7 +168,6 @@ func decodeRepoV1(b []byte, r *auth.Repo) error {
 	r.SyncResult = d.string()
 	r.SyncError = d.string()
 	r.SyncUpdated = d.int()
-	return d.finish()
 }
 
 // encodeRequest returns r as a codecRequest value:
