@@ -3,13 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/jitgit/jitgit/api"
-	"github.com/jitgit/jitgit/auth"
 )
 
 // mirrorFlags are the flags of `repo create` that only a mirror takes.
@@ -47,19 +45,6 @@ func mirrorCommand() *cli.Command {
 			},
 		},
 	}
-}
-
-// repoArg is the command's one OWNER/NAME argument, split for the path.
-func repoArg(c *cli.Context) (string, string, string, error) {
-	if err := args(c, 1, 1); err != nil {
-		return "", "", "", err
-	}
-	name, err := auth.CanonicalRepo(c.Args().First())
-	if err != nil {
-		return "", "", "", err
-	}
-	owner, repo, _ := strings.Cut(name, "/")
-	return name, owner, repo, nil
 }
 
 func mirrorSet(c *cli.Context) error {

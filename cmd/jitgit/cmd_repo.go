@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -80,7 +79,7 @@ func repoSync(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	name, err := auth.CanonicalRepo(c.Args().First())
+	name, owner, repo, err := splitRepo(c.Args().First())
 	if err != nil {
 		return err
 	}
@@ -89,7 +88,6 @@ func repoSync(c *cli.Context) error {
 		return err
 	}
 	client.http.Timeout = fetchWait
-	owner, repo, _ := strings.Cut(name, "/")
 	if !c.Bool("wait") {
 		r, err := do(c.Context, client, api.SyncRepo, nil, api.None{}, owner, repo)
 		if err != nil {

@@ -3,12 +3,10 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/jitgit/jitgit/api"
-	"github.com/jitgit/jitgit/auth"
 )
 
 func repoImportCommand() *cli.Command {
@@ -61,11 +59,10 @@ func repoDescribeCommand() *cli.Command {
 			if err := args(c, 2, 2); err != nil {
 				return err
 			}
-			name, err := auth.CanonicalRepo(c.Args().First())
+			_, owner, repo, err := splitRepo(c.Args().First())
 			if err != nil {
 				return err
 			}
-			owner, repo, _ := strings.Cut(name, "/")
 			_, err = ask(c, api.DescribeRepo, nil, api.RepoDescription{Description: c.Args().Get(1)}, owner, repo)
 			return err
 		},
@@ -95,11 +92,10 @@ func repoRenameCommand() *cli.Command {
 			if err := args(c, 2, 2); err != nil {
 				return err
 			}
-			name, err := auth.CanonicalRepo(c.Args().First())
+			_, owner, repo, err := splitRepo(c.Args().First())
 			if err != nil {
 				return err
 			}
-			owner, repo, _ := strings.Cut(name, "/")
 			_, err = ask(c, api.RenameRepo, nil, api.RepoRename{To: c.Args().Get(1)}, owner, repo)
 			return err
 		},
@@ -121,11 +117,10 @@ func repoRemoveCommand() *cli.Command {
 			if !c.Bool("yes") {
 				return fmt.Errorf("removing %s deletes its files for good: run again with --yes", c.Args().First())
 			}
-			name, err := auth.CanonicalRepo(c.Args().First())
+			_, owner, repo, err := splitRepo(c.Args().First())
 			if err != nil {
 				return err
 			}
-			owner, repo, _ := strings.Cut(name, "/")
 			_, err = ask(c, api.RemoveRepo, nil, api.RepoRemoval{Force: c.Bool("force")}, owner, repo)
 			return err
 		},

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -19,7 +18,7 @@ func repoPurge(c *cli.Context) error {
 	if err := args(c, 1, 1); err != nil {
 		return err
 	}
-	name, err := auth.CanonicalRepo(c.Args().First())
+	_, owner, repo, err := splitRepo(c.Args().First())
 	if err != nil {
 		return err
 	}
@@ -28,7 +27,6 @@ func repoPurge(c *cli.Context) error {
 		return err
 	}
 	client.http.Timeout = fetchWait
-	owner, repo, _ := strings.Cut(name, "/")
 	r, err := do(c.Context, client, api.PurgeRepo, nil, api.None{}, owner, repo)
 	if err != nil {
 		return err
