@@ -54,7 +54,7 @@ func (s *Service) WarnExpiring(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("expiring grants: read the trail: %w", err)
 	}
-	grants, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Grant, error) { return tx.Grants().List() })
+	grants, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Grant, error) { return tx.Grants().ListOpen() })
 	if err != nil {
 		return 0, fmt.Errorf("expiring grants: %w", err)
 	}

@@ -32,7 +32,7 @@ const (
 func (s *Service) ExpireGrants(ctx context.Context) (int, error) {
 	now := s.now().UTC()
 	due, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Grant, error) {
-		all, err := tx.Grants().List()
+		all, err := tx.Grants().ListOpen()
 		if err != nil {
 			return nil, err
 		}

@@ -30,6 +30,11 @@ type Grants interface {
 	Update(g auth.Grant) error
 	// List returns every grant, newest first, ended ones included.
 	List() ([]auth.Grant, error)
+	// ListOpen returns the grants whose end is not on the record (EndedBy
+	// empty: neither ended early nor recorded as expired), newest first,
+	// reading only those: the sweepers look for the few running among
+	// every grant ever made.
+	ListOpen() ([]auth.Grant, error)
 }
 
 // Policies are the standing policies, keyed by id and indexed by each of

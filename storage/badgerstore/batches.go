@@ -241,7 +241,8 @@ func stagedBatchLen(gs []storage.StagedGrant) int {
 		g := &sg.Grant
 		n := 2*(len(prefixGrantSubject)+len(g.Subject)+2*len(g.ID)+4*17+64+
 			len(g.Repo)+len(g.Reason)+len(g.Origin)+len(g.Request)+len(g.CreatedBy)+len(g.EndedBy)+len(g.EndNote)+len(g.Ref)+len(g.Batch)) +
-			len(prefixBatchGrant) + len(g.Batch) + len(g.ID) + len(sg.Replaces) + 32
+			len(prefixBatchGrant) + len(g.Batch) + len(g.ID) + len(sg.Replaces) + 32 +
+			len(prefixGrantOpen) + len(g.ID) + 16
 		if size+n > maxStageBytes && i > 0 {
 			return i
 		}
@@ -409,6 +410,9 @@ func (db *DB) AbortBatch(ctx context.Context, id string) error {
 						return err
 					}
 					if err := txn.Delete(grantSubjectKey(g.Subject, gid)); err != nil {
+						return err
+					}
+					if err := txn.Delete(grantOpenKey(gid)); err != nil {
 						return err
 					}
 				}

@@ -103,6 +103,10 @@ func Open(dir string, opts Options) (*DB, error) {
 		_ = bdb.Close()
 		return nil, err
 	}
+	if err := db.indexOpenGrants(); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
 	go db.collectGarbage(interval)
 	return db, nil
 }
@@ -118,7 +122,12 @@ func OpenInMemory() (*DB, error) {
 	}
 	db := &DB{bdb: bdb, cache: newIndexCache(), now: time.Now, stop: make(chan struct{}), done: make(chan struct{})}
 	close(db.done) // no value log to collect
-	if err := db.update(func(txn *badger.Txn) error { return txn.Set([]byte(keyRequestIndexed), nil) }); err != nil {
+	if err := db.update(func(txn *badger.Txn) error {
+		if err := txn.Set([]byte(keyGrantOpenIndexed), nil); err != nil {
+			return err
+		}
+		return txn.Set([]byte(keyRequestIndexed), nil)
+	}); err != nil {
 		_ = bdb.Close()
 		return nil, err
 	}

@@ -68,6 +68,15 @@ func (s grants) set(g auth.Grant) error {
 			return fmt.Errorf("grant %q: %w", g.ID, err)
 		}
 	}
+	// The open index lists the grants whose end is not on the record.
+	if g.EndedBy == "" {
+		err = s.t.txn.Set(grantOpenKey(g.ID), nil)
+	} else {
+		err = s.t.txn.Delete(grantOpenKey(g.ID))
+	}
+	if err != nil {
+		return fmt.Errorf("grant %q: %w", g.ID, err)
+	}
 	if !slices.Contains(s.t.grantSubjects, g.Subject) {
 		s.t.grantSubjects = append(s.t.grantSubjects, g.Subject)
 	}
@@ -116,6 +125,70 @@ func (s grants) List() ([]auth.Grant, error) {
 		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
 	})
 	return gs, nil
+}
+
+// ListOpen returns the grants with no EndedBy, newest first, reading only
+// those the open index names.
+func (s grants) ListOpen() ([]auth.Grant, error) {
+	if err := s.t.listed("grant"); err != nil {
+		return nil, fmt.Errorf("list open grants: %w", err)
+	}
+	var gs []auth.Grant
+	for _, id := range scanKeys(s.t.txn, []byte(prefixGrantOpen)) {
+		g, err := get[auth.Grant](s.t.txn, grantKey(id), fmt.Sprintf("grant %q", id))
+		if err != nil {
+			return nil, fmt.Errorf("list open grants: %w", err)
+		}
+		if s.t.db.visible(&g) {
+			gs = append(gs, g)
+		}
+	}
+	slices.SortFunc(gs, func(a, b auth.Grant) int {
+		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID))
+	})
+	return gs, nil
+}
+
+// indexOpenGrants builds the open index of a database written before it
+// existed, in transactions of bounded size, once: meta/grant-open-index
+// says it is complete.
+func (db *DB) indexOpenGrants() error {
+	done := false
+	if err := db.view(func(txn *badger.Txn) error {
+		var err error
+		done, err = exists(txn, []byte(keyGrantOpenIndexed))
+		return err
+	}); err != nil || done {
+		return err
+	}
+	var open []string
+	if err := db.view(func(txn *badger.Txn) error {
+		gs, err := scan[auth.Grant](txn, []byte(prefixGrant))
+		for _, g := range gs {
+			if g.EndedBy == "" {
+				open = append(open, g.ID)
+			}
+		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("index open grants: %w", err)
+	}
+	for len(open) > 0 {
+		n := min(1000, len(open))
+		err := db.update(func(txn *badger.Txn) error {
+			for _, id := range open[:n] {
+				if err := txn.Set(grantOpenKey(id), nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("index open grants: %w", err)
+		}
+		open = open[n:]
+	}
+	return db.update(func(txn *badger.Txn) error { return txn.Set([]byte(keyGrantOpenIndexed), nil) })
 }
 
 // GrantsFor returns the grants of the given subjects that end after now,
@@ -265,8 +338,9 @@ const maxBatchBytes = 256 << 10
 func grantBatch(gs []auth.Grant) int {
 	size := 0
 	for i, g := range gs {
-		n := 2 * (len(prefixGrantSubject) + len(g.Subject) + 2*len(g.ID) + 4*17 + 64 +
-			len(g.Repo) + len(g.Reason) + len(g.Origin) + len(g.Request) + len(g.CreatedBy) + len(g.EndedBy) + len(g.EndNote))
+		n := 2*(len(prefixGrantSubject)+len(g.Subject)+2*len(g.ID)+4*17+64+
+			len(g.Repo)+len(g.Reason)+len(g.Origin)+len(g.Request)+len(g.CreatedBy)+len(g.EndedBy)+len(g.EndNote)) +
+			len(prefixGrantOpen) + len(g.ID) + 16
 		if size+n > maxBatchBytes && i > 0 {
 			return i
 		}

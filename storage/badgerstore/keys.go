@@ -27,6 +27,8 @@ import (
 //	policy/<id>                         Policy
 //	policy-subject/<subject>/<id>       Policy (a copy)        PoliciesFor
 //	request/<id>                        Request
+//	grant-open/<id>                     empty                  ListOpen: grants with no EndedBy
+//	meta/grant-open-index               empty                  the above is built
 //	request-by/<requester>/<id>         empty                  ListBy
 //	request-status/<status>/<id>        empty                  ListStatus
 //	meta/request-index                  empty                  the two above are built
@@ -58,6 +60,8 @@ const (
 	keyAuditHead        = "meta/audit"
 	prefixCheckpoint    = "checkpoint/"
 	prefixIntent        = "intent/"
+	prefixGrantOpen     = "grant-open/"
+	keyGrantOpenIndexed = "meta/grant-open-index"
 	prefixRequestBy     = "request-by/"
 	prefixRequestStatus = "request-status/"
 	keyRequestIndexed   = "meta/request-index"
@@ -94,6 +98,7 @@ func protectionKey(id string) []byte       { return []byte(prefixProtection + id
 func credentialKey(name string) []byte     { return []byte(prefixCredential + name) }
 func guardKey(scope string) []byte         { return []byte(prefixGuard + scope) }
 func intentKey(id string) []byte           { return []byte(prefixIntent + id) }
+func grantOpenKey(id string) []byte        { return []byte(prefixGrantOpen + id) }
 func requestByKey(requester, id string) []byte {
 	return []byte(prefixRequestBy + requester + "/" + id)
 }

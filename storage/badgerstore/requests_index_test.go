@@ -12,8 +12,9 @@ import (
 )
 
 // TestOpenIndexesRequestsOfAnOlderDatabase: a database written before the
-// request indexes existed (requests without their index keys, no marker)
-// gets them at Open, so ListBy and ListStatus find every request.
+// request and open-grant indexes existed (records without their index
+// keys, no markers) gets them at Open, so ListBy, ListStatus and ListOpen
+// find every record.
 func TestOpenIndexesRequestsOfAnOlderDatabase(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -32,9 +33,19 @@ func TestOpenIndexesRequestsOfAnOlderDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for i, id := range []string{"g1", "g2"} {
+		g := auth.Grant{ID: id, Subject: "user:alice", Repo: "acme/web", Level: auth.LevelRead, Starts: now, Expires: now.Add(time.Hour),
+			Origin: auth.OriginAdmin, CreatedBy: "admin", Created: now.Add(time.Duration(i) * time.Minute)}
+		if i == 1 {
+			g.Ended, g.EndedBy = now, "admin"
+		}
+		if err := db.Update(ctx, func(tx storage.Tx) error { return tx.Grants().Create(g) }); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Make it look as the older release left it.
 	err = db.bdb.Update(func(txn *badger.Txn) error {
-		for _, prefix := range []string{prefixRequestBy, prefixRequestStatus} {
+		for _, prefix := range []string{prefixRequestBy, prefixRequestStatus, prefixGrantOpen} {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix)})
 			var keys [][]byte
 			for it.Rewind(); it.Valid(); it.Next() {
@@ -46,6 +57,9 @@ func TestOpenIndexesRequestsOfAnOlderDatabase(t *testing.T) {
 					return err
 				}
 			}
+		}
+		if err := txn.Delete([]byte(keyGrantOpenIndexed)); err != nil {
+			return err
 		}
 		return txn.Delete([]byte(keyRequestIndexed))
 	})
@@ -59,15 +73,22 @@ func TestOpenIndexesRequestsOfAnOlderDatabase(t *testing.T) {
 	}
 	defer db.Close()
 	var by, pending []auth.Request
+	var open []auth.Grant
 	err = db.View(ctx, func(tx storage.Tx) error {
 		var err error
 		if by, err = tx.Requests().ListBy("alice"); err != nil {
 			return err
 		}
-		pending, err = tx.Requests().ListStatus(auth.StatusPending)
+		if pending, err = tx.Requests().ListStatus(auth.StatusPending); err != nil {
+			return err
+		}
+		open, err = tx.Grants().ListOpen()
 		return err
 	})
 	if err != nil || len(by) != 3 || len(pending) != 2 || pending[0].ID != "r2" {
 		t.Fatalf("after reopening: ListBy = %d, ListStatus(pending) = %+v, %v; want 3 and r2 r1", len(by), pending, err)
+	}
+	if len(open) != 1 || open[0].ID != "g1" {
+		t.Fatalf("after reopening: ListOpen = %+v; want g1 alone", open)
 	}
 }

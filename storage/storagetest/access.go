@@ -92,9 +92,20 @@ func testGrants(t *testing.T, s storage.Store) {
 		t.Fatalf("GrantsFor = %v, %v; want g1 and g2, each once", ids(gs), err)
 	}
 
+	open := func() []string {
+		return ids(get(t, s, func(tx storage.Tx) ([]auth.Grant, error) { return tx.Grants().ListOpen() }))
+	}
+	if got := open(); !slices.Equal(got, []string{"g1", "g2", "g3"}) {
+		t.Fatalf("ListOpen = %v, want every grant", got)
+	}
+
 	// Revoking takes effect on the next GrantsFor, cached or not.
 	g1.Ended, g1.EndedBy = now, "admin"
 	update(t, s, func(tx storage.Tx) error { return tx.Grants().Update(g1) })
+	// An end on the record takes a grant out of the open ones.
+	if got := open(); !slices.Equal(got, []string{"g2", "g3"}) {
+		t.Fatalf("ListOpen after g1 ended = %v, want g2 and g3", got)
+	}
 	if gs, _ := s.GrantsFor(ctx, []string{"user:alice"}, now); len(gs) != 0 {
 		t.Fatalf("GrantsFor after revocation = %v", ids(gs))
 	}
