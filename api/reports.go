@@ -10,12 +10,15 @@ type AccessInterval struct {
 	Access  string     `json:"access"`
 	From    time.Time  `json:"from"`
 	To      *time.Time `json:"to,omitempty"` // absent: still running at the report's end
-	Grant   string     `json:"grant,omitempty"`
-	Policy  string     `json:"policy,omitempty"`
-	Group   string     `json:"group,omitempty"`
-	Reason  string     `json:"reason,omitempty"`
-	Ticket  string     `json:"ticket,omitempty"`
-	Request string     `json:"request,omitempty"`
+	// FromBeforeTrail: From is the trail's first event and the access
+	// began earlier (a policy older than the trail's policy events).
+	FromBeforeTrail bool   `json:"from_before_trail,omitempty"`
+	Grant           string `json:"grant,omitempty"`
+	Policy          string `json:"policy,omitempty"`
+	Group           string `json:"group,omitempty"`
+	Reason          string `json:"reason,omitempty"`
+	Ticket          string `json:"ticket,omitempty"`
+	Request         string `json:"request,omitempty"`
 	// Approved and Denied are "NAME TIME" (RFC 3339) or "policy:ID".
 	Approved []string `json:"approved,omitempty"`
 	Denied   []string `json:"denied,omitempty"`

@@ -29,9 +29,14 @@ type AccessInterval struct {
 	Level   auth.Level // read, write or admin
 	From    time.Time
 	To      time.Time // zero: still running at the report's end
-	Grant   string    // the grant, or
-	Policy  string    // the policy that allowed it
-	Group   string    // the group the subject had it through, if any
+	// Before says that From is the trail's first event, not when the
+	// access began: a policy the store held before the trail recorded
+	// policy events (a data directory older than those events) began
+	// before it, and the trail cannot say when.
+	Before  bool
+	Grant   string // the grant, or
+	Policy  string // the policy that allowed it
+	Group   string // the group the subject had it through, if any
 	Reason  string
 	Ticket  string
 	Request string
@@ -150,7 +155,7 @@ func (s *Service) AccessReport(ctx context.Context, actor auth.Identity, f Repor
 				continue
 			}
 			for _, subj := range p.doc.Subjects {
-				base := AccessInterval{Repo: repo, Level: p.doc.Level, Policy: p.id, Reason: p.doc.Description}
+				base := AccessInterval{Repo: repo, Level: p.doc.Level, Policy: p.id, Reason: p.doc.Description, Before: p.before}
 				for _, iv := range h.expand(subj, base, p.from, p.to, p.ended) {
 					keep(iv)
 				}
@@ -201,6 +206,7 @@ type recordedPolicy struct {
 	doc      auth.Policy
 	from, to time.Time
 	ended    string
+	before   bool // from is the trail's first event; it held already then
 }
 
 // accessHistory is what the trail says about who was in which group, who
@@ -246,7 +252,15 @@ func (s *Service) history(ctx context.Context) (*accessHistory, error) {
 			ss[n-1].to = at
 		}
 	}
+	// A policy whose first event is a change or a removal, or that has
+	// none, held since before the trail's first event (see
+	// policiesBeforeTrail).
+	var first time.Time
+	recorded := map[string]bool{}
 	err := s.store.Events().Scan(ctx, 0, false, func(e audit.Event) bool {
+		if first.IsZero() {
+			first = e.Time
+		}
 		switch e.Action {
 		case "user.create", "user.update":
 			if e.Result != "ok" {
@@ -272,6 +286,11 @@ func (s *Service) history(ctx context.Context) (*accessHistory, error) {
 			if e.Result != "ok" {
 				return true
 			}
+			if !recorded[e.Policy] && e.Action != "policy.add" {
+				old, _, _ := strings.Cut(e.Detail, " → ")
+				open[e.Policy] = &recordedPolicy{id: e.Policy, doc: parsePolicyDetail(old), from: first, before: true}
+			}
+			recorded[e.Policy] = true
 			if p := open[e.Policy]; p != nil {
 				p.to, p.ended = e.Time, strings.TrimPrefix(e.Action, "policy.")
 				if p.ended == "change" {
@@ -298,9 +317,36 @@ func (s *Service) history(ctx context.Context) (*accessHistory, error) {
 	for _, p := range open {
 		h.policies = append(h.policies, *p)
 	}
+	before, err := s.policiesBeforeTrail(ctx, recorded, first)
+	if err != nil {
+		return nil, err
+	}
+	h.policies = append(h.policies, before...)
 	slices.SortFunc(h.policies, func(a, b recordedPolicy) int { return a.from.Compare(b.from) })
 	slices.Sort(h.users)
 	return h, nil
+}
+
+// policiesBeforeTrail returns the stored policies the trail never
+// mentions as running since before its first event (first; now for an
+// empty trail): a data directory older than the policy events holds
+// policies that no policy.add introduced, and a restart with the same
+// config records none.
+func (s *Service) policiesBeforeTrail(ctx context.Context, recorded map[string]bool, first time.Time) ([]recordedPolicy, error) {
+	stored, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Policy, error) { return tx.Policies().List() })
+	if err != nil {
+		return nil, fmt.Errorf("access report: read the policies: %w", err)
+	}
+	if first.IsZero() {
+		first = s.now().UTC()
+	}
+	var out []recordedPolicy
+	for _, p := range stored {
+		if !recorded[p.ID] {
+			out = append(out, recordedPolicy{id: p.ID, doc: p, from: first, before: true})
+		}
+	}
+	return out, nil
 }
 
 // parsePolicyDetail reads back what describePolicy wrote: the effect, the

@@ -45,7 +45,7 @@ func (h *Handler) apiAccessReport(r *http.Request, who auth.Identity) (int, []ap
 }
 
 func viewInterval(iv service.AccessInterval) api.AccessInterval {
-	return api.AccessInterval{Subject: iv.Subject, Repo: iv.Repo, Access: iv.Level.String(), From: iv.From, To: optTime(iv.To),
+	return api.AccessInterval{Subject: iv.Subject, Repo: iv.Repo, Access: iv.Level.String(), From: iv.From, To: optTime(iv.To), FromBeforeTrail: iv.Before,
 		Grant: iv.Grant, Policy: iv.Policy, Group: iv.Group, Reason: iv.Reason, Ticket: iv.Ticket, Request: iv.Request,
 		Approved: iv.Approved, Denied: iv.Denied, Ended: iv.Ended}
 }

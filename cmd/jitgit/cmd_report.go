@@ -63,7 +63,11 @@ func reportAccess(c *cli.Context) error {
 		if iv.Policy != "" {
 			via = "policy:" + iv.Policy
 		}
-		return []string{iv.Subject, iv.Repo, iv.Access, when(iv.From), to, via, iv.Group, iv.Reason, iv.Ticket,
+		from := when(iv.From)
+		if iv.FromBeforeTrail {
+			from = "before " + from
+		}
+		return []string{iv.Subject, iv.Repo, iv.Access, from, to, via, iv.Group, iv.Reason, iv.Ticket,
 			strings.Join(iv.Approved, "; "), strings.Join(iv.Denied, "; "), iv.Ended}
 	}
 	switch {
