@@ -41,7 +41,8 @@ type Log struct {
 	wg     sync.WaitGroup
 	// deadline bounds how long Record waits; 0 waits for as long as the
 	// store takes. late counts the waits it cut short.
-	deadline time.Duration
+	// SetDeadline may change it while events are recorded.
+	deadline atomic.Int64
 	late     atomic.Int64
 	// ckpt signs checkpoints of the chain; nil: none (see SetCheckpoints).
 	ckpt *checkpointer
@@ -73,7 +74,10 @@ func NewLog(store Appender, now func() time.Time) *Log {
 // SetDeadline bounds how long Record waits for an event to be durable (0:
 // no bound), so that a stuck disk refuses access instead of hanging every
 // request. Call it before the log is in use.
-func (l *Log) SetDeadline(d time.Duration) { l.deadline = d }
+func (l *Log) SetDeadline(d time.Duration) { l.deadline.Store(int64(d)) }
+
+// Deadline returns how long Record waits at most; 0: no bound.
+func (l *Log) Deadline() time.Duration { return time.Duration(l.deadline.Load()) }
 
 // Late is how many Record calls missed the deadline since the log started.
 func (l *Log) Late() int64 { return l.late.Load() }
@@ -94,8 +98,9 @@ func (l *Log) RecordAll(ctx context.Context, evs []Event) error {
 		return nil
 	}
 	var expired <-chan time.Time
-	if l.deadline > 0 {
-		t := time.NewTimer(l.deadline)
+	deadline := l.Deadline()
+	if deadline > 0 {
+		t := time.NewTimer(deadline)
 		defer t.Stop()
 		expired = t.C
 	}
@@ -119,7 +124,7 @@ func (l *Log) RecordAll(ctx context.Context, evs []Event) error {
 		case <-expired:
 			l.mu.RUnlock()
 			l.late.Add(1)
-			return fmt.Errorf("audit %s: %w (%s)", ev.Action, ErrDeadline, l.deadline)
+			return fmt.Errorf("audit %s: %w (%s)", ev.Action, ErrDeadline, deadline)
 		}
 	}
 	l.mu.RUnlock()
@@ -134,7 +139,7 @@ func (l *Log) RecordAll(ctx context.Context, evs []Event) error {
 			}
 		case <-expired:
 			l.late.Add(1)
-			return fmt.Errorf("audit %s: %w (%s)", p.ev.Action, ErrDeadline, l.deadline)
+			return fmt.Errorf("audit %s: %w (%s)", p.ev.Action, ErrDeadline, deadline)
 		}
 	}
 	return first

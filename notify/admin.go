@@ -86,7 +86,7 @@ func (ob *Outbox) Redeliver(ctx context.Context, id string) error {
 }
 
 func (ob *Outbox) worker(name string) *worker {
-	for _, w := range ob.workers {
+	for _, w := range ob.current() {
 		if w.h.Name == name {
 			return w
 		}

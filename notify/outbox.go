@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,9 +46,15 @@ type OutboxOptions struct {
 // moves the cursor on in batches. A change never waits for it: the trail
 // is written anyway, and Wake only signals.
 type Outbox struct {
-	store   storage.Store
-	o       OutboxOptions
-	workers []*worker
+	store storage.Store
+	o     OutboxOptions
+	// workers is the receivers' workers, read without a lock on every
+	// event; SetReceivers replaces it under mu (reconfigure.go).
+	workers atomic.Pointer[[]*worker]
+	mu      sync.Mutex
+	// runCtx is Run's context once it runs: SetReceivers starts the
+	// workers of new receivers under it.
+	runCtx context.Context
 	// failures counts failed attempts since start, over all receivers.
 	failures atomic.Int64
 }
@@ -67,6 +74,10 @@ type worker struct {
 	lastSave   time.Time
 	// failures counts this receiver's failed attempts since start.
 	failures atomic.Int64
+	// stop ends the worker's run and done closes when it has; both nil
+	// until it runs.
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 // Batching: a worker reads at most readAhead events of the trail per step
@@ -115,25 +126,40 @@ func NewOutbox(store storage.Store, o OutboxOptions) *Outbox {
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
 	ob := &Outbox{store: store, o: o}
+	var ws []*worker
 	for _, h := range o.Receivers {
-		if h.MaxAge <= 0 {
-			h.MaxAge = DefaultMaxAge
-		}
-		ob.workers = append(ob.workers, &worker{ob: ob, h: h, wake: make(chan struct{}, 1)})
+		ws = append(ws, ob.newWorker(h))
 	}
+	ob.workers.Store(&ws)
 	return ob
 }
+
+func (ob *Outbox) newWorker(h WebhookConfig) *worker {
+	if h.MaxAge <= 0 {
+		h.MaxAge = DefaultMaxAge
+	}
+	return &worker{ob: ob, h: h, wake: make(chan struct{}, 1)}
+}
+
+// current returns the workers of the receivers configured now.
+func (ob *Outbox) current() []*worker { return *ob.workers.Load() }
 
 // Start gives each receiver new to this store a cursor at the end of the
 // trail, so a new receiver hears what happens from now on rather than
 // the whole history. It must run before anything new is recorded.
 func (ob *Outbox) Start(ctx context.Context) error {
+	return ob.startCursors(ctx, ob.current())
+}
+
+// startCursors gives each of ws without a stored cursor one at the end
+// of the trail.
+func (ob *Outbox) startCursors(ctx context.Context, ws []*worker) error {
 	head, err := head(ctx, ob.store)
 	if err != nil {
 		return err
 	}
 	return ob.store.Update(ctx, func(tx storage.Tx) error {
-		for _, w := range ob.workers {
+		for _, w := range ws {
 			if _, ok, err := tx.Deliveries().Cursor(w.h.Name); err != nil {
 				return err
 			} else if !ok {
@@ -159,7 +185,7 @@ func head(ctx context.Context, store storage.Store) (uint64, error) {
 // Wake tells the workers that e is in the trail. It never blocks; pass it
 // to audit.Log.Watch.
 func (ob *Outbox) Wake(e audit.Event) {
-	for _, w := range ob.workers {
+	for _, w := range ob.current() {
 		if wants(w.h, e) {
 			select {
 			case w.wake <- struct{}{}:
@@ -171,24 +197,43 @@ func (ob *Outbox) Wake(e audit.Event) {
 
 // Receivers returns the names of the configured receivers.
 func (ob *Outbox) Receivers() []string {
-	names := make([]string, len(ob.workers))
-	for i, w := range ob.workers {
+	ws := ob.current()
+	names := make([]string, len(ws))
+	for i, w := range ws {
 		names[i] = w.h.Name
 	}
 	return names
 }
 
-// Run delivers until ctx ends, one worker per receiver, and returns when
-// all have stopped. What is not delivered by then stays behind the
-// cursors and goes at the next start.
+// Run delivers until ctx ends, one worker per receiver (also those
+// SetReceivers adds meanwhile), and returns when all have stopped. What
+// is not delivered by then stays behind the cursors and goes at the next
+// start.
 func (ob *Outbox) Run(ctx context.Context) {
-	done := make(chan struct{}, len(ob.workers))
-	for _, w := range ob.workers {
-		go func() { w.run(ctx); done <- struct{}{} }()
+	ob.mu.Lock()
+	ob.runCtx = ctx
+	for _, w := range ob.current() {
+		ob.start(w)
 	}
-	for range ob.workers {
-		<-done
+	ob.mu.Unlock()
+	<-ctx.Done()
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	for _, w := range ob.current() {
+		<-w.done
 	}
+}
+
+// start runs w until Run's context ends or w.stop is called. The caller
+// holds ob.mu.
+func (ob *Outbox) start(w *worker) {
+	ctx, stop := context.WithCancel(ob.runCtx)
+	w.stop, w.done = stop, make(chan struct{})
+	go func() {
+		defer close(w.done)
+		defer stop()
+		w.run(ctx)
+	}()
 }
 
 func (w *worker) run(ctx context.Context) {

@@ -263,7 +263,7 @@ func TestOutboxGivesUpAfterMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the redelivery", func() bool {
-		d, ok := ob.workers[0].record(ctx, 1)
+		d, ok := ob.current()[0].record(ctx, 1)
 		return ok && d.Status == storage.DeliveryDelivered
 	})
 	if f, _ := rcv.distinct(); len(f) != 2 || f[1] != 1 {
@@ -357,7 +357,7 @@ func TestOutboxDoesNotFollowRedirects(t *testing.T) {
 	r.record(t, 1)
 	<-redirected
 	waitFor(t, "a failed attempt recorded", func() bool {
-		d, ok := ob.workers[0].record(ctx, 1)
+		d, ok := ob.current()[0].record(ctx, 1)
 		return ok && d.Code == http.StatusTemporaryRedirect && strings.Contains(d.Error, "redirect")
 	})
 	if f, _ := target.distinct(); len(f) != 0 {

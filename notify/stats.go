@@ -27,8 +27,9 @@ func (ob *Outbox) Stats(ctx context.Context) ([]ReceiverStats, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ReceiverStats, 0, len(ob.workers))
-	for _, w := range ob.workers {
+	ws := ob.current()
+	out := make([]ReceiverStats, 0, len(ws))
+	for _, w := range ws {
 		var cursor uint64
 		if err := ob.store.View(ctx, func(tx storage.Tx) error {
 			var err error

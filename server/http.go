@@ -71,6 +71,9 @@ type HTTP struct {
 	repos *Repos
 	run   *Runner
 	log   *slog.Logger
+	// maxFetch and maxPush are cfg's body bounds, which SetMaxBodies
+	// changes while requests run.
+	maxFetch, maxPush atomic.Int64
 }
 
 // NewHTTP returns the smart HTTP handler.
@@ -87,7 +90,9 @@ func NewHTTP(cfg HTTPConfig, a Authority, repos *Repos, run *Runner, log *slog.L
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &HTTP{cfg: cfg, a: a, repos: repos, run: run, log: log}
+	h := &HTTP{cfg: cfg, a: a, repos: repos, run: run, log: log}
+	h.SetMaxBodies(cfg.MaxUploadPackBody, cfg.MaxReceivePackBody)
+	return h
 }
 
 // gitRequest is a request recognised as smart HTTP Git.
@@ -277,9 +282,9 @@ func (h *HTTP) rpc(w http.ResponseWriter, r *http.Request, job Job) {
 		text(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type must be application/x-git-%s-request\n", job.Service))
 		return
 	}
-	max := h.cfg.MaxUploadPackBody
+	max := h.maxFetch.Load()
 	if job.Service == ReceivePack {
-		max = h.cfg.MaxReceivePackBody
+		max = h.maxPush.Load()
 	}
 	if r.ContentLength > max {
 		h.tooLarge(w, r, job, max)

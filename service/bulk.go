@@ -78,7 +78,7 @@ func (s *Service) BulkGrants(ctx context.Context, actor auth.Identity, r io.Read
 		return BulkResult{}, err
 	}
 	if o.BreakGlass {
-		reason, err := cleanText("break-glass reason", o.Reason, true, s.cfg.MaxReason)
+		reason, err := cleanText("break-glass reason", o.Reason, true, s.cfg.Load().MaxReason)
 		if err != nil {
 			return BulkResult{}, err
 		}
@@ -281,11 +281,11 @@ func (s *Service) checkBulkRow(row bulkRow, users, groups, repos map[string]bool
 	if len(row.dur) > 32 {
 		return auth.Grant{}, "for: too long to be a duration; use a length like 90m, 2h or 7d"
 	}
-	d, err := auth.ParseDuration(row.dur, s.cfg.MaxGrant)
+	d, err := auth.ParseDuration(row.dur, s.cfg.Load().MaxGrant)
 	if err != nil {
 		return auth.Grant{}, "for: " + why(err)
 	}
-	reason, err := cleanText("reason", row.reason, false, s.cfg.MaxReason)
+	reason, err := cleanText("reason", row.reason, false, s.cfg.Load().MaxReason)
 	if err != nil {
 		return auth.Grant{}, why(err)
 	}

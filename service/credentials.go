@@ -68,7 +68,7 @@ func (s *Service) AddCredential(ctx context.Context, actor auth.Identity, nc New
 	if err := requireAdmin(actor, "adding a credential"); err != nil {
 		return auth.Credential{}, err
 	}
-	if s.cfg.Credentials == nil {
+	if s.cfg.Load().Credentials == nil {
 		return auth.Credential{}, errors.New("this server has no credential key configured")
 	}
 	if !credentialName.MatchString(nc.Name) {
@@ -117,7 +117,7 @@ func (s *Service) AddCredential(ctx context.Context, actor auth.Identity, nc New
 	default:
 		return auth.Credential{}, fmt.Errorf("%w: a credential is a token or an SSH key, not %q", auth.ErrInvalid, auth.Printable(string(nc.Kind)))
 	}
-	c.Sealed = s.cfg.Credentials.Seal(secret, c.Name)
+	c.Sealed = s.cfg.Load().Credentials.Seal(secret, c.Name)
 	clear(secret)
 	detail := string(c.Kind)
 	if c.Kind == auth.CredentialToken {
@@ -236,10 +236,10 @@ func (s *Service) openCredential(tx storage.Tx, name string) (*FetchCredential, 
 	if err != nil {
 		return nil, fmt.Errorf("credential %s: %w", name, err)
 	}
-	if s.cfg.Credentials == nil {
+	if s.cfg.Load().Credentials == nil {
 		return nil, fmt.Errorf("credential %s: this server has no credential key configured", name)
 	}
-	secret, err := s.cfg.Credentials.Open(c.Sealed, c.Name)
+	secret, err := s.cfg.Load().Credentials.Open(c.Sealed, c.Name)
 	if err != nil {
 		return nil, fmt.Errorf("credential %s: %w (is this the key file the credential was added with?)", name, err)
 	}

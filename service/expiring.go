@@ -16,8 +16,8 @@ const DefaultExpiringSoon = 10 * time.Minute
 
 // expiringSoon returns the lead in force.
 func (s *Service) expiringSoon() time.Duration {
-	if s.cfg.ExpiringSoon > 0 {
-		return s.cfg.ExpiringSoon
+	if s.cfg.Load().ExpiringSoon > 0 {
+		return s.cfg.Load().ExpiringSoon
 	}
 	return DefaultExpiringSoon
 }

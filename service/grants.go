@@ -40,7 +40,7 @@ func (s *Service) AddGrant(ctx context.Context, actor auth.Identity, ng NewGrant
 	// The subject and repository are checked in the transaction that
 	// stores the grant, so neither is removed in between.
 	if ng.BreakGlass {
-		if _, err := cleanText("reason", ng.Reason, true, s.cfg.MaxReason); err != nil {
+		if _, err := cleanText("reason", ng.Reason, true, s.cfg.Load().MaxReason); err != nil {
 			return auth.Grant{}, fmt.Errorf("break-glass needs a reason: %w", err)
 		}
 	}
@@ -141,10 +141,10 @@ func (s *Service) checkGrant(tx storage.Tx, actor auth.Identity, ng NewGrant) (a
 	if err != nil {
 		return auth.Grant{}, err
 	}
-	if ng.Duration <= 0 || ng.Duration > s.cfg.MaxGrant {
-		return auth.Grant{}, fmt.Errorf("%w: duration must be longer than zero and at most %s", auth.ErrInvalid, auth.FormatDuration(s.cfg.MaxGrant))
+	if ng.Duration <= 0 || ng.Duration > s.cfg.Load().MaxGrant {
+		return auth.Grant{}, fmt.Errorf("%w: duration must be longer than zero and at most %s", auth.ErrInvalid, auth.FormatDuration(s.cfg.Load().MaxGrant))
 	}
-	reason, err := cleanText("reason", ng.Reason, false, s.cfg.MaxReason)
+	reason, err := cleanText("reason", ng.Reason, false, s.cfg.Load().MaxReason)
 	if err != nil {
 		return auth.Grant{}, err
 	}
@@ -324,7 +324,7 @@ func (s *Service) RelinquishGrant(ctx context.Context, actor auth.Identity, id s
 }
 
 func (s *Service) endGrant(ctx context.Context, actor auth.Identity, id, note, action string, may func(*auth.Grant) error) (auth.Grant, error) {
-	note, err := cleanText("note", note, false, s.cfg.MaxReason)
+	note, err := cleanText("note", note, false, s.cfg.Load().MaxReason)
 	if err != nil {
 		return auth.Grant{}, err
 	}

@@ -36,7 +36,7 @@ func (s *Service) SetMirror(ctx context.Context, actor auth.Identity, name strin
 		return auth.Repo{}, err
 	}
 	if ch.Upstream != nil {
-		if err := ValidateUpstream(*ch.Upstream, s.cfg.AllowLocalMirrors); err != nil {
+		if err := ValidateUpstream(*ch.Upstream, s.cfg.Load().AllowLocalMirrors); err != nil {
 			return auth.Repo{}, err
 		}
 	}

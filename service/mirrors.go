@@ -211,7 +211,7 @@ func (s *Service) CreateMirror(ctx context.Context, actor auth.Identity, m NewMi
 	if err := requireAdmin(actor, "creating a mirror"); err != nil {
 		return auth.Repo{}, err
 	}
-	if err := ValidateUpstream(m.Upstream, s.cfg.AllowLocalMirrors); err != nil {
+	if err := ValidateUpstream(m.Upstream, s.cfg.Load().AllowLocalMirrors); err != nil {
 		return auth.Repo{}, err
 	}
 	if m.Every == 0 {

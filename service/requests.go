@@ -49,12 +49,12 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 		return auth.Request{}, err
 	}
 	if nr.Duration == 0 {
-		nr.Duration = s.cfg.DefaultRequest
+		nr.Duration = s.cfg.Load().DefaultRequest
 	}
-	if nr.Duration < 0 || nr.Duration > s.cfg.MaxGrant {
-		return auth.Request{}, fmt.Errorf("%w: duration must be longer than zero and at most %s", auth.ErrInvalid, auth.FormatDuration(s.cfg.MaxGrant))
+	if nr.Duration < 0 || nr.Duration > s.cfg.Load().MaxGrant {
+		return auth.Request{}, fmt.Errorf("%w: duration must be longer than zero and at most %s", auth.ErrInvalid, auth.FormatDuration(s.cfg.Load().MaxGrant))
 	}
-	reason, err := cleanText("reason", nr.Reason, true, s.cfg.MaxReason)
+	reason, err := cleanText("reason", nr.Reason, true, s.cfg.Load().MaxReason)
 	if err != nil {
 		return auth.Request{}, err
 	}
@@ -86,7 +86,7 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 		}
 		r = auth.Request{
 			ID: secret.NewID("r_"), Requester: actor.User, Repo: repo, Level: nr.Level, Ref: ref, Allow: nr.Allow, Duration: nr.Duration,
-			Reason: reason, Ticket: ticket, Status: auth.StatusPending, Created: now, Expires: now.Add(s.cfg.PendingLifetime),
+			Reason: reason, Ticket: ticket, Status: auth.StatusPending, Created: now, Expires: now.Add(s.cfg.Load().PendingLifetime),
 			Needed: s.approvalsNeeded(all, repo), Extends: nr.Extends,
 		}
 		if nr.Extends != "" {
@@ -184,7 +184,7 @@ func (s *Service) approvalsNeeded(policies []auth.Policy, repo string) int {
 		}
 	}
 	if n == 0 {
-		n = s.cfg.Approvals
+		n = s.cfg.Load().Approvals
 	}
 	return n
 }
@@ -233,7 +233,7 @@ func (s *Service) CanApprove(ctx context.Context, actor auth.Identity, repo stri
 // approver approves; approving a request that is no longer pending is
 // ErrConflict and makes nothing.
 func (s *Service) ApproveRequest(ctx context.Context, actor auth.Identity, id string, duration time.Duration, comment string) (auth.Request, error) {
-	comment, err := cleanText("comment", comment, false, s.cfg.MaxReason)
+	comment, err := cleanText("comment", comment, false, s.cfg.Load().MaxReason)
 	if err != nil {
 		return auth.Request{}, err
 	}
@@ -400,7 +400,7 @@ func (s *Service) mayReview(ctx context.Context, actor auth.Identity, r auth.Req
 
 // DenyRequest refuses a pending request with a reason the requester sees.
 func (s *Service) DenyRequest(ctx context.Context, actor auth.Identity, id, reason string) (auth.Request, error) {
-	reason, err := cleanText("reason", reason, true, s.cfg.MaxReason)
+	reason, err := cleanText("reason", reason, true, s.cfg.Load().MaxReason)
 	if err != nil {
 		return auth.Request{}, err
 	}

@@ -23,7 +23,7 @@ func (s *Service) RevokeGrants(ctx context.Context, actor auth.Identity, f Grant
 	if f.User == "" && f.Group == "" && f.Repo == "" && f.Batch == "" {
 		return nil, fmt.Errorf("%w: name what to revoke: --user, --group, --repo or --batch", auth.ErrInvalid)
 	}
-	note, err := cleanText("note", note, false, s.cfg.MaxReason)
+	note, err := cleanText("note", note, false, s.cfg.Load().MaxReason)
 	if err != nil {
 		return nil, err
 	}

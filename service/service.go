@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jitgit/jitgit/audit"
@@ -110,8 +111,10 @@ type Service struct {
 	files RepoFiles
 	audit *audit.Log
 	authz *auth.Authorizer
-	cfg   Config
-	now   func() time.Time
+	// cfg holds the limits in force; SetLimits swaps in those of a
+	// reloaded config while requests read it.
+	cfg atomic.Pointer[Config]
+	now func() time.Time
 	// pwFails throttles wrong current passwords in ChangePassword, so a
 	// stolen session or token cannot guess the password without limit.
 	pwFails *ratelimit.Throttle
@@ -131,13 +134,16 @@ type Service struct {
 // New wires the use cases together over store, recording every change and
 // decision in trail. now is the clock (time.Now in production).
 func New(store storage.Store, files RepoFiles, trail *audit.Log, cfg Config, now func() time.Time) *Service {
-	return &Service{store: store, files: files, audit: trail, authz: auth.NewAuthorizer(store, trail, now), cfg: cfg.withDefaults(), now: now,
+	s := &Service{store: store, files: files, audit: trail, authz: auth.NewAuthorizer(store, trail, now), now: now,
 		pwFails: ratelimit.NewThrottle(5, 5*time.Minute, now), passwords: secret.NewPasswords(cfg.PasswordCost),
 		refusals: audit.NewFolder(trail, 0, 0, now), nameKey: []byte(secret.NewSecret(32))}
+	cfg = cfg.withDefaults()
+	s.cfg.Store(&cfg)
+	return s
 }
 
 // Config returns the limits in force.
-func (s *Service) Config() Config { return s.cfg }
+func (s *Service) Config() Config { return *s.cfg.Load() }
 
 // Authorizer returns the one decision function.
 func (s *Service) Authorizer() *auth.Authorizer { return s.authz }

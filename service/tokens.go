@@ -53,13 +53,13 @@ func (s *Service) CreateToken(ctx context.Context, actor auth.Identity, user, na
 func (s *Service) tokenLifetime(ttl time.Duration) (time.Duration, error) {
 	switch {
 	case ttl == 0:
-		return s.cfg.TokenDefault, nil
-	case ttl == NoExpiry && s.cfg.TokenNever:
+		return s.cfg.Load().TokenDefault, nil
+	case ttl == NoExpiry && s.cfg.Load().TokenNever:
 		return 0, nil
 	case ttl == NoExpiry:
-		return 0, fmt.Errorf("%w: tokens must expire here (at most %s); the server's tokens.allow_never setting would allow tokens that never do", auth.ErrInvalid, auth.FormatDuration(s.cfg.TokenMax))
-	case ttl < 0 || ttl > s.cfg.TokenMax:
-		return 0, fmt.Errorf("%w: a token lives at most %s here (tokens.max_lifetime); ask for a shorter lifetime", auth.ErrInvalid, auth.FormatDuration(s.cfg.TokenMax))
+		return 0, fmt.Errorf("%w: tokens must expire here (at most %s); the server's tokens.allow_never setting would allow tokens that never do", auth.ErrInvalid, auth.FormatDuration(s.cfg.Load().TokenMax))
+	case ttl < 0 || ttl > s.cfg.Load().TokenMax:
+		return 0, fmt.Errorf("%w: a token lives at most %s here (tokens.max_lifetime); ask for a shorter lifetime", auth.ErrInvalid, auth.FormatDuration(s.cfg.Load().TokenMax))
 	}
 	return ttl, nil
 }

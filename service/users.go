@@ -200,7 +200,7 @@ func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Id
 		id.Credential = "token:" + t.ID
 		return id, err
 	}
-	if s.cfg.NoPasswords {
+	if s.cfg.Load().NoPasswords {
 		// Sign-in goes through the identity provider; a password, even a
 		// right one, proves nothing here.
 		return auth.Identity{}, auth.ErrUnauthenticated

@@ -53,7 +53,7 @@ func (s *Service) VerifyAuditAtStart(ctx context.Context) (AuditHead, error) {
 }
 
 func (s *Service) verifyChain(ctx context.Context, fromLast bool) (AuditHead, error) {
-	return VerifyTrail(ctx, s.store, s.cfg.AuditKey, s.cfg.AuditCheckpointEvery, fromLast)
+	return VerifyTrail(ctx, s.store, s.cfg.Load().AuditKey, s.cfg.Load().AuditCheckpointEvery, fromLast)
 }
 
 // VerifyTrail walks the trail of store, from the last checkpoint when

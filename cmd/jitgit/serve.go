@@ -277,6 +277,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		// Thirty failures in five minutes: generous for CI runners sharing
 		// an address, hopeless for guessing a password.
 		Throttle: ratelimit.NewThrottle(30, 5*time.Minute, now)}, svc, repos, runner, log)
+	reload.attach(cfg, webhooks, trail, gitHTTP)
 
 	// Every listener is open before anything serves, so a taken port
 	// stops the start with nothing served.
@@ -362,10 +363,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 	// Stopped last: the notifications of what the parts above did while
 	// they stopped (a lapsed request, a mirror fetch cut short).
-	var last []part
-	if len(cfg.Webhooks) > 0 {
-		last = append(last, part{"webhooks", func(ctx context.Context) error { webhooks.Run(ctx); return nil }})
-	}
+	// The outbox runs with no receivers too: a reload may add one.
+	last := []part{{"webhooks", func(ctx context.Context) error { webhooks.Run(ctx); return nil }}}
 	fmt.Fprintf(out, "jitgit: serving Git and web on %s (%s)\n", httpLn.Addr(), cfg.PublicURL)
 	fmt.Fprintf(out, "jitgit: admin socket %s; data in %s\n", filepath.Join(cfg.Data, socketName), cfg.Data)
 	serving = true
