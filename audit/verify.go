@@ -19,9 +19,10 @@ func (e *ChainError) Error() string {
 
 // Verifier checks a trail given one event at a time, oldest first, with
 // the signed checkpoints interleaved: a checkpoint is given before the
-// event it covers or right after it. It keeps the last event and the
-// checkpoints not yet reached, nothing else, so a trail of any length
-// verifies in constant memory.
+// event it covers or after it, at most Behind events later. It keeps the
+// last event, the hashes of the Behind before it and the checkpoints not
+// yet reached, nothing else, so a trail of any length verifies in
+// constant memory.
 //
 // A trail that starts after event 1 (a window of an export, or the server
 // checking from its last checkpoint) is checked from its first event on:
@@ -41,6 +42,18 @@ type Verifier struct {
 	checkpoints int
 	lastSigned  Checkpoint
 	events      uint64
+	// recent are the hashes of the last Behind events, by Seq%Behind.
+	recent [Behind]recentHash
+}
+
+// Behind is how many events after its own a checkpoint may be given: a
+// walk that looks checkpoints up every so often, not at each event,
+// finds one signed while it walked a little after its event.
+const Behind = 1024
+
+type recentHash struct {
+	seq  uint64
+	hash string
 }
 
 // Event checks e after the events before it.
@@ -68,6 +81,7 @@ func (v *Verifier) Event(e Event) error {
 	v.started = true
 	e.Intent = ""
 	v.last = e
+	v.recent[e.Seq%Behind] = recentHash{e.Seq, e.Hash}
 	v.events++
 	for len(v.pending) > 0 && v.pending[0].Seq <= e.Seq {
 		c := v.pending[0]
@@ -97,6 +111,13 @@ func (v *Verifier) Checkpoint(c Checkpoint) error {
 	case v.started && c.Seq == v.last.Seq:
 		return v.match(c)
 	case v.started && c.Seq < v.last.Seq:
+		if r := v.recent[c.Seq%Behind]; r.seq == c.Seq && r.hash != "" {
+			last := v.last
+			v.last.Hash = r.hash
+			err := v.match(c)
+			v.last = last
+			return err
+		}
 		return &ChainError{Seq: c.Seq, Problem: "checkpoint given after later events"}
 	case !v.started:
 		// Before the first event: it covers that event or a later one,

@@ -74,11 +74,16 @@ func (h *Handler) apiAuditExport(identify identifyFunc) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/x-ndjson")
 		w.Header().Set("Cache-Control", "no-store")
-		bw := bufio.NewWriterSize(w, 64<<10)
+		bw := bufio.NewWriterSize(w, 256<<10)
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false)
+		var line []byte // reused: one event's line at a time
 		err = h.svc.ExportEvents(r.Context(), who, f,
-			func(e audit.Event) error { return enc.Encode(viewEvent(e)) },
+			func(e audit.Event) error {
+				line = appendEventLine(line[:0], viewEvent(e))
+				_, err := bw.Write(line)
+				return err
+			},
 			func(c audit.Checkpoint) error {
 				cp := viewCheckpoint(c)
 				return enc.Encode(struct {
