@@ -173,7 +173,9 @@ func (tr events) Scan(ctx context.Context, after uint64, newestFirst bool, fn fu
 		return nil // nothing comes after the last possible event
 	}
 	err := tr.db.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), Reverse: newestFirst, PrefetchValues: true, PrefetchSize: 100})
+		// An event is far below the value threshold, so its value is in the
+		// table block: prefetching would only copy it once more.
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), Reverse: newestFirst})
 		defer it.Close()
 		start := eventKey(after + 1)
 		if newestFirst {
@@ -183,14 +185,18 @@ func (tr events) Scan(ctx context.Context, after uint64, newestFirst bool, fn fu
 			}
 		}
 		n := 0
+		// One event and one decoding closure for the whole walk: a walk
+		// of a million events allocates only their strings.
+		var e audit.Event
+		into := func(b []byte) error { return decode(b, &e) }
 		for it.Seek(start); it.Valid(); it.Next() {
 			if n++; n%1024 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
-			var e audit.Event
-			if err := it.Item().Value(func(b []byte) error { return decode(b, &e) }); err != nil {
+			e = audit.Event{}
+			if err := it.Item().Value(into); err != nil {
 				return fmt.Errorf("audit event %d: %w", eventSeq(it.Item().Key()), err)
 			}
 			if !fn(e) {
