@@ -24,7 +24,9 @@ awk '
 	name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkListGrants\//, "", name)
 	how = name; sub(/\/.*/, "", how)
 	n = name; sub(/.*grants=/, "", n)
-	s = $3 / 1e9; h = $5; r = $7; a = $9
+	s = $3 / 1e9
+	for (i = 5; i < NF; i += 2) m[$(i+1)] = $i
+	h = m["peak-heap-MiB"]; r = m["peak-rss-MiB"]; a = m["peak-anon-MiB"]
 	if (!(how in small)) { small[how] = n; sh[how] = h; sr[how] = r; sa[how] = a }
 	printf "%-6s %9d grants %7.2f s  peak-heap %6.1f MiB (%5.1fx)  peak-anon %6.1f MiB (%5.1fx)  peak-rss %6.1f MiB (%5.1fx)\n", how, n, s, h, h / sh[how], a, a / sa[how], r, r / sr[how]
 }' "$out"
