@@ -1,7 +1,8 @@
 package api
 
 // The endpoints of /api/v1. Query parameters are not part of the types:
-// GET /grants takes user, repo, all; /requests status, mine; /access/check
+// GET /grants takes user, group, repo, batch, expiring_within, all
+// (/grants/page these and limit, after); /requests status, mine; /access/check
 // user, repo, access; /audit since, until, user, repo, action, result, limit,
 // page, after (without limit or page, a page of DefaultEventPage).
 var (
@@ -37,7 +38,10 @@ var (
 	RenameRepo        = Endpoint[RepoRename, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/rename"}
 	RemoveRepo        = Endpoint[RepoRemoval, None]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/remove", OptionalBody: true}
 
+	// ListGrants answers every grant the filters select, in ascending id
+	// order, streamed; ListGrantPage answers them a page at a time.
 	ListGrants      = Endpoint[None, []Grant]{Method: "GET", Path: "/api/v1/grants"}
+	ListGrantPage   = Endpoint[None, GrantPage]{Method: "GET", Path: "/api/v1/grants/page"}
 	CreateGrant     = Endpoint[NewGrant, Grant]{Method: "POST", Path: "/api/v1/grants"}
 	CreateGrants    = Endpoint[NewGrants, []Grant]{Method: "POST", Path: "/api/v1/grants/bulk"}
 	GetGrant        = Endpoint[None, Grant]{Method: "GET", Path: "/api/v1/grants/{id}"}

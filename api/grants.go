@@ -50,3 +50,16 @@ type NewGrants struct {
 type GrantEnd struct {
 	Reason string `json:"reason,omitempty"`
 }
+
+// GrantPage is one page of grants in ascending id order. Next, when set,
+// is the `after` that asks for the page after it; empty, the listing ends
+// here. A page may hold fewer grants than asked, even none, while Next is
+// set: the server reads a bounded number of grants per page.
+type GrantPage struct {
+	Grants []Grant `json:"grants"`
+	Next   string  `json:"next,omitempty"`
+}
+
+// DefaultGrantPage is the size of a page of GET /api/v1/grants/page
+// without limit.
+const DefaultGrantPage = 1000

@@ -212,7 +212,11 @@ func (h *HTTP) authenticate(r *http.Request, repo string) (auth.Identity, error)
 		return auth.Identity{}, nil
 	}
 	refuse := func(user, reason string, err error) (auth.Identity, error) {
-		h.log.Info("git http: authentication failed", "remote", r.RemoteAddr, "repo", repo, "reason", reason)
+		// Debug only: the refusal is on the audit record, folded per
+		// address, and a flood must not cost a log line per failure.
+		if h.log.Enabled(r.Context(), slog.LevelDebug) {
+			h.log.Debug("git http: authentication failed", "remote", r.RemoteAddr, "repo", repo, "reason", reason)
+		}
 		rerr := h.a.RecordRefusal(r.Context(), service.Refusal{Action: "auth.http", Transport: "http", Remote: r.RemoteAddr,
 			User: user, Repo: repo, Reason: reason})
 		if rerr != nil {

@@ -250,26 +250,12 @@ func repoFilterMatches(filter, repo string) bool {
 // ListGrants returns grants, newest first. Administrators and approvers see
 // everyone's; others only their own (and their groups').
 func (s *Service) ListGrants(ctx context.Context, actor auth.Identity, f GrantFilter) ([]auth.Grant, error) {
-	if !actor.Admin && !actor.Approver && !actor.Auditor {
-		if f.User != "" && f.User != actor.User {
-			return nil, fmt.Errorf("%w: you can list only your own grants", auth.ErrForbidden)
-		}
-		f.User = actor.User
-	}
-	var subjects []string
-	if f.User != "" {
-		u, err := s.user(ctx, f.User)
-		if err != nil {
-			return nil, fmt.Errorf("user %s: %w", f.User, err)
-		}
-		subjects = append(subjects, auth.UserPrincipal(u.Name))
-		for _, g := range u.Groups {
-			subjects = append(subjects, auth.GroupPrincipal(g))
-		}
+	subjects, f, err := s.grantSubjects(ctx, actor, f)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
 	var all []auth.Grant
-	var err error
 	if subjects != nil && !f.All {
 		// One user's running grants come from the subject index, not from
 		// every grant ever made.

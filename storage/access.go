@@ -35,6 +35,14 @@ type Grants interface {
 	// reading only those: the sweepers look for the few running among
 	// every grant ever made.
 	ListOpen() ([]auth.Grant, error)
+	// Page returns at most limit grants (limit > 0) whose ids sort after
+	// after as byte strings (from the first when after is empty), in that
+	// ascending id order, ended ones included, reading only those. A
+	// listing that passes the last id of each page as the next after sees
+	// every grant that existed when it began exactly once, whatever is
+	// created meanwhile; a grant created meanwhile may or may not be seen.
+	// It guards nothing in an Update.
+	Page(after string, limit int) ([]auth.Grant, error)
 }
 
 // Policies are the standing policies, keyed by id and indexed by each of

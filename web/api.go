@@ -58,7 +58,10 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.AddCredential, h.apiAddCredential)
 	route(r, api.RemoveCredential, h.apiRemoveCredential)
 	route(r, api.PurgeRepo, h.apiPurgeRepo)
-	route(r, api.ListGrants, h.apiListGrants)
+	// Streamed: the handler answers a jsonArrayStream of api.Grant, the
+	// elements of the endpoint's Out, not the slice route would demand.
+	mux.Handle(api.ListGrants.Pattern(), h.api(identify, h.apiListGrants))
+	route(r, api.ListGrantPage, h.apiListGrantPage)
 	route(r, api.CreateGrant, h.apiCreateGrant)
 	route(r, api.CreateGrants, h.apiCreateGrants)
 	route(r, api.GetGrant, h.apiGetGrant)
@@ -158,9 +161,18 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 			status = http.StatusOK
 		}
 		w.WriteHeader(status)
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(v)
+		if st, ok := v.(jsonArrayStream); ok {
+			if err := st.writeTo(w); err != nil {
+				if r.Context().Err() == nil {
+					h.log.Error("api", "path", r.URL.Path, "err", err)
+				}
+				panic(http.ErrAbortHandler) // a cut answer, never a whole-looking one
+			}
+		} else {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(v)
+		}
 		// One line per request; the path only (a query may carry a
 		// search the caller considers private), never a body.
 		h.log.Info("api", "user", who.Name(), "method", r.Method, "path", r.URL.Path, "status", status,

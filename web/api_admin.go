@@ -150,23 +150,6 @@ func (h *Handler) apiSyncRepo(r *http.Request, who auth.Identity) (int, api.Repo
 	return 0, reposAt(h.now())(repo), err
 }
 
-func (h *Handler) apiListGrants(r *http.Request, who auth.Identity) (int, []api.Grant, error) {
-	if err := needUser(who); err != nil {
-		return 0, nil, err
-	}
-	q := r.URL.Query()
-	f := service.GrantFilter{User: q.Get("user"), Group: q.Get("group"), Repo: q.Get("repo"), Batch: q.Get("batch"), All: parseBool(q.Get("all"))}
-	if v := q.Get("expiring_within"); v != "" {
-		d, err := auth.ParseDuration(v, 0)
-		if err != nil {
-			return 0, nil, fmt.Errorf("expiring_within: %w", err)
-		}
-		f.ExpiringWithin = d
-	}
-	gs, err := h.svc.ListGrants(r.Context(), who, f)
-	return 0, each(gs, grantsAt(h.now())), err
-}
-
 func (h *Handler) apiGetGrant(r *http.Request, who auth.Identity) (int, api.Grant, error) {
 	if err := needUser(who); err != nil {
 		return 0, api.Grant{}, err

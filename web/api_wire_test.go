@@ -86,6 +86,8 @@ func walkAPI(t *testing.T) []wireCall {
 	g2 := call("POST /api/v1/grants (again)", root, "POST", "/api/v1/grants", `{"user":"alice","repo":"acme/payments","access":"read","duration":"1h"}`, 201)
 	call("POST /api/v1/grants/{id}/revoke", root, "POST", "/api/v1/grants/"+id(g2)+"/revoke", `{"reason":"done"}`, 200)
 	call("GET /api/v1/grants?all=1", root, "GET", "/api/v1/grants?all=1", "", 200)
+	call("GET /api/v1/grants/page", root, "GET", "/api/v1/grants/page?all=1", "", 200)
+	call("GET /api/v1/grants/page (one of more)", root, "GET", "/api/v1/grants/page?group=sre&limit=1", "", 200)
 	call("GET /api/v1/policies", root, "GET", "/api/v1/policies", "", 200)
 	r := call("POST /api/v1/requests", alice, "POST", "/api/v1/requests", `{"repo":"acme/payments","access":"write","duration":"2h","reason":"INC-43","ticket":"INC-43"}`, 201)
 	call("POST /api/v1/requests/{id}/approve", bob, "POST", "/api/v1/requests/"+id(r)+"/approve", `{"duration":"1h","comment":"one hour"}`, 200)

@@ -40,7 +40,7 @@ func (h *Handler) showGrants(w http.ResponseWriter, r *http.Request, v *visit, s
 	q := r.URL.Query()
 	d := grantsData{User: strings.TrimSpace(q.Get("user")), Repo: strings.TrimSpace(q.Get("repo")), All: q.Get("all") != "",
 		Form: form, Levels: []string{"read", "write", "admin"}, Choices: durationChoices(h.svc.Config().MaxGrant, form.Duration)}
-	gs, err := h.svc.ListGrants(r.Context(), v.who, service.GrantFilter{User: d.User, Repo: d.Repo, All: d.All})
+	gs, err := h.svc.NewestGrants(r.Context(), v.who, service.GrantFilter{User: d.User, Repo: d.Repo, All: d.All}, maxListedGrants)
 	msg := formErr
 	if err != nil {
 		if status = pageStatus(err); status == http.StatusInternalServerError {

@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,6 +93,20 @@ func flood(target string, rate, addrs int, dur time.Duration, workers int, src b
 	defer cancel()
 	shared := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
 	jobs := make(chan int, workers)
+	// Every address's headers are made before the flood starts, so that
+	// the generator spends its time sending, not formatting: on a shared
+	// machine it competes with the server for the same cores.
+	type guess struct{ authz, xff []string }
+	guesses := make([]guess, addrs)
+	for i := range guesses {
+		// A token-shaped guess: the password most Git clients hold.
+		cred := fmt.Sprintf("user%d:jg_%040x", i, rand.Uint64())
+		guesses[i] = guess{authz: []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(cred))}, xff: []string{addr(i, false)}}
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		log.Fatalf("-url: %v", err)
+	}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -101,12 +116,10 @@ func flood(target string, rate, addrs int, dur time.Duration, workers int, src b
 					d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(addr(i%addrs, true))}, Timeout: 5 * time.Second}
 					client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
 				}
-				req, _ := http.NewRequest("GET", target, nil)
-				// A token-shaped guess: the password most Git clients hold.
-				cred := fmt.Sprintf("user%d:jg_%040x", i%addrs, rand.Uint64())
-				req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(cred)))
+				g := guesses[i%addrs]
+				req := &http.Request{Method: "GET", URL: u, Host: u.Host, Header: http.Header{"Authorization": g.authz}}
 				if !src {
-					req.Header.Set("X-Forwarded-For", addr(i%addrs, false))
+					req.Header["X-Forwarded-For"] = g.xff
 				}
 				res, err := client.Do(req)
 				if err != nil {
@@ -115,7 +128,7 @@ func flood(target string, rate, addrs int, dur time.Duration, workers int, src b
 				}
 				io.Copy(io.Discard, res.Body)
 				res.Body.Close()
-				count(fmt.Sprint(res.StatusCode))
+				count(strconv.Itoa(res.StatusCode))
 			}
 		})
 	}
@@ -185,7 +198,7 @@ func signins(base, user, password string, n int, count func(string)) {
 			}
 			io.Copy(io.Discard, res.Body)
 			res.Body.Close()
-			count(fmt.Sprint(res.StatusCode))
+			count(strconv.Itoa(res.StatusCode))
 		})
 	}
 	ready.Wait()

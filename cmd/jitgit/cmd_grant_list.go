@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/url"
@@ -38,6 +37,7 @@ func grantListCommand() *cli.Command {
 			&cli.BoolFlag{Name: "all", Usage: "include expired, revoked and relinquished grants"},
 			&cli.BoolFlag{Name: "csv", Usage: "print CSV in the format grant bulk reads"},
 			jsonFlag,
+			pageSizeFlag,
 		),
 		Action: grantList,
 	}
@@ -67,14 +67,7 @@ func grantList(c *cli.Context) error {
 	if c.Bool("all") {
 		q.Set("all", "1")
 	}
-	if c.Bool("csv") {
-		gs, err := ask(c, api.ListGrants, q, api.None{})
-		if err != nil {
-			return err
-		}
-		return grantsCSV(c, gs)
-	}
-	return list(c, api.ListGrants, q, []string{"ID", "SUBJECT", "REPO", "ACCESS", "REFS", "ENDS", "LEFT", "REASON"}, func(g api.Grant) []string {
+	return grantListPaged(c, q, []string{"ID", "SUBJECT", "REPO", "ACCESS", "REFS", "ENDS", "LEFT", "REASON"}, func(g api.Grant) []string {
 		left := g.Remaining
 		switch {
 		case g.Ended != nil:
@@ -88,24 +81,21 @@ func grantList(c *cli.Context) error {
 	})
 }
 
-// grantsCSV prints grants as a bulk file: what is left of each running
+// grantCSVHeader is the first line of a bulk file.
+var grantCSVHeader = []string{"subject", "repo", "access", "for", "reason"}
+
+// grantCSVLine is g as a line of a bulk file: what is left of a running
 // grant, rounded up to the minute, so that feeding it back to grant bulk
-// makes every line unchanged.
-func grantsCSV(c *cli.Context, gs []api.Grant) error {
-	w := csv.NewWriter(c.App.Writer)
-	_ = w.Write([]string{"subject", "repo", "access", "for", "reason"})
-	for _, g := range gs {
-		if g.Ref != "" {
-			continue // a ref-scoped grant has no line in the bulk format
-		}
-		left := time.Until(g.Ends).Round(time.Minute)
-		if left < time.Minute {
-			left = time.Minute
-		}
-		_ = w.Write([]string{g.Subject, g.Repo, g.Access, auth.FormatDuration(left), g.Reason})
+// makes every line unchanged. A ref-scoped grant has no line (nil).
+func grantCSVLine(g api.Grant) []string {
+	if g.Ref != "" {
+		return nil
 	}
-	w.Flush()
-	return w.Error()
+	left := time.Until(g.Ends).Round(time.Minute)
+	if left < time.Minute {
+		left = time.Minute
+	}
+	return []string{g.Subject, g.Repo, g.Access, auth.FormatDuration(left), g.Reason}
 }
 
 func grantRevokeCommand() *cli.Command {

@@ -352,6 +352,14 @@ func (d *binDecoder) time() time.Time {
 	if s == "" || d.err != nil {
 		return t
 	}
+	// time.Time.UnmarshalBinary takes any 32-bit nanosecond count and
+	// keeps only its low 30 bits in the value: a count past a second would
+	// read as another instant than the one stored, and re-encode to other
+	// bytes. AppendBinary never writes one.
+	if len(s) >= 13 && binary.BigEndian.Uint32([]byte(s[9:13])) >= 1e9 {
+		d.err = errors.New("time has more than a second of nanoseconds")
+		return t
+	}
 	if err := t.UnmarshalBinary([]byte(s)); err != nil {
 		d.err = err
 	}

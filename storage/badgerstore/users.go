@@ -1,7 +1,10 @@
 package badgerstore
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
 )
@@ -29,8 +32,28 @@ func (s users) Create(u auth.User) error {
 
 // Get returns the user called name.
 func (s users) Get(name string) (auth.User, error) {
-	return get[auth.User](s.t.txn, userKey(name), fmt.Sprintf("user %q", name))
+	// The name is formatted only for an error: every failed sign-in with
+	// a made-up name asks, and a flood of them asks ten thousand a second.
+	item, err := s.t.txn.Get(userKey(name))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return auth.User{}, userNotFound(name)
+	}
+	var u auth.User
+	if err == nil {
+		err = item.Value(func(b []byte) error { return decode(b, &u) })
+	}
+	if err != nil {
+		return auth.User{}, fmt.Errorf("user %q: %w", name, err)
+	}
+	return u, nil
 }
+
+// userNotFound is the error of a user that is not there, its text made
+// only when read.
+type userNotFound string
+
+func (e userNotFound) Error() string { return fmt.Sprintf("user %q: %v", string(e), auth.ErrNotFound) }
+func (e userNotFound) Unwrap() error { return auth.ErrNotFound }
 
 // Update replaces the user called u.Name, which must exist.
 func (s users) Update(u auth.User) error {

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Credentials", testCredentials},
 		{"Grants", testGrants},
 		{"GrantWindow", testGrantWindow},
+		{"GrantPages", testGrantPages},
 		{"Policies", testPolicies},
 		{"Protections", testProtections},
 		{"Requests", testRequests},
