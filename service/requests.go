@@ -384,7 +384,7 @@ func (s *Service) stillPending(r *auth.Request, now time.Time) error {
 
 func (s *Service) mayReview(ctx context.Context, actor auth.Identity, r auth.Request) error {
 	if actor.IsLocalAdmin() {
-		return fmt.Errorf("%w: on the admin socket, approve or deny as a named administrator: `jitgit --as NAME request ...` (or set JITGIT_AS)", auth.ErrForbidden)
+		return fmt.Errorf("%w: on the admin socket, approve or deny as a named administrator: `jitgit --as NAME request ...` (or set JITGIT_AS), or make admin_user in the config an enabled administrator", auth.ErrForbidden)
 	}
 	if actor.User != "" && actor.User == r.Requester {
 		return fmt.Errorf("%w: nobody approves or denies their own request", auth.ErrForbidden)
