@@ -322,11 +322,14 @@ func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name stri
 			return err
 		}
 		learnt = ""
+		prev := x
 		x.LastSync, x.SyncResult, x.SyncError, x.SyncUpdated = s.now().UTC(), ev.Result, msg, res.Updated
 		x.SyncDuration, x.SyncRewritten = res.Duration, res.Rewritten
+		var recovered *audit.Event
 		if ferr != nil {
 			x.Failures++
 		} else {
+			recovered = mirrorRecovery(prev, x.LastSync)
 			x.Failures, x.LastSuccess = 0, x.LastSync
 			// Only the fetch that was asked to learn may pin, and only if
 			// nobody pinned or changed the upstream meanwhile.
@@ -340,6 +343,12 @@ func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name stri
 		}
 		if err := evs.add(ev); err != nil {
 			return err
+		}
+		if recovered != nil {
+			recovered.Repo = name
+			if err := evs.add(*recovered); err != nil {
+				return err
+			}
 		}
 		if learnt != "" {
 			if err := evs.add(audit.Event{Action: "repo.mirror.hostkey", Repo: name,
