@@ -280,6 +280,9 @@ func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name stri
 		if r.Mirror == "" {
 			return fmt.Errorf("%w: %s is no mirror", auth.ErrInvalid, name)
 		}
+		if r.IsArchived() {
+			return fmt.Errorf("%w: %s is archived and not fetched; `jitgit repo unarchive %s` first", auth.ErrConflict, name, name)
+		}
 		job = FetchJob{Name: name, Upstream: r.Mirror, HostKeys: r.HostKeys, LearnHostKeys: r.HostKeyTOFU && r.HostKeys == ""}
 		if r.Credential != "" {
 			job.Credential, err = s.openCredential(tx, r.Credential)
