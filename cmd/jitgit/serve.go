@@ -276,7 +276,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
 		// an address, hopeless for guessing a password.
-		Throttle: ratelimit.NewThrottle(30, 5*time.Minute, now)}, svc, repos, runner, log)
+		Throttle:     ratelimit.NewThrottle(30, 5*time.Minute, now),
+		ExpiringSoon: svc.ExpiringSoon(), Now: now}, svc, repos, runner, log)
 
 	// Every listener is open before anything serves, so a taken port
 	// stops the start with nothing served.
