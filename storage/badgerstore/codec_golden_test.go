@@ -48,7 +48,7 @@ func TestOldRecordsDecode(t *testing.T) {
 		seen[kind] = true
 		if v2 {
 			// Written from the current fixture before it had a batch (a
-		// grant) or an archive (a repository).
+			// grant) or an archive (a repository).
 			want = currentFixtures()[kind]
 			switch v := want.(type) {
 			case auth.Grant:
