@@ -72,6 +72,8 @@ type Config struct {
 	// many events may go unsigned.
 	AuditKey             string
 	AuditCheckpointEvery uint64
+	// MemoryLimitMiB is the Go runtime's soft memory limit (0: none).
+	MemoryLimitMiB int64
 	// AdminUser is the administrator made on first start and the one the
 	// admin socket acts as when no --as names another (admin_user).
 	AdminUser string
@@ -143,6 +145,7 @@ type fileConfig struct {
 	SSHHostKeys  []string `toml:"ssh_host_keys"`
 	PurgeAfter   *bool    `toml:"purge_after_rewrite"`
 	AdminUser    string   `toml:"admin_user"`
+	MemoryLimit  int64    `toml:"memory_limit_mib"`
 	Limits       struct {
 		MaxGrant        string `toml:"max_grant"`
 		DefaultRequest  string `toml:"default_request"`
@@ -313,6 +316,10 @@ func (f *fileConfig) apply(cfg *Config) error {
 	}
 	setStr(&cfg.AuditKey, f.AuditKey)
 	setStr(&cfg.AdminUser, f.AdminUser)
+	if f.MemoryLimit < 0 || f.MemoryLimit > maxMemoryLimitMiB || (f.MemoryLimit > 0 && f.MemoryLimit < 64) {
+		return fmt.Errorf("memory_limit_mib (%d) must be 0 (none) or between 64 and %d", f.MemoryLimit, maxMemoryLimitMiB)
+	}
+	cfg.MemoryLimitMiB = f.MemoryLimit
 	if err := auth.ValidateUserName(cfg.AdminUser); err != nil {
 		return fmt.Errorf("admin_user: %w", err)
 	}

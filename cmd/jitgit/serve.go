@@ -91,6 +91,7 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	applyMemoryLimit(cfg.MemoryLimitMiB, log)
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, cfg, log, c.App.ErrWriter)
