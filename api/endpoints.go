@@ -37,6 +37,8 @@ var (
 	DescribeRepo      = Endpoint[RepoDescription, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/describe"}
 	RenameRepo        = Endpoint[RepoRename, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/rename"}
 	RemoveRepo        = Endpoint[RepoRemoval, None]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/remove", OptionalBody: true}
+	ArchiveRepo       = Endpoint[RepoArchive, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/archive"}
+	UnarchiveRepo     = Endpoint[None, Repo]{Method: "POST", Path: "/api/v1/repos/{owner}/{name}/unarchive"}
 
 	// ListGrants answers every grant the filters select, in ascending id
 	// order, streamed; ListGrantPage answers them a page at a time.

@@ -13,14 +13,17 @@ type MirrorChange struct {
 	HostKeyFromFirstFetch bool    `json:"host_key_from_first_fetch,omitempty"`
 }
 
-// MirrorRemoval says what removing a mirror leaves: exactly one of Archive
-// (a read-only repository of the last fetch) and Delete (nothing).
+// MirrorRemoval says what removing a mirror leaves: exactly one of
+// ReadOnly (a read-only repository of the last fetch) and Delete
+// (nothing). Archive is the old name of ReadOnly, still accepted; it is
+// not `repo archive`.
 type MirrorRemoval struct {
-	Archive bool `json:"archive,omitempty"`
-	Delete  bool `json:"delete,omitempty"`
+	ReadOnly bool `json:"read_only,omitempty"`
+	Archive  bool `json:"archive,omitempty"`
+	Delete   bool `json:"delete,omitempty"`
 }
 
-// MirrorRemoved answers a removal: "archived" or "deleted".
+// MirrorRemoved answers a removal: "read-only" or "deleted".
 type MirrorRemoved struct {
 	Name   string `json:"name"`
 	Result string `json:"result"`

@@ -21,7 +21,8 @@ type Repo struct {
 	// The mirror's access and status. Credential is the credential's
 	// name; HostKeys the pinned keys' fingerprints, HostKeyFromFirstFetch
 	// that they were (or will be) taken from the first fetch. State is
-	// "active", "paused" or "archive"; LastSuccess the last fetch that
+	// "active" or "paused" for a mirror, "read-only" for a former mirror,
+	// "archived" for an archived repository (no access at all); LastSuccess the last fetch that
 	// worked and Stale how long ago that was ("3h"); SyncDuration how long
 	// the last fetch took ("1.2s"); SyncRewritten how many refs it moved
 	// other than forward; Failures the failed fetches in a row (the
@@ -36,6 +37,18 @@ type Repo struct {
 	SyncRewritten         int       `json:"sync_rewritten,omitempty"`
 	Failures              int       `json:"failures,omitempty"`
 	NextSync              time.Time `json:"next_sync,omitzero"`
+
+	// Archived is when the repository was archived (absent: it is not):
+	// nobody has access to it until it is unarchived. ArchivedBy is who
+	// archived it, ArchiveReason why.
+	Archived      *time.Time `json:"archived,omitempty"`
+	ArchivedBy    string     `json:"archived_by,omitempty"`
+	ArchiveReason string     `json:"archive_reason,omitempty"`
+}
+
+// RepoArchive is the body that archives a repository: why, required.
+type RepoArchive struct {
+	Reason string `json:"reason"`
 }
 
 // NewRepo is the body that creates a repository; with Mirror (an

@@ -94,18 +94,22 @@ func (a *Authorizer) Decide(ctx context.Context, who Identity, repo string, acti
 		}
 		return d
 	}
-	if action.Level >= LevelWrite {
-		r, err := a.rules.GetRepo(ctx, name)
+	// The repository is read only once something would allow: a user with
+	// no access learns nothing of an archive.
+	if r, err := a.rules.GetRepo(ctx, name); err != nil && !errors.Is(err, ErrNotFound) {
+		d.Reason = "access cannot be checked right now; try again or tell an administrator"
+		return d
+	} else if err == nil && r.IsArchived() {
+		d.Reason, d.Final = ArchivedReason(r), true
+		return d
+	} else if err == nil && action.Level >= LevelWrite {
 		switch {
-		case err != nil && !errors.Is(err, ErrNotFound):
-			d.Reason = "access cannot be checked right now; try again or tell an administrator"
-			return d
-		case err == nil && r.Mirror != "":
+		case r.Mirror != "":
 			d.Reason = fmt.Sprintf("%s is a read-only mirror of %s; push to the upstream instead", name, redact.URL(r.Mirror))
 			d.Final = true
 			return d
-		case err == nil && r.Archived:
-			d.Reason = fmt.Sprintf("%s is a read-only archive of a former mirror", name)
+		case r.ReadOnly:
+			d.Reason = fmt.Sprintf("%s is read-only: a former mirror, kept as it was last fetched", name)
 			d.Final = true
 			return d
 		}

@@ -75,8 +75,10 @@ type Repo struct {
 	// Paused stops the scheduled fetches of a mirror; syncing by hand still
 	// works.
 	Paused bool `json:"paused,omitempty"`
-	// Archived is a former mirror kept as a read-only archive.
-	Archived bool `json:"archived,omitempty"`
+	// ReadOnly is a former mirror kept read-only: served, never fetched
+	// again, never pushed to. (Stored where the mirror's first "archive"
+	// flag was; an archived repository is another thing, see Archived.)
+	ReadOnly bool `json:"read_only,omitempty"`
 	// LastSuccess is when a fetch last succeeded, SyncDuration how long the
 	// last fetch took, SyncRewritten how many of its updated refs were
 	// rewritten (not fast-forwards), Failures how many fetches in a row
@@ -85,7 +87,19 @@ type Repo struct {
 	SyncDuration  time.Duration `json:"sync_duration,omitempty"`
 	SyncRewritten int           `json:"sync_rewritten,omitempty"`
 	Failures      int           `json:"failures,omitempty"`
+
+	// Archived is when an administrator archived the repository (zero:
+	// it is not). An archived repository allows no access at all, to
+	// anyone, until it is unarchived; its files, its grants (which keep
+	// running out on their own) and its audit history are kept.
+	// ArchivedBy is who archived it, ArchiveReason why.
+	Archived      time.Time `json:"archived,omitzero"`
+	ArchivedBy    string    `json:"archived_by,omitempty"`
+	ArchiveReason string    `json:"archive_reason,omitempty"`
 }
+
+// IsArchived reports whether the repository is archived: no access at all.
+func (r Repo) IsArchived() bool { return !r.Archived.IsZero() }
 
 // Mirror schedule limits.
 const (
@@ -101,10 +115,10 @@ const (
 // NextSync returns when a mirror is next due: MirrorRetryFirst after its
 // creation if never fetched, Every after its last fetch, or, after n
 // failed fetches in a row, after MirrorRetryFirst doubled n-1 times, at
-// most MirrorRetryMax, whatever Every is. A paused mirror, or a repository
-// that is no mirror, is never due: ok is false.
+// most MirrorRetryMax, whatever Every is. A paused or archived mirror, or
+// a repository that is no mirror, is never due: ok is false.
 func (r Repo) NextSync() (at time.Time, ok bool) {
-	if r.Mirror == "" || r.Paused {
+	if r.Mirror == "" || r.Paused || r.IsArchived() {
 		return time.Time{}, false
 	}
 	if r.LastSync.IsZero() {

@@ -55,6 +55,12 @@ type HTTPConfig struct {
 	// Pending, when set, finds the user's pending request that a deny
 	// message mentions.
 	Pending Pending
+	// ExpiringSoon, when set, is the lead before a grant's end within
+	// which a fetch under it is shown one "remote:" line saying when it
+	// ends and how to extend it (a push is shown it by the pre-receive
+	// check). Now is the clock it is measured with (nil: time.Now).
+	ExpiringSoon time.Duration
+	Now          func() time.Time
 }
 
 // HTTP is the smart HTTP Git transport. It serves
@@ -199,7 +205,15 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.advertise(w, r, job)
 		return
 	}
-	h.rpc(w, r, job)
+	notice := ""
+	if req.svc == UploadPack {
+		now := time.Now
+		if h.cfg.Now != nil {
+			now = h.cfg.Now
+		}
+		notice = expiryNotice(d, now(), h.cfg.ExpiringSoon, h.publicURL(r), name, action.Level)
+	}
+	h.rpc(w, r, job, notice)
 }
 
 // authenticate reads HTTP Basic credentials. No Authorization header is
@@ -280,8 +294,9 @@ func (h *HTTP) advertise(w http.ResponseWriter, r *http.Request, job Job) {
 }
 
 // rpc answers a POST: the bounded (and maybe gzip-compressed) body is git's
-// stdin and git's stdout is the response.
-func (h *HTTP) rpc(w http.ResponseWriter, r *http.Request, job Job) {
+// stdin and git's stdout is the response, with notice (when not empty) as
+// one side-band progress line where the client shows it.
+func (h *HTTP) rpc(w http.ResponseWriter, r *http.Request, job Job, notice string) {
 	if ct := r.Header.Get("Content-Type"); ct != "application/x-git-"+string(job.Service)+"-request" {
 		text(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type must be application/x-git-%s-request\n", job.Service))
 		return
@@ -328,8 +343,16 @@ func (h *HTTP) rpc(w http.ResponseWriter, r *http.Request, job Job) {
 	out := newGitOutput(w, "application/x-git-"+string(job.Service)+"-result", h.cfg.WriteTimeout)
 	out.refuse = &exceeded
 	job.Stdout = out
+	var sideband *sidebandNotice
+	if notice != "" {
+		sideband = newSidebandNotice(out, notice)
+		job.Stdout = sideband
+	}
 	start := time.Now()
 	res, err := h.run.Run(ctx, job)
+	if sideband != nil && err == nil {
+		err = sideband.flush()
+	}
 	if exceeded.Load() {
 		if out.started {
 			h.log.Warn("git http: body too large after the response started", "repo", job.Repo, "service", job.Service, "user", job.Who.Name())

@@ -157,9 +157,9 @@ func (s *Service) checkBulk(ctx context.Context, actor auth.Identity, rows []bul
 			groupSet[g] = true
 		}
 	}
-	repoSet := make(map[string]bool, len(repos))
+	repoSet := make(map[string]bool, len(repos)) // false: archived
 	for _, r := range repos {
-		repoSet[r.Name] = true
+		repoSet[r.Name] = !r.IsArchived()
 	}
 	own := actor.Principals()
 	type key struct {
@@ -270,8 +270,10 @@ func (s *Service) checkBulkRow(row bulkRow, users, groups, repos map[string]bool
 		if repo != row.repo && repo+".git" != row.repo {
 			return auth.Grant{}, fmt.Sprintf("repository %q: write it as %s", auth.Printable(row.repo), repo)
 		}
-		if !repos[repo] {
+		if open, ok := repos[repo]; !ok {
 			return auth.Grant{}, fmt.Sprintf("unknown repository %s: create or import it first", repo)
+		} else if !open {
+			return auth.Grant{}, fmt.Sprintf("repository %s is archived: nobody has access to it; `jitgit repo unarchive %s` first", repo, repo)
 		}
 	}
 	level, err := auth.ParseLevel(row.access)

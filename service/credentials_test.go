@@ -252,18 +252,18 @@ func TestRemoveMirror(t *testing.T) {
 	if err := f.Svc.RemoveMirror(ctx, f.Admin, "mirrors/keep", 0, fe); !errors.Is(err, auth.ErrInvalid) {
 		t.Fatalf("no choice: %v", err)
 	}
-	if err := f.Svc.RemoveMirror(ctx, f.Admin, "acme/web", service.RemoveArchive, fe); !errors.Is(err, auth.ErrInvalid) {
+	if err := f.Svc.RemoveMirror(ctx, f.Admin, "acme/web", service.RemoveKeepReadOnly, fe); !errors.Is(err, auth.ErrInvalid) {
 		t.Fatalf("not a mirror: %v", err)
 	}
-	if err := f.Svc.RemoveMirror(ctx, f.Admin, "mirrors/keep", service.RemoveArchive, fe); err != nil {
+	if err := f.Svc.RemoveMirror(ctx, f.Admin, "mirrors/keep", service.RemoveKeepReadOnly, fe); err != nil {
 		t.Fatal(err)
 	}
 	r, err := f.Svc.Repo(ctx, f.Admin, "mirrors/keep")
-	if err != nil || !r.Archived || r.Mirror != "" || r.SyncDue(r.LastSync.Add(48*time.Hour)) {
+	if err != nil || !r.ReadOnly || r.Mirror != "" || r.SyncDue(r.LastSync.Add(48*time.Hour)) {
 		t.Fatalf("archived %+v, %v", r, err)
 	}
 	f.Grant(t, "user:alice", "mirrors/keep", auth.LevelWrite, time.Hour)
-	if d := f.Decide(t, "alice", "mirrors/keep", auth.ActionWrite); d.Allowed || !strings.Contains(d.Reason, "read-only archive") {
+	if d := f.Decide(t, "alice", "mirrors/keep", auth.ActionWrite); d.Allowed || !strings.Contains(d.Reason, "read-only: a former mirror") {
 		t.Fatalf("push to an archive: %+v", d)
 	}
 	if d := f.Decide(t, "alice", "mirrors/keep", auth.ActionRead); !d.Allowed {
@@ -276,7 +276,7 @@ func TestRemoveMirror(t *testing.T) {
 		t.Fatalf("deleted: %v, discarded %q", err, fe.discarded)
 	}
 	got := strings.Join(trail(t, f), "\n")
-	if !strings.Contains(got, "repo.mirror.remove ok  kept as a read-only archive") || !strings.Contains(got, "repo.mirror.remove ok  deleted with its files") {
+	if !strings.Contains(got, "repo.mirror.remove ok  kept read-only") || !strings.Contains(got, "repo.mirror.remove ok  deleted with its files") {
 		t.Fatalf("trail:\n%s", got)
 	}
 }

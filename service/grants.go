@@ -200,11 +200,15 @@ func checkRepoPattern(tx storage.Tx, pattern string) (string, error) {
 	if repo != pattern && repo+".git" != pattern {
 		return "", fmt.Errorf("%w: repository %q: write it as %s", auth.ErrInvalid, pattern, repo)
 	}
-	if _, err := tx.Repos().Get(repo); err != nil {
+	r, err := tx.Repos().Get(repo)
+	if err != nil {
 		if errors.Is(err, auth.ErrNotFound) {
 			return "", fmt.Errorf("%w: no repository %s; create it first with `jitgit repo create %s`", auth.ErrInvalid, repo, repo)
 		}
 		return "", err
+	}
+	if r.IsArchived() {
+		return "", archivedError(r)
 	}
 	return repo, nil
 }

@@ -131,22 +131,22 @@ func hostOf(upstream string) string {
 type MirrorRemoval int
 
 const (
-	// RemoveArchive keeps the repository as a read-only archive of its last
+	// RemoveKeepReadOnly keeps the repository read-only, as of its last
 	// fetch, never fetched again.
-	RemoveArchive MirrorRemoval = iota + 1
+	RemoveKeepReadOnly MirrorRemoval = iota + 1
 	// RemoveDelete deletes the repository and its files.
 	RemoveDelete
 )
 
-// RemoveMirror stops mirroring name: it becomes a read-only archive, or is
+// RemoveMirror stops mirroring name: it becomes read-only, or is
 // deleted with its files (through f), and the removal is recorded (action
 // repo.mirror.remove). Only administrators may.
 func (s *Service) RemoveMirror(ctx context.Context, actor auth.Identity, name string, how MirrorRemoval, f MirrorFetcher) error {
 	if err := requireAdmin(actor, "removing a mirror"); err != nil {
 		return err
 	}
-	if how != RemoveArchive && how != RemoveDelete {
-		return fmt.Errorf("%w: say whether to keep %s as a read-only archive or delete it", auth.ErrInvalid, name)
+	if how != RemoveKeepReadOnly && how != RemoveDelete {
+		return fmt.Errorf("%w: say whether to keep %s read-only or delete it", auth.ErrInvalid, name)
 	}
 	if how == RemoveDelete && f == nil {
 		return fmt.Errorf("remove %s: this server fetches no mirrors", name)
@@ -159,12 +159,12 @@ func (s *Service) RemoveMirror(ctx context.Context, actor auth.Identity, name st
 		if x.Mirror == "" {
 			return fmt.Errorf("%w: %s is no mirror", auth.ErrInvalid, name)
 		}
-		detail := "kept as a read-only archive; was a mirror of " + redact.URL(x.Mirror)
+		detail := "kept read-only; was a mirror of " + redact.URL(x.Mirror)
 		if how == RemoveDelete {
 			detail = "deleted with its files; was a mirror of " + redact.URL(x.Mirror)
 			err = tx.Repos().Delete(name)
 		} else {
-			x.Archived = true
+			x.ReadOnly = true
 			x.Mirror, x.Credential, x.HostKeys, x.HostKeyTOFU, x.Paused, x.Failures = "", "", "", false, false, 0
 			err = tx.Repos().Update(x)
 		}

@@ -280,6 +280,9 @@ func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name stri
 		if r.Mirror == "" {
 			return fmt.Errorf("%w: %s is no mirror", auth.ErrInvalid, name)
 		}
+		if r.IsArchived() {
+			return fmt.Errorf("%w: %s is archived and not fetched; `jitgit repo unarchive %s` first", auth.ErrConflict, name, name)
+		}
 		job = FetchJob{Name: name, Upstream: r.Mirror, HostKeys: r.HostKeys, LearnHostKeys: r.HostKeyTOFU && r.HostKeys == ""}
 		if r.Credential != "" {
 			job.Credential, err = s.openCredential(tx, r.Credential)
@@ -322,11 +325,14 @@ func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name stri
 			return err
 		}
 		learnt = ""
+		prev := x
 		x.LastSync, x.SyncResult, x.SyncError, x.SyncUpdated = s.now().UTC(), ev.Result, msg, res.Updated
 		x.SyncDuration, x.SyncRewritten = res.Duration, res.Rewritten
+		var recovered *audit.Event
 		if ferr != nil {
 			x.Failures++
 		} else {
+			recovered = mirrorRecovery(prev, x.LastSync)
 			x.Failures, x.LastSuccess = 0, x.LastSync
 			// Only the fetch that was asked to learn may pin, and only if
 			// nobody pinned or changed the upstream meanwhile.
@@ -340,6 +346,12 @@ func (s *Service) SyncMirror(ctx context.Context, actor auth.Identity, name stri
 		}
 		if err := evs.add(ev); err != nil {
 			return err
+		}
+		if recovered != nil {
+			recovered.Repo = name
+			if err := evs.add(*recovered); err != nil {
+				return err
+			}
 		}
 		if learnt != "" {
 			if err := evs.add(audit.Event{Action: "repo.mirror.hostkey", Repo: name,

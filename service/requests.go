@@ -80,6 +80,9 @@ func (s *Service) CreateRequest(ctx context.Context, actor auth.Identity, nr New
 	// the approvals it needs are those of the policies as they are when it
 	// is filed.
 	err = s.update(ctx, actor, func(tx storage.Tx, ev *changeEvents) error {
+		if err := refuseArchived(tx, repo); err != nil {
+			return err
+		}
 		all, err := tx.Policies().List()
 		if err != nil {
 			return err
@@ -259,11 +262,15 @@ func (s *Service) approve(ctx context.Context, actor auth.Identity, id string, d
 			if err := s.mayReview(ctx, actor, r); err != nil {
 				return err
 			}
-			if _, err := tx.Repos().Get(r.Repo); err != nil {
+			repo, err := tx.Repos().Get(r.Repo)
+			if err != nil {
 				if errors.Is(err, auth.ErrNotFound) {
 					return fmt.Errorf("%w: repository %s does not exist; deny the request or create the repository first", auth.ErrConflict, r.Repo)
 				}
 				return err
+			}
+			if repo.IsArchived() {
+				return fmt.Errorf("%w; deny the request, or unarchive the repository first", archivedError(repo))
 			}
 		}
 		if err := s.stillPending(&r, now); err != nil {
@@ -384,7 +391,7 @@ func (s *Service) stillPending(r *auth.Request, now time.Time) error {
 
 func (s *Service) mayReview(ctx context.Context, actor auth.Identity, r auth.Request) error {
 	if actor.IsLocalAdmin() {
-		return fmt.Errorf("%w: on the admin socket, approve or deny as a named administrator: `jitgit --as NAME request ...` (or set JITGIT_AS)", auth.ErrForbidden)
+		return fmt.Errorf("%w: on the admin socket, approve or deny as a named administrator: `jitgit --as NAME request ...` (or set JITGIT_AS), or make admin_user in the config an enabled administrator", auth.ErrForbidden)
 	}
 	if actor.User != "" && actor.User == r.Requester {
 		return fmt.Errorf("%w: nobody approves or denies their own request", auth.ErrForbidden)

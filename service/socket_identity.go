@@ -24,3 +24,17 @@ func (s *Service) SocketIdentity(ctx context.Context, name string) (auth.Identit
 	id.Remote, id.Transport = "unix", "cli"
 	return id, nil
 }
+
+// SocketDefaultIdentity is the identity of the admin socket when a request
+// names nobody: the configured administrator name (admin_user) if that
+// user exists, is enabled and is an administrator, and otherwise the
+// unnamed local administrator, which can still repair the user but
+// decides no request.
+func (s *Service) SocketDefaultIdentity(ctx context.Context, name string) auth.Identity {
+	if name != "" {
+		if id, err := s.SocketIdentity(ctx, name); err == nil {
+			return id
+		}
+	}
+	return auth.LocalAdmin()
+}

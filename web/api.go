@@ -75,6 +75,8 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.DescribeRepo, h.apiDescribeRepo)
 	route(r, api.RenameRepo, h.apiRenameRepo)
 	route(r, api.RemoveRepo, h.apiRemoveRepo)
+	route(r, api.ArchiveRepo, h.apiArchiveRepo)
+	route(r, api.UnarchiveRepo, h.apiUnarchiveRepo)
 	route(r, api.AddMembers, h.apiMembers(true))
 	route(r, api.RemoveMembers, h.apiMembers(false))
 	mux.Handle("POST "+api.BulkGrantsPath, h.apiBulkGrants(identify))

@@ -22,15 +22,17 @@ func reposAt(now time.Time) func(auth.Repo) api.Repo {
 			v.SyncDuration = r.SyncDuration.Round(time.Millisecond).String()
 		}
 		switch {
-		case r.Archived:
-			v.State = "archive"
+		case r.IsArchived():
+			v.State = "archived"
+		case r.ReadOnly:
+			v.State = "read-only"
 		case r.Mirror == "":
 		case r.Paused:
 			v.State = "paused"
 		default:
 			v.State = "active"
 		}
-		if r.Mirror != "" || r.Archived {
+		if r.Mirror != "" || r.ReadOnly {
 			if !r.LastSuccess.IsZero() {
 				v.Stale = auth.FormatDuration(max(now.Sub(r.LastSuccess), 0).Round(time.Second))
 			}
@@ -71,7 +73,7 @@ func (h *Handler) apiSetMirror(r *http.Request, who auth.Identity) (int, api.Rep
 	return 0, reposAt(h.now())(repo), err
 }
 
-// apiRemoveMirror turns a mirror into a read-only archive, or deletes it.
+// apiRemoveMirror turns a mirror into a read-only repository, or deletes it.
 func (h *Handler) apiRemoveMirror(r *http.Request, who auth.Identity) (int, api.MirrorRemoved, error) {
 	name, err := auth.CanonicalRepo(r.PathValue("owner") + "/" + r.PathValue("name"))
 	if err != nil {
@@ -84,10 +86,10 @@ func (h *Handler) apiRemoveMirror(r *http.Request, who auth.Identity) (int, api.
 	var how service.MirrorRemoval
 	var result string
 	switch {
-	case in.Archive && in.Delete:
-		return 0, api.MirrorRemoved{}, fmt.Errorf("%w: \"archive\" or \"delete\", not both", auth.ErrInvalid)
-	case in.Archive:
-		how, result = service.RemoveArchive, "archived"
+	case (in.ReadOnly || in.Archive) && in.Delete:
+		return 0, api.MirrorRemoved{}, fmt.Errorf("%w: \"read_only\" or \"delete\", not both", auth.ErrInvalid)
+	case in.ReadOnly || in.Archive:
+		how, result = service.RemoveKeepReadOnly, "read-only"
 	case in.Delete:
 		how, result = service.RemoveDelete, "deleted"
 	}

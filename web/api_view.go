@@ -49,6 +49,7 @@ func viewRepo(r auth.Repo) api.Repo {
 	return api.Repo{
 		Name: r.Name, Description: r.Description, Mirror: r.Mirror, Created: r.Created, CreatedBy: r.CreatedBy, Every: r.Every,
 		LastSync: r.LastSync, SyncResult: r.SyncResult, SyncError: r.SyncError, SyncUpdated: r.SyncUpdated,
+		Archived: optTime(r.Archived), ArchivedBy: r.ArchivedBy, ArchiveReason: r.ArchiveReason,
 	}
 }
 

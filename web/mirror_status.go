@@ -13,7 +13,7 @@ import (
 type mirrorStatus struct {
 	Upstream    string
 	Every       string
-	State       string // "active", "paused" or "archive"
+	State       string // "active", "paused" or "read-only"
 	Credential  string
 	HostKeys    string
 	HostKeyTOFU bool
@@ -33,7 +33,7 @@ type mirrorStatus struct {
 // repository that never was a mirror. Its upstream comes as the service
 // gives it: with the password hidden.
 func mirrorStatusOf(r auth.Repo, now time.Time) *mirrorStatus {
-	if r.Mirror == "" && !r.Archived {
+	if r.Mirror == "" && !r.ReadOnly {
 		return nil
 	}
 	s := &mirrorStatus{Upstream: r.Mirror, State: "active", Credential: r.Credential, HostKeys: service.HostKeyFingerprints(r.HostKeys),
@@ -45,8 +45,8 @@ func mirrorStatusOf(r auth.Repo, now time.Time) *mirrorStatus {
 	}
 	s.Every = auth.FormatDuration(every)
 	switch {
-	case r.Archived:
-		s.State = "archive"
+	case r.ReadOnly:
+		s.State = "read-only"
 	case r.Paused:
 		s.State = "paused"
 	}

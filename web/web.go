@@ -51,6 +51,9 @@ type Options struct {
 	// Reload re-reads the server's config file for POST
 	// /api/v1/config/reload and says what it applied; nil: refused.
 	Reload func(ctx context.Context, actor auth.Identity) (string, error)
+	// SocketAdmin is the administrator the admin socket acts as when a
+	// request names nobody (admin_user; "": the unnamed local-admin).
+	SocketAdmin string
 }
 
 // Handler serves the pages and the API to browsers and API clients.
@@ -100,15 +103,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // AdminSocket returns the API as served on the unix socket: every request
-// acts as the local administrator. Whoever can open the socket (mode 0600)
-// is trusted.
+// acts as the administrator it names (`--as`), or else as the configured
+// one (Options.SocketAdmin), or, when that user is missing, disabled or no
+// administrator, as the unnamed local administrator, so that the socket
+// still works to repair exactly that. Whoever can open the socket (mode
+// 0600) is trusted.
 func (h *Handler) AdminSocket() http.Handler {
 	mux := http.NewServeMux()
 	socket := func(r *http.Request) (auth.Identity, error) {
 		if as := r.Header.Get(api.ActAsHeader); as != "" {
 			return h.svc.SocketIdentity(r.Context(), as)
 		}
-		return auth.LocalAdmin(), nil
+		return h.svc.SocketDefaultIdentity(r.Context(), h.opts.SocketAdmin), nil
 	}
 	h.routeAPI(mux, socket)
 	mux.Handle("GET /metrics", h.metrics(socket))

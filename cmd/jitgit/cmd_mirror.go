@@ -35,9 +35,11 @@ func mirrorCommand() *cli.Command {
 				Action: mirrorSet,
 			},
 			{
-				Name: "remove", Usage: "stop mirroring: keep the repository as a read-only archive (--archive) or delete it with its files (--delete)", ArgsUsage: "OWNER/NAME",
+				Name: "remove", Usage: "stop mirroring: keep the repository read-only (--read-only) or delete it with its files (--delete)", ArgsUsage: "OWNER/NAME",
 				Flags: []cli.Flag{
-					&cli.BoolFlag{Name: "archive", Usage: "keep the last fetched copy, read-only, never fetched again"},
+					&cli.BoolFlag{Name: "read-only", Usage: "keep the last fetched copy, read-only, never fetched again"},
+					// The old name of --read-only; not `repo archive`.
+					&cli.BoolFlag{Name: "archive", Hidden: true},
 					&cli.BoolFlag{Name: "delete", Usage: "delete the repository and its files"},
 					jsonFlag,
 				},
@@ -88,9 +90,9 @@ func mirrorRemove(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	in := api.MirrorRemoval{Archive: c.Bool("archive"), Delete: c.Bool("delete")}
-	if in.Archive == in.Delete {
-		return fmt.Errorf("say what is left: --archive (a read-only copy) or --delete (nothing)")
+	in := api.MirrorRemoval{ReadOnly: c.Bool("read-only") || c.Bool("archive"), Delete: c.Bool("delete")}
+	if in.ReadOnly == in.Delete {
+		return fmt.Errorf("say what is left: --read-only (a read-only copy) or --delete (nothing)")
 	}
 	r, err := ask(c, api.RemoveMirror, nil, in, owner, repo)
 	if err != nil {

@@ -39,6 +39,8 @@ func repoCommand() *cli.Command {
 			repoDescribeCommand(),
 			repoRenameCommand(),
 			repoRemoveCommand(),
+			repoArchiveCommand(),
+			repoUnarchiveCommand(),
 			{Name: "purge", Usage: "expire reflogs and remove every object no ref reaches, now (cannot be undone)", ArgsUsage: "OWNER/NAME", Flags: []cli.Flag{jsonFlag}, Action: repoPurge},
 		},
 	}
@@ -133,7 +135,7 @@ func repoList(c *cli.Context) error {
 	return list(c, api.ListRepos, nil, []string{"REPO", "DESCRIPTION", "MIRROR OF", "EVERY", "STATE", "CREDENTIAL", "HOST KEY", "LAST SYNC",
 		"LAST SUCCESS", "STALE", "TOOK", "REFS", "NEXT", "RESULT"}, func(r api.Repo) []string {
 		row := []string{r.Name, dash(r.Description), "-", "-", dash(r.State), "-", "-", "-", "-", "-", "-", "-", "-", "-"}
-		if r.Mirror == "" && r.State != "archive" {
+		if r.Mirror == "" && r.State != "read-only" {
 			return row
 		}
 		if r.Mirror != "" {

@@ -72,6 +72,11 @@ type Config struct {
 	// many events may go unsigned.
 	AuditKey             string
 	AuditCheckpointEvery uint64
+	// MemoryLimitMiB is the Go runtime's soft memory limit (0: none).
+	MemoryLimitMiB int64
+	// AdminUser is the administrator made on first start and the one the
+	// admin socket acts as when no --as names another (admin_user).
+	AdminUser string
 	// File is the config file the server was started with ("": none),
 	// which SIGHUP and `jitgit config reload` read again.
 	File string
@@ -109,7 +114,8 @@ const maxShutdownGrace = time.Hour
 // defaultConfig is the embedded default: a first run with no file works.
 func defaultConfig() Config {
 	return Config{
-		Data: "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", LogFormat: "text", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second, AuditCheckpointEvery: 1000,
+		AdminUser: "admin",
+		Data:      "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", LogFormat: "text", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second, AuditCheckpointEvery: 1000,
 		SSHHostKeys: slices.Clone(server.HostKeyKinds),
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
@@ -138,6 +144,8 @@ type fileConfig struct {
 	Proxies      []string `toml:"trusted_proxies"`
 	SSHHostKeys  []string `toml:"ssh_host_keys"`
 	PurgeAfter   *bool    `toml:"purge_after_rewrite"`
+	AdminUser    string   `toml:"admin_user"`
+	MemoryLimit  int64    `toml:"memory_limit_mib"`
 	Limits       struct {
 		MaxGrant        string `toml:"max_grant"`
 		DefaultRequest  string `toml:"default_request"`
@@ -307,6 +315,14 @@ func (f *fileConfig) apply(cfg *Config) error {
 		return fmt.Errorf("audit_deadline (%s) must be between 100ms and 1m: shorter refuses access on an ordinary fsync, longer lets a stuck disk hang every request", auth.FormatDuration(cfg.AuditDeadline))
 	}
 	setStr(&cfg.AuditKey, f.AuditKey)
+	setStr(&cfg.AdminUser, f.AdminUser)
+	if f.MemoryLimit < 0 || f.MemoryLimit > maxMemoryLimitMiB || (f.MemoryLimit > 0 && f.MemoryLimit < 64) {
+		return fmt.Errorf("memory_limit_mib (%d) must be 0 (none) or between 64 and %d", f.MemoryLimit, maxMemoryLimitMiB)
+	}
+	cfg.MemoryLimitMiB = f.MemoryLimit
+	if err := auth.ValidateUserName(cfg.AdminUser); err != nil {
+		return fmt.Errorf("admin_user: %w", err)
+	}
 	switch {
 	case f.AuditEvery < 0 || f.AuditEvery > 1_000_000:
 		return fmt.Errorf("audit_checkpoint_every (%d) must be between 1 and 1000000", f.AuditEvery)

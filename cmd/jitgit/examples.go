@@ -49,7 +49,7 @@ var examples = map[string]string{
 	"group":              "jitgit group add-member sre alice",
 	"repo mirror":        "jitgit repo mirror set mirrors/app --every 15m",
 	"repo mirror set":    "jitgit repo mirror set mirrors/app --credential deploy-app --every 15m",
-	"repo mirror remove": "jitgit repo mirror remove mirrors/app --archive",
+	"repo mirror remove": "jitgit repo mirror remove mirrors/app --read-only",
 	"credential":         "jitgit credential list",
 	"credential add":     "jitgit credential add deploy-app --generate ed25519",
 	"credential list":    "jitgit credential list --json",

@@ -37,7 +37,7 @@ func newApp() *cli.App {
 			&cli.StringFlag{Name: "data", Value: "./jitgit-data", Usage: "data `DIR` (the admin commands find the server's socket there)", EnvVars: []string{"JITGIT_DATA"}},
 			&cli.StringFlag{Name: "server", Usage: "talk to a remote server at `URL` instead of the local socket", EnvVars: []string{"JITGIT_SERVER"}},
 			&cli.StringFlag{Name: "token", Usage: "an administrator's `TOKEN` for --server", EnvVars: []string{"JITGIT_TOKEN"}},
-			&cli.StringFlag{Name: "as", Usage: "on the admin socket, act as administrator `NAME` (approvals, the audit trail)", EnvVars: []string{"JITGIT_AS"}},
+			&cli.StringFlag{Name: "as", Usage: "on the admin socket, act as administrator `NAME` (approvals, the audit trail); default: the server's admin_user", EnvVars: []string{"JITGIT_AS"}},
 		},
 		Commands: withExamples(append([]*cli.Command{
 			serveCommand(), userCommand(), repoCommand(), credentialCommand(), grantCommand(), accessCommand(), auditCommand(), reportCommand(), configCommand(), requestCommand(), webhookCommand(),

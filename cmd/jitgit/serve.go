@@ -91,6 +91,7 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	applyMemoryLimit(cfg.MemoryLimitMiB, log)
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, cfg, log, c.App.ErrWriter)
@@ -200,7 +201,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		return err
 	}
 	trail.Watch(webhooks.Wake)
-	if err := bootstrapAdmin(ctx, svc, out); err != nil {
+	if err := bootstrapAdmin(ctx, svc, cfg.AdminUser, out); err != nil {
 		return err
 	}
 
@@ -271,12 +272,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		}})
 	ready := &readiness{serving: ctx, svc: svc, trail: trail, repoRoot: repos.Root, deadline: cfg.AuditDeadline}
 	pages := web.New(web.Options{Ready: ready.check, Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Webhooks: webhooks, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root, Purger: repos, Reload: reload.Reload})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Webhooks: webhooks, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root, Purger: repos, Reload: reload.Reload, SocketAdmin: cfg.AdminUser})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages, Pending: svc,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
 		// an address, hopeless for guessing a password.
-		Throttle: ratelimit.NewThrottle(30, 5*time.Minute, now)}, svc, repos, runner, log)
+		Throttle:     ratelimit.NewThrottle(30, 5*time.Minute, now),
+		ExpiringSoon: svc.ExpiringSoon(), Now: now}, svc, repos, runner, log)
 	reload.attach(cfg, webhooks, trail, gitHTTP)
 
 	// Every listener is open before anything serves, so a taken port
@@ -399,20 +401,20 @@ func listenSocket(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-// bootstrapAdmin creates the admin user on first start and prints its
-// password once.
-func bootstrapAdmin(ctx context.Context, svc *service.Service, out io.Writer) error {
+// bootstrapAdmin creates the administrator name on first start and prints
+// its password once.
+func bootstrapAdmin(ctx context.Context, svc *service.Service, name string, out io.Writer) error {
 	system := auth.System("cli")
-	if _, err := svc.User(ctx, system, "admin"); err == nil {
+	if _, err := svc.User(ctx, system, name); err == nil {
 		return nil
 	} else if !errors.Is(err, auth.ErrNotFound) {
 		return fmt.Errorf("look up admin user: %w", err)
 	}
 	password := secret.NewSecret(18)
-	if _, err := svc.CreateUser(ctx, system, service.NewUser{Name: "admin", Password: password, Admin: true, Approver: true}); err != nil {
+	if _, err := svc.CreateUser(ctx, system, service.NewUser{Name: name, Password: password, Admin: true, Approver: true}); err != nil {
 		return fmt.Errorf("create admin user: %w", err)
 	}
-	fmt.Fprintf(out, "jitgit: created user \"admin\"; its password is shown this once: %s\n", password)
+	fmt.Fprintf(out, "jitgit: created user %q; its password is shown this once: %s\n", name, password)
 	return nil
 }
 

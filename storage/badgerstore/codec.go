@@ -46,6 +46,9 @@ import (
 //	21    cursor        binary
 //	22    audit.Checkpoint binary
 //	23    User          binary, with Auditor (4 stays readable)
+//	40    Repo          binary, with Archived, ArchivedBy, ArchiveReason
+//	                    (17 and 7 stay readable; 17's "archive" flag is
+//	                    ReadOnly, a former mirror)
 //
 // Writes always use the current byte of the record's type. Records in an
 // older codec are rewritten in the current one only when they are written
@@ -58,7 +61,8 @@ const (
 	codecToken      byte = 19
 	codecKey        byte = 6
 	codecRepoV1     byte = 7
-	codecRepo       byte = 17
+	codecRepoV2     byte = 17
+	codecRepo       byte = 40
 	codecCredential byte = 18
 	codecRequestV1  byte = 8
 	codecRequest    byte = 13
@@ -146,9 +150,12 @@ func decode(b []byte, v any) error {
 	case *auth.Key:
 		err = decodeIn(codec, codecKey, body, v, decodeKey, legacyKey)
 	case *auth.Repo:
-		if codec == codecRepoV1 {
+		switch codec {
+		case codecRepoV1:
 			err = decodeIn(codec, codecRepoV1, body, v, decodeRepoV1, legacyRepo)
-		} else {
+		case codecRepoV2:
+			err = decodeIn(codec, codecRepoV2, body, v, decodeRepoV2, legacyRepo)
+		default:
 			err = decodeIn(codec, codecRepo, body, v, decodeRepo, legacyRepo)
 		}
 	case *auth.Credential:

@@ -47,11 +47,16 @@ func TestOldRecordsDecode(t *testing.T) {
 		}
 		seen[kind] = true
 		if v2 {
-			// Written from the current fixture before it had a batch.
+			// Written from the current fixture before it had a batch (a
+			// grant) or an archive (a repository).
 			want = currentFixtures()[kind]
-			if g, ok := want.(auth.Grant); ok {
-				g.Batch = ""
-				want = g
+			switch v := want.(type) {
+			case auth.Grant:
+				v.Batch = ""
+				want = v
+			case auth.Repo: // before it could be archived
+				v.Archived, v.ArchivedBy, v.ArchiveReason = time.Time{}, "", ""
+				want = v
 			}
 		}
 		b, err := os.ReadFile(f)
@@ -101,8 +106,9 @@ func currentFixtures() map[string]any {
 	fs["request"] = r
 	repo := fs["repo"].(auth.Repo)
 	repo.Credential, repo.HostKeys, repo.HostKeyTOFU = "deploy-app", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl", true
-	repo.Paused, repo.Archived, repo.LastSuccess = true, true, fixedAt.Add(-time.Hour)
+	repo.Paused, repo.ReadOnly, repo.LastSuccess = true, true, fixedAt.Add(-time.Hour)
 	repo.SyncDuration, repo.SyncRewritten, repo.Failures = 1500*time.Millisecond, 1, 4
+	repo.Archived, repo.ArchivedBy, repo.ArchiveReason = fixedAt.Add(-30*time.Minute), "root", "vendor contract ended"
 	fs["repo"] = repo
 	tok := fs["token"].(auth.Token)
 	tok.While = "grant:g_01"

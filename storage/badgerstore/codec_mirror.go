@@ -8,8 +8,13 @@ import (
 	"github.com/jitgit/jitgit/auth"
 )
 
-// encodeRepo returns r as a codecRepo value: the fields of codecRepoV1,
-// then the mirror's own:
+// encodeRepo returns r as a codecRepo value: the fields of codecRepoV2
+// (below), then the archive's:
+//
+//	Archived                      time
+//	ArchivedBy, ArchiveReason     string
+//
+// A codecRepoV2 value has the fields of codecRepoV1, then the mirror's own:
 //
 //	Name, Description, Mirror     string
 //	Created                       time
@@ -19,7 +24,7 @@ import (
 //	SyncResult, SyncError         string
 //	SyncUpdated                   varint
 //	Credential, HostKeys          string
-//	HostKeyTOFU, Paused, Archived flag
+//	HostKeyTOFU, Paused, ReadOnly flag (ReadOnly was "archive")
 //	LastSuccess                   time
 //	SyncDuration                  varint (nanoseconds)
 //	SyncRewritten, Failures       varint
@@ -44,28 +49,50 @@ func encodeRepo(r *auth.Repo) ([]byte, error) {
 	b = appendString(b, r.HostKeys)
 	b = appendBool(b, r.HostKeyTOFU)
 	b = appendBool(b, r.Paused)
-	b = appendBool(b, r.Archived)
+	b = appendBool(b, r.ReadOnly)
 	if b, err = appendTimes(b, "repository", r.Name, r.LastSuccess); err != nil {
 		return nil, err
 	}
 	b = binary.AppendVarint(b, int64(r.SyncDuration))
 	b = binary.AppendVarint(b, int64(r.SyncRewritten))
-	return binary.AppendVarint(b, int64(r.Failures)), nil
+	b = binary.AppendVarint(b, int64(r.Failures))
+	if b, err = appendTimes(b, "repository", r.Name, r.Archived); err != nil {
+		return nil, err
+	}
+	b = appendString(b, r.ArchivedBy)
+	return appendString(b, r.ArchiveReason), nil
 }
 
 func decodeRepo(b []byte, r *auth.Repo) error {
 	d := binDecoder{s: string(b)}
-	repoV1Fields(&d, r)
+	repoV2Fields(&d, r)
+	r.Archived = d.time()
+	r.ArchivedBy = d.string()
+	r.ArchiveReason = d.string()
+	return d.finish()
+}
+
+// decodeRepoV2 reads a codecRepoV2 value, the layout before a repository
+// could be archived.
+func decodeRepoV2(b []byte, r *auth.Repo) error {
+	d := binDecoder{s: string(b)}
+	repoV2Fields(&d, r)
+	return d.finish()
+}
+
+// repoV2Fields reads the fields of codecRepoV2, which the current layout
+// begins with.
+func repoV2Fields(d *binDecoder, r *auth.Repo) {
+	repoV1Fields(d, r)
 	r.Credential = d.string()
 	r.HostKeys = d.string()
 	r.HostKeyTOFU = d.bool()
 	r.Paused = d.bool()
-	r.Archived = d.bool()
+	r.ReadOnly = d.bool()
 	r.LastSuccess = d.time()
 	r.SyncDuration = time.Duration(d.varint())
 	r.SyncRewritten = d.int()
 	r.Failures = d.int()
-	return d.finish()
 }
 
 // encodeCredential returns c as a codecCredential value:
