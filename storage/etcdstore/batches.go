@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
@@ -164,7 +163,7 @@ func (db *DB) StageGrants(ctx context.Context, id string, gs []storage.StagedGra
 	}
 	var chunks [][]storage.StagedGrant
 	for len(gs) > 0 {
-		n := stagedBatchLen(gs)
+		n := min(stagedBatchLen(gs), db.perTxn(4))
 		chunks, gs = append(chunks, gs[:n]), gs[n:]
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -308,7 +307,7 @@ func (db *DB) finishBatch(ctx context.Context, b storage.Batch) (storage.Batch, 
 	if err != nil {
 		return b, fmt.Errorf("finish batch %s: %w", b.ID, err)
 	}
-	const perTxn = 500
+	perTxn := db.perTxn(3)
 	for len(replaced) > 0 {
 		if err := ctx.Err(); err != nil {
 			return b, err
@@ -368,7 +367,7 @@ func (db *DB) AbortBatch(ctx context.Context, id string) error {
 	if err := db.view(ctx, func(txn *kvTxn) error { _, err := stagedBatch(txn, id); return err }); err != nil {
 		return fmt.Errorf("abort batch %s: %w", id, err)
 	}
-	const perTxn = 1000
+	perTxn := db.perTxn(4)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -23,16 +23,16 @@ import (
 // whole index lists, ended grants included; GrantsFor filters by time on
 // every call.
 type indexCache struct {
-	mu       sync.Mutex
-	gen      uint64
-	rev      int64
-	live     bool
+	mu   sync.Mutex
+	gen  uint64
+	rev  int64
+	live bool
 	// aliveUntil is when the last word from the watch stops vouching for
 	// the cache; now is the real clock that compares with it.
 	aliveUntil time.Time
 	now        func() time.Time
-	grants   *subjectLists[byte] // each subject's grants, encoded (see appendRaw)
-	policies *subjectLists[auth.Policy]
+	grants     *subjectLists[byte] // each subject's grants, encoded (see appendRaw)
+	policies   *subjectLists[auth.Policy]
 	// protections holds every protection rule once read (protectionsRead).
 	protections     []auth.Protection
 	protectionsRead bool

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/storage"
 )

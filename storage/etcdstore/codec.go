@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage/record"
 )

@@ -21,7 +21,14 @@ var prefixes atomic.Int64
 // openTest opens a store under a fresh prefix of cli's etcd.
 func openTest(t testing.TB, cli *clientv3.Client) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), cli, Options{Prefix: fmt.Sprintf("/test/%d/", prefixes.Add(1)), MaxTxnOps: etcdtest.MaxTxnOps})
+	return openOpts(t, cli, Options{MaxTxnOps: etcdtest.MaxTxnOps})
+}
+
+// openOpts opens a store with opts under a fresh prefix of cli's etcd.
+func openOpts(t testing.TB, cli *clientv3.Client, opts Options) *DB {
+	t.Helper()
+	opts.Prefix = fmt.Sprintf("/test/%d/", prefixes.Add(1))
+	db, err := Open(context.Background(), cli, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +39,14 @@ func openTest(t testing.TB, cli *clientv3.Client) *DB {
 func TestContract(t *testing.T) {
 	cli := etcdtest.Start(t, 1).Client(t)
 	storagetest.Run(t, func(t *testing.T) storage.Store { return tamperable{openTest(t, cli)} })
+}
+
+// TestContractDefaultTxnOps runs the suite with etcd's default bound of
+// operations per transaction: the store refuses to send more, so bulk
+// writes must cut themselves below it.
+func TestContractDefaultTxnOps(t *testing.T) {
+	cli := etcdtest.Start(t, 1).Client(t)
+	storagetest.Run(t, func(t *testing.T) storage.Store { return tamperable{openOpts(t, cli, Options{})} })
 }
 
 // tamperable is a DB whose audit trail the contract suite may damage.

@@ -194,3 +194,9 @@ func (db *DB) update(ctx context.Context, fn func(txn *kvTxn) error) error {
 	}
 	return fmt.Errorf("%w: gave up after %d attempts", auth.ErrConflict, maxAttempts)
 }
+
+// perTxn is how many records of opsEach etcd operations each fit in one
+// transaction below MaxTxnOps, leaving room for its compares and guards.
+func (db *DB) perTxn(opsEach int) int {
+	return max(1, (db.maxTxnOps-32)/opsEach)
+}

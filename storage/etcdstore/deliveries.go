@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 
-
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
 )

@@ -7,10 +7,8 @@ import (
 	"slices"
 	"time"
 
-
 	"github.com/jitgit/jitgit/auth"
 )
-
 
 // checkGrant rejects a grant that cannot be stored.
 func checkGrant(g auth.Grant) error {
@@ -234,7 +232,7 @@ func (db *DB) CreateGrants(ctx context.Context, gs []auth.Grant) error {
 	}
 	defer db.cache.invalidateGrants(subjects...)
 	for len(gs) > 0 {
-		n := grantBatch(gs)
+		n := min(grantBatch(gs), db.perTxn(3))
 		if err := db.update(ctx, func(txn *kvTxn) error {
 			s := grants{&tx{txn: txn, update: true, db: db}}
 			for _, g := range gs[:n] {

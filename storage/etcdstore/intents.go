@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 
-
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 )

@@ -68,13 +68,13 @@ func (db *DB) newTxn(ctx context.Context, update bool) *kvTxn {
 // item is one key and value, as an iterator or Get returns it.
 type item struct{ key, val []byte }
 
-func (i *item) KeyCopy(dst []byte) []byte              { return append(dst[:0], i.key...) }
-func (i *item) ValueSize() int64                      { return int64(len(i.val)) }
-func (i *item) Key() []byte                            { return i.key }
-func (i *item) Value(fn func([]byte) error) error      { return fn(i.val) }
-func (i *item) ValueCopy(dst []byte) ([]byte, error)   { return append(dst[:0], i.val...), nil }
-func (t *kvTxn) full(key []byte) string                { return t.db.prefix + string(key) }
-func (t *kvTxn) strip(key []byte) []byte               { return key[len(t.db.prefix):] }
+func (i *item) KeyCopy(dst []byte) []byte            { return append(dst[:0], i.key...) }
+func (i *item) ValueSize() int64                     { return int64(len(i.val)) }
+func (i *item) Key() []byte                          { return i.key }
+func (i *item) Value(fn func([]byte) error) error    { return fn(i.val) }
+func (i *item) ValueCopy(dst []byte) ([]byte, error) { return append(dst[:0], i.val...), nil }
+func (t *kvTxn) full(key []byte) string              { return t.db.prefix + string(key) }
+func (t *kvTxn) strip(key []byte) []byte             { return key[len(t.db.prefix):] }
 func (t *kvTxn) readOpts(o ...clientv3.OpOption) []clientv3.OpOption {
 	if t.rev > 0 {
 		o = append(o, clientv3.WithRev(t.rev))

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-		"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage"
 )
 
 // tx is the storage.Tx of one attempt of View or Update.
