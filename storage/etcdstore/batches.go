@@ -16,9 +16,10 @@ import (
 )
 
 // A batch is written as records that count for nothing until one small
-// transaction flips its record to committed: Badger cannot hold a
-// hundred thousand grants in one transaction under the small memtable,
-// so "all or none" comes from visibility, not from one commit.
+// transaction flips its record to committed: etcd bounds the operations
+// and bytes of one transaction (--max-txn-ops, --max-request-bytes), so
+// "all or none" comes from visibility, not from one commit. Other nodes
+// learn of a committed batch through the watch (watch.go).
 //
 //	batch/<id>                    storage.Batch
 //	batch-grant/<id>/<grant id>   id of the grant it replaces, or empty
@@ -143,9 +144,9 @@ func stagedBatch(txn *kvTxn, id string) (storage.Batch, error) {
 	return b, nil
 }
 
-// stageWriters is how many staging transactions commit at once: Badger
-// writes the commits that wait together with one fsync, so a few writers
-// cut the fsyncs of a large batch by about as much.
+// stageWriters is how many staging transactions commit at once: etcd
+// batches the proposals that wait into one Raft round and fsync, so a few
+// writers cut the round trips of a large batch by about as much.
 const stageWriters = 4
 
 // StageGrants writes the grants of the staged batch id, as many to a
@@ -249,8 +250,8 @@ func stagedBatchLen(gs []storage.StagedGrant) int {
 	return len(gs)
 }
 
-// maxStageBytes bounds one staging transaction: below Badger's limit for
-// the 4 MiB memtable (about 600 KiB) with room for its per-entry overhead.
+// maxStageBytes bounds one staging transaction, well below etcd's default
+// --max-request-bytes (1.5 MiB).
 const maxStageBytes = 400 << 10
 
 // CommitBatch makes the staged batch id count, then ends the grants it

@@ -59,7 +59,7 @@ func (c *indexCache) invalidate() {
 
 // invalidateGrants forgets the grant lists of the subjects a write touched;
 // other subjects' lists stay valid, so one grant change does not make every
-// other user's next decision read Badger.
+// other user's next decision read etcd.
 func (c *indexCache) invalidateGrants(subjects ...string) {
 	c.mu.Lock()
 	c.gen++

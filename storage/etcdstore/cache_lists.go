@@ -24,7 +24,7 @@ const (
 // subject, bounded by entries and by an estimate of its bytes: past either
 // bound it evicts the least recently used subject, one at a time, so a
 // cache that is full keeps serving its hot subjects (the old cache emptied
-// itself at 16,384 subjects, and then most decisions read Badger). Not safe
+// itself at 16,384 subjects, and then most decisions read the store). Not safe
 // for concurrent use: indexCache.mu guards it.
 type subjectLists[T any] struct {
 	lru    *lru.Cache[string, []T]
@@ -62,13 +62,9 @@ func (l *subjectLists[T]) put(s string, v []T) {
 	}
 }
 
-func (l *subjectLists[T]) has(s string) bool { return l.lru.Contains(s) }
-
 func (l *subjectLists[T]) remove(s string) { l.lru.Remove(s) }
 
 func (l *subjectLists[T]) purge() { l.lru.Purge() }
-
-func (l *subjectLists[T]) len() int { return l.lru.Len() }
 
 // rawBytes is the memory of a cached encoded list.
 func rawBytes(b []byte) int64 { return int64(cap(b)) }

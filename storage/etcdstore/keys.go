@@ -4,12 +4,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jitgit/jitgit/auth"
 )
 
-// Key layout. Every key starts with a prefix naming its kind; a segment
+// Key layout, Badger's (storage/badgerstore), under the store's prefix;
+// deletion guards are \x00deleted/<kind> (kv.go). Every key starts with a prefix naming its kind; a segment
 // followed by '/' never contains '/', so prefix scans cannot reach a
 // neighbour. Record values are encoded by codec.go; index values are as
 // shown.
@@ -23,7 +23,7 @@ import (
 //	key-user/<user>/<fingerprint>       empty                  ListKeys
 //	repo/<owner>/<name>                 Repo
 //	grant/<id>                          Grant
-//	grant-subject/<subject>/<id>        Grant (a copy)         GrantsFor; TTL end+24h, clean-up only
+//	grant-subject/<subject>/<id>        Grant (a copy)         GrantsFor; no expiry: readers compare End
 //	policy/<id>                         Policy
 //	policy-subject/<subject>/<id>       Policy (a copy)        PoliciesFor
 //	request/<id>                        Request
@@ -36,7 +36,7 @@ import (
 //	event/<seq, 8 bytes big-endian>     Event                  in sequence order
 //	meta/audit                          auditHead              last seq and hash
 //	checkpoint/<seq, 8 bytes big-endian> audit.Checkpoint      signed; in sequence order
-//	session/<hash>                      Session                TTL at Expires
+//	session/<hash>                      Session                Get compares Expires
 //	credential/<name>                   Credential             Sealed as given
 //	delivery/<receiver>/<seq, 8 bytes>  Delivery               webhook outbox, in event order
 //	cursor/<receiver>                   deliveryCursor         last event the receiver is done with
@@ -72,10 +72,6 @@ const (
 	prefixDelivery      = "delivery/"
 	prefixCursor        = "cursor/"
 )
-
-// indexGrace is how long a grant's subject index entry outlives the grant's
-// end before Badger may drop it.
-const indexGrace = 24 * time.Hour
 
 func userKey(name string) []byte           { return []byte(prefixUser + name) }
 func tokenKey(id string) []byte            { return []byte(prefixToken + id) }
@@ -136,17 +132,4 @@ func checkSegment(kind, s string) error {
 		return fmt.Errorf("%w: %s %q: empty or contains '/'", auth.ErrInvalid, kind, s)
 	}
 	return nil
-}
-
-// expiresAt converts t into Badger's expiry (Unix seconds, rounded up so a
-// record never vanishes early). Zero means no expiry.
-func expiresAt(t time.Time) uint64 {
-	if t.IsZero() || t.Unix() <= 0 {
-		return 0
-	}
-	s := t.Unix()
-	if t.Nanosecond() > 0 {
-		s++
-	}
-	return uint64(s)
 }

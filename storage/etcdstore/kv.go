@@ -479,3 +479,28 @@ func (db *DB) readPrefixes(ctx context.Context, prefixes []string) ([][][]byte, 
 	}
 	return out, resp.Header.Revision, nil
 }
+
+// firstPresent returns the index of the first of keys that exists, -1 if
+// none does, asking as many to an etcd transaction as MaxTxnOps allows.
+func (db *DB) firstPresent(ctx context.Context, keys []string) (int, error) {
+	per := db.perTxn(1)
+	for start := 0; start < len(keys); start += per {
+		chunk := keys[start:min(start+per, len(keys))]
+		ops := make([]clientv3.Op, len(chunk))
+		for i, k := range chunk {
+			ops[i] = clientv3.OpGet(db.prefix+k, clientv3.WithCountOnly())
+		}
+		cctx, cancel := db.opContext(ctx)
+		resp, err := db.kv.Txn(cctx).Then(ops...).Commit()
+		cancel()
+		if err != nil {
+			return -1, db.unavailable(err)
+		}
+		for i, r := range resp.Responses {
+			if r.GetResponseRange().Count > 0 {
+				return start + i, nil
+			}
+		}
+	}
+	return -1, nil
+}
