@@ -318,6 +318,13 @@ func (db *DB) finishBatch(ctx context.Context, b storage.Batch) (storage.Batch, 
 		err := db.update(ctx, func(txn *kvTxn) error {
 			t := &tx{txn: txn, update: true, db: db}
 			s := grants{t}
+			keys := make([][]byte, n)
+			for i, gid := range replaced[:n] {
+				keys[i] = grantKey(gid)
+			}
+			if err := txn.prefetch(keys); err != nil {
+				return err
+			}
 			for _, gid := range replaced[:n] {
 				g, err := get[auth.Grant](txn, grantKey(gid), fmt.Sprintf("grant %q", gid))
 				if errors.Is(err, auth.ErrNotFound) {
@@ -393,6 +400,13 @@ func (db *DB) AbortBatch(ctx context.Context, id string) error {
 		err = db.update(ctx, func(txn *kvTxn) error {
 			subjects = subjects[:0]
 			if _, err := stagedBatch(txn, id); err != nil {
+				return err
+			}
+			keys := make([][]byte, len(ids))
+			for i, gid := range ids {
+				keys[i] = grantKey(gid)
+			}
+			if err := txn.prefetch(keys); err != nil {
 				return err
 			}
 			for _, gid := range ids {

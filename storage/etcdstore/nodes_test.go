@@ -210,3 +210,30 @@ func TestFailClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCacheAnswersOnlyWhileTheWatchIsHeard: a subject's grants read once
+// are cached; once the watch has not been heard from for staleAfter, the
+// cache neither answers nor keeps what is read.
+func TestCacheAnswersOnlyWhileTheWatchIsHeard(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, etcdtest.Start(t, 1).Client(t))
+	now := time.Now().UTC()
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.Grants().Create(testGrant("g1", "user:alice", now)) }); err != nil {
+		t.Fatal(err)
+	}
+	cached := func() bool {
+		_, missing, _ := lookup(db.cache, db.cache.grants, []string{"user:alice"})
+		return len(missing) == 0
+	}
+	eventually(t, "the grants are cached", func() bool { grantIDs(t, db, "user:alice", now); return cached() })
+
+	db.cache.mu.Lock()
+	db.cache.now = func() time.Time { return time.Now().Add(staleAfter + time.Second) }
+	db.cache.mu.Unlock()
+	if cached() {
+		t.Fatal("a cache not vouched for by the watch answered")
+	}
+	if got := grantIDs(t, db, "user:alice", now); !slices.Equal(got, []string{"g1"}) {
+		t.Fatalf("GrantsFor from etcd = %v", got)
+	}
+}

@@ -116,14 +116,20 @@ func (w *watcher) apply(wr clientv3.WatchResponse) {
 	db := w.db
 	var subjects []string
 	all := false
+	// rev is the newest revision that invalidated something: audit
+	// appends, the most frequent writes, touch no cached list and must
+	// not keep readers from caching.
+	var rev int64
 	for _, ev := range wr.Events {
 		k := strings.TrimPrefix(string(ev.Kv.Key), db.prefix)
 		switch {
 		case strings.HasPrefix(k, prefixGrantSubject):
 			s, _, _ := strings.Cut(k[len(prefixGrantSubject):], "/")
 			subjects = append(subjects, s)
+			rev = max(rev, ev.Kv.ModRevision)
 		case strings.HasPrefix(k, prefixPolicy), strings.HasPrefix(k, prefixPolicySubject), strings.HasPrefix(k, prefixProtection):
 			all = true
+			rev = max(rev, ev.Kv.ModRevision)
 		case strings.HasPrefix(k, prefixBatch) && ev.Type == clientv3.EventTypePut:
 			var b storage.Batch
 			if decode(ev.Kv.Value, &b) == nil && b.State >= storage.BatchCommitted {
@@ -145,7 +151,7 @@ func (w *watcher) apply(wr clientv3.WatchResponse) {
 	for _, s := range subjects {
 		c.grants.remove(s)
 	}
-	c.seenLocked(wr.Header.Revision)
+	c.seenLocked(rev)
 	c.aliveUntil = c.now().Add(staleAfter)
 	c.mu.Unlock()
 }
