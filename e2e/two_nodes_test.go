@@ -30,6 +30,7 @@ backend = "etcd"
 endpoints = [%q]
 prefix = "/e2e-two-nodes/"
 max_txn_ops = %d
+request_timeout = "1s"
 `, repos, filepath.Join(shared, "audit-signing.key"), cluster.Endpoints()[0], etcdtest.MaxTxnOps)
 	// One signing key for both nodes: each signs checkpoints of the one
 	// chain, and verifies the other's at start.
@@ -87,6 +88,34 @@ max_txn_ops = %d
 	if !refused {
 		t.Fatal("B still serves alice's fetch 5s after A revoked her grant")
 	}
+	// Without etcd the nodes refuse, and serve again once it is back.
+	a.run(work, false, "", "jitgit", "grant", "add", "--user", "alice", "--repo", "acme/payments", "--access", "read", "--for", "1h")
+	fetchB := func() (string, error) {
+		fetch := exec.Command("git", "fetch", "origin")
+		fetch.Dir, fetch.Env = viaB, b.env
+		out, err := fetch.CombinedOutput()
+		return string(out), err
+	}
+	pollFetch := func(what string, ok bool) string {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			out, err := fetchB()
+			if (err == nil) == ok {
+				return out
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: fetch through B: %v\n%s", what, err, out)
+			}
+		}
+	}
+	pollFetch("after a new grant", true)
+	cluster.Stop(0)
+	start := time.Now()
+	out := pollFetch("with etcd down", false)
+	t.Logf("with etcd down, after %v: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(out))
+	cluster.Restart(0)
+	pollFetch("with etcd back", true)
+
 	// Both nodes' decisions are in one chain.
 	if out, _ := b.run(work, false, "", "jitgit", "audit", "verify"); out == "" {
 		t.Fatal("audit verify printed nothing")
