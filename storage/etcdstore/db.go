@@ -69,6 +69,7 @@ type DB struct {
 	// batches are the committed batches, whose grants count (batches.go).
 	batches committedBatches
 	watch   *watcher
+	leases  leases
 	// appendMu serializes this node's AppendEvents, so that its own
 	// appends do not conflict with each other; the compare on the head
 	// orders them with other nodes'.

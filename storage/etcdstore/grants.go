@@ -42,16 +42,21 @@ func (s grants) Create(g auth.Grant) error {
 
 // set writes g and its index entry, and notes the subject for the cache.
 func (s grants) set(g auth.Grant) error {
-	// The subject index holds a copy; unlike Badger's, it does not
-	// expire: readers compare End with the clock.
+	// The subject index holds a copy, which etcd may drop a day after
+	// the grant ends: clean-up only, readers compare End with the clock.
 	b, err := encode(g)
 	if err != nil {
 		return err
 	}
-	for _, k := range [][]byte{grantKey(g.ID), grantSubjectKey(g.Subject, g.ID)} {
-		if err := s.t.txn.Set(k, b); err != nil {
-			return fmt.Errorf("grant %q: %w", g.ID, err)
-		}
+	if err := s.t.txn.Set(grantKey(g.ID), b); err != nil {
+		return fmt.Errorf("grant %q: %w", g.ID, err)
+	}
+	var drop time.Time
+	if end := g.End(); !end.IsZero() {
+		drop = end.Add(indexGrace)
+	}
+	if err := s.t.txn.SetExpiring(grantSubjectKey(g.Subject, g.ID), b, drop); err != nil {
+		return fmt.Errorf("grant %q: %w", g.ID, err)
 	}
 	// The open index lists the grants whose end is not on the record.
 	if g.EndedBy == "" {

@@ -23,7 +23,7 @@ import (
 //	key-user/<user>/<fingerprint>       empty                  ListKeys
 //	repo/<owner>/<name>                 Repo
 //	grant/<id>                          Grant
-//	grant-subject/<subject>/<id>        Grant (a copy)         GrantsFor; no expiry: readers compare End
+//	grant-subject/<subject>/<id>        Grant (a copy)         GrantsFor; lease past end+24h, clean-up only
 //	policy/<id>                         Policy
 //	policy-subject/<subject>/<id>       Policy (a copy)        PoliciesFor
 //	request/<id>                        Request
@@ -36,7 +36,7 @@ import (
 //	event/<seq, 8 bytes big-endian>     Event                  in sequence order
 //	meta/audit                          auditHead              last seq and hash
 //	checkpoint/<seq, 8 bytes big-endian> audit.Checkpoint      signed; in sequence order
-//	session/<hash>                      Session                Get compares Expires
+//	session/<hash>                      Session                lease past Expires, clean-up only
 //	credential/<name>                   Credential             Sealed as given
 //	delivery/<receiver>/<seq, 8 bytes>  Delivery               webhook outbox, in event order
 //	cursor/<receiver>                   deliveryCursor         last event the receiver is done with

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -59,6 +60,8 @@ type kvTxn struct {
 type write struct {
 	val []byte
 	del bool
+	// expires, when set, attaches the put to a lease (leases.go).
+	expires time.Time
 }
 
 func (db *DB) newTxn(ctx context.Context, update bool) *kvTxn {
@@ -177,17 +180,24 @@ func kindOf(k string) string {
 func deletedKey(kind string) string { return "\x00deleted/" + kind }
 
 // ops are the writes as etcd operations, in the order first written.
-func (t *kvTxn) ops() []clientv3.Op {
+func (t *kvTxn) ops() ([]clientv3.Op, error) {
 	ops := make([]clientv3.Op, 0, len(t.order))
 	for _, k := range t.order {
 		w := t.writes[k]
-		if w.del {
+		switch {
+		case w.del:
 			ops = append(ops, clientv3.OpDelete(t.db.prefix+k))
-		} else {
+		case !w.expires.IsZero():
+			id, err := t.db.leaseFor(t.ctx, w.expires)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, clientv3.OpPut(t.db.prefix+k, string(w.val), clientv3.WithLease(id)))
+		default:
 			ops = append(ops, clientv3.OpPut(t.db.prefix+k, string(w.val)))
 		}
 	}
-	return ops
+	return ops, nil
 }
 
 // compares are the conditions under which the attempt may commit: no key
@@ -235,7 +245,10 @@ func (t *kvTxn) commit() error {
 	if len(t.order) == 0 {
 		return nil
 	}
-	ops := t.ops()
+	ops, err := t.ops()
+	if err != nil {
+		return err
+	}
 	cmps := t.compares()
 	if n := len(ops) + len(cmps); n > t.db.maxTxnOps {
 		return fmt.Errorf("etcd transaction of %d operations is above the limit of %d (raise etcd's --max-txn-ops and [store] max_txn_ops)", n, t.db.maxTxnOps)

@@ -276,3 +276,44 @@ func TestBackupLoadsIntoAnotherPrefix(t *testing.T) {
 		t.Fatal("Load took something that is not a backup")
 	}
 }
+
+// TestExpiringRecordsHaveLeases: a session and a grant's index copy are
+// attached to a lease that ends after they do (clean-up only), a record
+// without an end to none.
+func TestExpiringRecordsHaveLeases(t *testing.T) {
+	ctx := context.Background()
+	cli := etcdtest.Start(t, 1).Client(t)
+	db := openTest(t, cli)
+	now := time.Now().UTC()
+	g := testGrant("g1", "user:alice", now)
+	if err := db.Update(ctx, func(tx storage.Tx) error {
+		return errors.Join(tx.Grants().Create(g), tx.Sessions().Create(auth.Session{Hash: "h1", User: "alice", Created: now, Expires: now.Add(time.Hour)}),
+			tx.Users().Create(auth.User{Name: "alice", Created: now}))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for key, wantAfter := range map[string]time.Time{
+		prefixSession + "h1":                     now.Add(time.Hour),
+		string(grantSubjectKey(g.Subject, g.ID)): g.End().Add(indexGrace),
+		prefixUser + "alice":                     {},
+	} {
+		resp, err := cli.Get(ctx, db.prefix+key)
+		if err != nil || len(resp.Kvs) != 1 {
+			t.Fatalf("%s: %v", key, err)
+		}
+		id := clientv3.LeaseID(resp.Kvs[0].Lease)
+		if wantAfter.IsZero() {
+			if id != 0 {
+				t.Errorf("%s has a lease", key)
+			}
+			continue
+		}
+		ttl, err := cli.TimeToLive(ctx, id)
+		if err != nil || ttl.TTL <= 0 {
+			t.Fatalf("%s: lease %x: %+v, %v", key, id, ttl, err)
+		}
+		if ends := time.Now().Add(time.Duration(ttl.TTL) * time.Second); ends.Before(wantAfter) {
+			t.Errorf("%s: lease ends %v, before %v", key, ends, wantAfter)
+		}
+	}
+}

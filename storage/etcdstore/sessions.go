@@ -10,7 +10,7 @@ import (
 // sessions is storage.Sessions in one transaction.
 type sessions struct{ t *tx }
 
-// Create stores a new web session, which Get refuses once it expires. The
+// Create stores a new web session, which Get refuses once it expires and etcd drops some time after. The
 // hash must be new.
 func (s sessions) Create(se auth.Session) error {
 	if err := checkID("session hash", se.Hash); err != nil {
@@ -27,9 +27,8 @@ func (s sessions) Create(se auth.Session) error {
 	if ok {
 		return fmt.Errorf("session: %w", auth.ErrExists)
 	}
-	// No lease: Get compares Expires with the clock, and the record
-	// stays until deleted.
-	if err := s.t.txn.Set(sessionKey(se.Hash), b); err != nil {
+	// The lease cleans up; Get compares Expires with the clock.
+	if err := s.t.txn.SetExpiring(sessionKey(se.Hash), b, se.Expires); err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	return nil
