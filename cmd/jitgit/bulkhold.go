@@ -4,9 +4,8 @@ package main
 
 import (
 	"github.com/jitgit/jitgit/storage"
-	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 // bulkStore is the store the service writes batches through: the
 // database itself in this build (bulkhold_testclock.go has the test one).
-func bulkStore(db *badgerstore.DB, _ string) storage.Store { return db }
+func bulkStore(db storage.Store, _ string) storage.Store { return db }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/storage"
-	"github.com/jitgit/jitgit/storage/badgerstore"
 )
 
 // In test builds, JITGIT_TEST_BULK_HOLD=1 on `serve` stops every bulk
@@ -22,11 +21,11 @@ const (
 )
 
 type holdingStore struct {
-	*badgerstore.DB
+	storage.Store
 	data string
 }
 
-func bulkStore(db *badgerstore.DB, data string) storage.Store {
+func bulkStore(db storage.Store, data string) storage.Store {
 	if os.Getenv("JITGIT_TEST_BULK_HOLD") != "1" {
 		return db
 	}
@@ -36,7 +35,7 @@ func bulkStore(db *badgerstore.DB, data string) storage.Store {
 // StageGrants stages the first half, holds, then stages the rest.
 func (h holdingStore) StageGrants(ctx context.Context, id string, gs []storage.StagedGrant) error {
 	half := len(gs) / 2
-	if err := h.DB.StageGrants(ctx, id, gs[:half]); err != nil {
+	if err := h.Store.StageGrants(ctx, id, gs[:half]); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(h.data, bulkHeldFile), []byte(id+"\n"), 0o600); err != nil {
@@ -52,5 +51,5 @@ func (h holdingStore) StageGrants(ctx context.Context, id string, gs []storage.S
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	return h.DB.StageGrants(ctx, id, gs[half:])
+	return h.Store.StageGrants(ctx, id, gs[half:])
 }

@@ -77,6 +77,11 @@ type Config struct {
 	// AdminUser is the administrator made on first start and the one the
 	// admin socket acts as when no --as names another (admin_user).
 	AdminUser string
+	// Repos is the repository directory ("": <data>/repos); nodes with
+	// their own data directories share one through it.
+	Repos string
+	// Store is the [store] section: the backend of the records.
+	Store StoreConfig
 	// File is the config file the server was started with ("": none),
 	// which SIGHUP and `jitgit config reload` read again.
 	File string
@@ -116,7 +121,7 @@ func defaultConfig() Config {
 	return Config{
 		AdminUser: "admin",
 		Data:      "./jitgit-data", HTTP: "127.0.0.1:3000", SSH: "127.0.0.1:2222", LogLevel: "info", LogFormat: "text", ShutdownGrace: 30 * time.Second, AuditDeadline: 5 * time.Second, AuditCheckpointEvery: 1000,
-		SSHHostKeys: slices.Clone(server.HostKeyKinds),
+		SSHHostKeys: slices.Clone(server.HostKeyKinds), Store: defaultStoreConfig(),
 		Protections: defaultProtections(),
 		Auth:        service.DefaultConfig(), MaxFetchBody: 64 << 20, MaxPushBody: 1 << 30,
 		SSHLimits: sshLimits{MaxSessionsPerConn: 10, MaxConnsPerAddr: server.DefaultSSHMaxConnsPerAddr, IdleTimeout: 10 * time.Minute, AuthTimeout: 30 * time.Second},
@@ -204,6 +209,8 @@ type fileConfig struct {
 		Ref         string   `toml:"ref"`
 		Forbid      []string `toml:"forbid"`
 	} `toml:"protect"`
+	Repos  string      `toml:"repos"`
+	Store  storeFile   `toml:"store"`
 	OIDC   oidcFile    `toml:"oidc"`
 	Tokens tokensFile  `toml:"tokens"`
 	Trust  []trustFile `toml:"trust"`
@@ -366,6 +373,9 @@ func (f *fileConfig) apply(cfg *Config) error {
 		cfg.Mirrors.MaxParallel = int(mp)
 	}
 	if err := loadAdmission(f, cfg); err != nil {
+		return err
+	}
+	if err := loadStore(f, cfg); err != nil {
 		return err
 	}
 	cfg.Mirrors.AllowLocal = f.Mirrors.AllowLocal

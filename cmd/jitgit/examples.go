@@ -10,6 +10,8 @@ import (
 // carry none, by their full name ("repo create").
 var examples = map[string]string{
 	"serve":              "jitgit serve --config /etc/jitgit.toml --data /var/lib/jitgit",
+	"store":              "jitgit store migrate --from badger:/var/lib/jitgit --to 'etcd:https://etcd1:2379,https://etcd2:2379?prefix=/jitgit/'",
+	"store migrate":      "jitgit store migrate --from badger:/var/lib/jitgit --to 'etcd:https://etcd1:2379?prefix=/jitgit/' --tls-ca ca.pem --json",
 	"user add":           "jitgit user add alice --group sre --password-stdin < pw.txt",
 	"user password":      "jitgit user password alice < pw.txt",
 	"user disable":       "jitgit user disable alice",

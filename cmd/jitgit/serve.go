@@ -30,7 +30,6 @@ import (
 	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/service"
 	"github.com/jitgit/jitgit/storage"
-	"github.com/jitgit/jitgit/storage/badgerstore"
 	"github.com/jitgit/jitgit/web"
 )
 
@@ -119,12 +118,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	db, err := badgerstore.Open(filepath.Join(cfg.Data, "db"), badgerstore.Options{Logger: log, Now: now})
+	db, closeStore, err := openStore(ctx, cfg, log, now)
 	if err != nil {
-		return fmt.Errorf("open database in %s: %w (is another jitgit serve running on this data directory?)", cfg.Data, err)
+		return err
 	}
 	// Deferred first, so it runs last: once every part has returned.
-	defer db.Close()
+	defer closeStore()
 	metrics := web.NewMetrics(time.Now())
 	metrics.SetClock(now)
 	trail := audit.NewLog(metrics.Appender(db.Events()), now)
@@ -144,7 +143,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	repos := &server.Repos{Root: filepath.Join(cfg.Data, "repos"), Launcher: git}
+	repos := &server.Repos{Root: reposDir(cfg), Launcher: git}
 	if err := os.MkdirAll(repos.Root, 0o700); err != nil {
 		return fmt.Errorf("repository root: %w", err)
 	}

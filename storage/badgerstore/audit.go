@@ -12,13 +12,6 @@ import (
 	"github.com/jitgit/jitgit/storage"
 )
 
-// auditHead is the end of the audit chain: the last sequence number handed
-// out and that event's hash.
-type auditHead struct {
-	Seq  uint64
-	Hash string
-}
-
 // readHead returns the end of the audit chain, zero when it is empty.
 func readHead(txn *badger.Txn) (auditHead, error) {
 	h, err := get[auditHead](txn, []byte(keyAuditHead), "audit head")

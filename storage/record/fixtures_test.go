@@ -1,4 +1,4 @@
-package badgerstore
+package record
 
 import (
 	"bytes"
@@ -83,13 +83,13 @@ func fixtures() map[string]any {
 			Fingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
 			Sealed:      []byte{0, 1, 2, 0xfe, 0xff, '\n'}, Created: fixedAt, CreatedBy: "admin", Updated: fixedAt.Add(time.Hour),
 		},
-		"audithead": auditHead{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+		"audithead": AuditHead{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
 		"delivery": storage.Delivery{
 			Receiver: "chat", Seq: 7, Action: "grant.create", Status: storage.DeliveryRetrying, Attempts: 3,
 			First: fixedAt, Last: fixedAt.Add(time.Minute), Delivered: fixedAt.Add(2 * time.Minute),
 			Code: 503, Error: "receiver answered 503 Service Unavailable",
 		},
-		"cursor": deliveryCursor{Seq: 7},
+		"cursor": Cursor{Seq: 7},
 		"checkpoint": audit.Checkpoint{Seq: 7, Hash: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", Time: fixedAt.UTC(),
 			Key: "5f2a", Signature: bytes.Repeat([]byte{0xa5, 0x00}, 32)},
 	}

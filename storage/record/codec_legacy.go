@@ -1,4 +1,4 @@
-package badgerstore
+package record
 
 import (
 	"encoding/json"
@@ -277,16 +277,16 @@ func legacyEvent(b []byte, e *audit.Event) error {
 	return nil
 }
 
-type auditHeadV1 struct {
+type AuditHeadV1 struct {
 	Seq  uint64 `json:"seq"`
 	Hash string `json:"hash"`
 }
 
-func legacyAuditHead(b []byte, h *auditHead) error {
-	var v auditHeadV1
+func legacyAuditHead(b []byte, h *AuditHead) error {
+	var v AuditHeadV1
 	if err := legacyJSON(b, &v); err != nil {
 		return err
 	}
-	*h = auditHead(v)
+	*h = AuditHead(v)
 	return nil
 }

@@ -1,4 +1,4 @@
-package badgerstore
+package record
 
 import (
 	"encoding/binary"
@@ -390,12 +390,12 @@ func decodeEvent(b []byte, e *audit.Event) error {
 
 // encodeAuditHead returns h as a codecAuditHead value: Seq uvarint, Hash
 // string.
-func encodeAuditHead(h *auditHead) []byte {
+func encodeAuditHead(h *AuditHead) []byte {
 	b := binary.AppendUvarint([]byte{codecAuditHead}, h.Seq)
 	return appendString(b, h.Hash)
 }
 
-func decodeAuditHead(b []byte, h *auditHead) error {
+func decodeAuditHead(b []byte, h *AuditHead) error {
 	d := binDecoder{s: string(b)}
 	h.Seq = d.uvarint()
 	h.Hash = d.string()

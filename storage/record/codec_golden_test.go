@@ -1,4 +1,4 @@
-package badgerstore
+package record
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite testdata/records/current from t
 // decodeInto decodes b into a new value of want's type and returns it.
 func decodeInto(b []byte, want any) (any, error) {
 	p := reflect.New(reflect.TypeOf(want))
-	err := decode(b, p.Interface())
+	err := Decode(b, p.Interface())
 	return p.Elem().Interface(), err
 }
 
@@ -128,7 +128,7 @@ func TestCurrentRecordsGolden(t *testing.T) {
 		}
 	}
 	for name, v := range currentFixtures() {
-		b, err := encode(v)
+		b, err := Encode(v)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -260,7 +260,7 @@ func TestRecordsRoundTripEveryField(t *testing.T) {
 				p.Elem().FieldByName("Intent").SetString("")
 			}
 			in := p.Elem().Interface()
-			b, err := encode(in)
+			b, err := Encode(in)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -303,7 +303,7 @@ func FuzzDecode(f *testing.F) {
 			if b[0] == codecJSON {
 				continue // rewritten in the current codec, zones may differ
 			}
-			again, err := encode(got)
+			again, err := Encode(got)
 			if err != nil {
 				t.Fatalf("%s: decoded %#v but cannot encode it: %v", name, got, err)
 			}

@@ -1,0 +1,39 @@
+package etcdstore
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// Page returns at most limit grants with ids after after, in ascending id
+// order, reading from after in the grant keys rather than the keys before
+// it. Grants of a batch not yet committed are skipped and do not count
+// against limit.
+func (s grants) Page(after string, limit int) ([]auth.Grant, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("list grants: %w: a page holds at least one grant", auth.ErrInvalid)
+	}
+	it := s.t.txn.NewIterator(iterOptions{Prefix: []byte(prefixGrant), PrefetchValues: true, PrefetchSize: min(limit, 100)})
+	defer it.Close()
+	from := grantKey(after)
+	out := make([]auth.Grant, 0, min(limit, 1024))
+	for it.Seek(from); it.Valid() && len(out) < limit; it.Next() {
+		item := it.Item()
+		if after != "" && bytes.Equal(item.Key(), from) {
+			continue
+		}
+		var g auth.Grant
+		if err := item.Value(func(b []byte) error { return decode(b, &g) }); err != nil {
+			return nil, fmt.Errorf("list grants: %s: %w", item.Key(), err)
+		}
+		if s.t.db.visible(&g) {
+			out = append(out, g)
+		}
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,56 @@
+package etcdstore
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// sessions is storage.Sessions in one transaction.
+type sessions struct{ t *tx }
+
+// Create stores a new web session, which Get refuses once it expires and etcd drops some time after. The
+// hash must be new.
+func (s sessions) Create(se auth.Session) error {
+	if err := checkID("session hash", se.Hash); err != nil {
+		return err
+	}
+	b, err := encode(se)
+	if err != nil {
+		return err
+	}
+	ok, err := exists(s.t.txn, sessionKey(se.Hash))
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	if ok {
+		return fmt.Errorf("session: %w", auth.ErrExists)
+	}
+	// The lease cleans up; Get compares Expires with the clock.
+	if err := s.t.txn.SetExpiring(sessionKey(se.Hash), b, se.Expires); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	return nil
+}
+
+// Get returns the session with the hash if it has not expired by now.
+func (s sessions) Get(hash string, now time.Time) (auth.Session, error) {
+	se, err := get[auth.Session](s.t.txn, sessionKey(hash), "session")
+	if err != nil {
+		return auth.Session{}, err
+	}
+	if !now.Before(se.Expires) {
+		return auth.Session{}, fmt.Errorf("session: expired: %w", auth.ErrNotFound)
+	}
+	return se, nil
+}
+
+// Delete removes the session with the hash; one that is gone already is no
+// error.
+func (s sessions) Delete(hash string) error {
+	if err := s.t.txn.Delete(sessionKey(hash)); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package etcdstore
+
+import (
+	"fmt"
+
+	"github.com/jitgit/jitgit/auth"
+)
+
+// users is storage.Users in one transaction.
+type users struct{ t *tx }
+
+// Create stores a new user; a user of that name must not exist.
+func (s users) Create(u auth.User) error {
+	if err := checkSegment("user name", u.Name); err != nil {
+		return err
+	}
+	ok, err := exists(s.t.txn, userKey(u.Name))
+	if err != nil {
+		return fmt.Errorf("user %q: %w", u.Name, err)
+	}
+	if ok {
+		return fmt.Errorf("user %q: %w", u.Name, auth.ErrExists)
+	}
+	if err := s.t.added("user"); err != nil {
+		return fmt.Errorf("user %q: %w", u.Name, err)
+	}
+	return set(s.t.txn, userKey(u.Name), u)
+}
+
+// Get returns the user called name.
+func (s users) Get(name string) (auth.User, error) {
+	return get[auth.User](s.t.txn, userKey(name), fmt.Sprintf("user %q", name))
+}
+
+// Update replaces the user called u.Name, which must exist.
+func (s users) Update(u auth.User) error {
+	if _, err := s.Get(u.Name); err != nil {
+		return err
+	}
+	return set(s.t.txn, userKey(u.Name), u)
+}
+
+// List returns every user, sorted by name.
+func (s users) List() ([]auth.User, error) {
+	if err := s.t.listed("user"); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	us, err := scan[auth.User](s.t.txn, []byte(prefixUser))
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return us, nil
+}
