@@ -72,6 +72,8 @@ type Config struct {
 	// many events may go unsigned.
 	AuditKey             string
 	AuditCheckpointEvery uint64
+	// Cluster is the [cluster] section: this node among several.
+	Cluster clusterConfig
 	// File is the config file the server was started with ("": none),
 	// which SIGHUP and `jitgit config reload` read again.
 	File string
@@ -201,6 +203,7 @@ type fileConfig struct {
 	Trust  []trustFile `toml:"trust"`
 
 	protectLines []int // the line of each [[protect]] header, when known
+	Cluster clusterFile `toml:"cluster"`
 }
 
 // loadConfig reads a TOML file over the defaults. Unknown keys are errors:
@@ -427,6 +430,9 @@ func (f *fileConfig) apply(cfg *Config) error {
 		cfg.Policies = append(cfg.Policies, pol)
 	}
 	if err := f.applySSO(cfg); err != nil {
+		return err
+	}
+	if err := f.applyCluster(cfg); err != nil {
 		return err
 	}
 	firstProtect := map[string]int{}
