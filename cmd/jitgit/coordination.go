@@ -147,4 +147,3 @@ func buildVersion() string {
 	}
 	return v
 }
-
