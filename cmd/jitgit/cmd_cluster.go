@@ -12,8 +12,9 @@ import (
 
 func clusterCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "cluster",
-		Usage: "the nodes that serve together from one store",
+		Name:        "cluster",
+		Usage:       "the nodes that serve together from one store",
+		Description: "Example:\n   jitgit cluster status",
 		Subcommands: []*cli.Command{{
 			Name: "status",
 			Usage: "the nodes up now, the node running each once-only job, the health of the store's etcd members, " +

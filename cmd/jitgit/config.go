@@ -202,8 +202,9 @@ type fileConfig struct {
 	Tokens tokensFile  `toml:"tokens"`
 	Trust  []trustFile `toml:"trust"`
 
-	protectLines []int       // the line of each [[protect]] header, when known
-	Cluster      clusterFile `toml:"cluster"`
+	protectLines []int // the line of each [[protect]] header, when known
+
+	Cluster clusterFile `toml:"cluster"`
 }
 
 // loadConfig reads a TOML file over the defaults. Unknown keys are errors:
