@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -41,6 +42,7 @@ type Throttle struct {
 	mu         sync.Mutex
 	lease      clientv3.LeaseID
 	leaseUntil time.Time
+	down       atomic.Bool // the last Wait could not reach etcd
 }
 
 // FailClosedWait is what a Throttle's Wait answers when etcd does not.
@@ -86,6 +88,7 @@ func (t *Throttle) Wait(keys ...string) time.Duration {
 		b, _, ok, err := t.get(ctx, t.key(k))
 		if err != nil {
 			t.log.Warn("sign-in throttle: etcd did not answer; refusing sign-in until it does", "err", err)
+			t.down.Store(true)
 			return FailClosedWait
 		}
 		if !ok {
@@ -95,8 +98,12 @@ func (t *Throttle) Wait(keys ...string) time.Duration {
 			longest = max(longest, time.Duration((1-tokens)/t.every*float64(time.Second))+1)
 		}
 	}
+	t.down.Store(false)
 	return longest
 }
+
+// Unreachable implements ratelimit.Reachability.
+func (t *Throttle) Unreachable() bool { return t.down.Load() }
 
 func (t *Throttle) get(ctx context.Context, key string) (b bucket, rev int64, ok bool, err error) {
 	r, err := t.client.Get(ctx, key)

@@ -19,6 +19,20 @@ type Limiter interface {
 	Forget(key string)
 }
 
+// Reachability is what a shared limiter also implements: whether its
+// last Wait could not reach its store (and so answered with a wait to
+// fail closed), so that a caller can say so instead of blaming the user.
+type Reachability interface {
+	Unreachable() bool
+}
+
+// Unreachable reports whether l is a shared limiter whose store did not
+// answer its last Wait.
+func Unreachable(l Limiter) bool {
+	r, ok := l.(Reachability)
+	return ok && r.Unreachable()
+}
+
 // NewLimiter makes the limiter of one use: name tells the uses apart
 // (a shared limiter keeps each under its own keys), n failures are allowed
 // within window, and one more each window/n after that.
