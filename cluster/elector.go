@@ -54,9 +54,9 @@ func (e *Elections) Lead(ctx context.Context, name string, job func(ctx context.
 // term campaigns once and, when elected, runs job until leadership or ctx
 // ends.
 func (e *Elections) term(ctx context.Context, name string, job func(ctx context.Context)) error {
-	sess, err := concurrency.NewSession(e.client, concurrency.WithTTL(e.opts.ttlSeconds()), concurrency.WithContext(ctx))
+	sess, err := newSession(ctx, e.client, e.opts.ttlSeconds())
 	if err != nil {
-		return fmt.Errorf("session: %w", err)
+		return err
 	}
 	defer sess.Close() // revokes the lease: the next node need not wait for it to lapse
 	// Campaign waits for the keys before ours to go; a lease of ours that

@@ -55,7 +55,8 @@ var ErrNameTaken = errors.New("node name in use")
 // Keep implements Registry. The entry is refreshed every TTL/2 (LastSeen)
 // and entered again on a new lease when its lease is lost. A name held by
 // another node is waited for during two TTLs (a node restarting quickly
-// finds its old entry still there), then refused.
+// finds its old entry still there), then refused; an etcd that does not
+// answer is waited for as long as ctx lasts.
 func (r *NodeRegistry) Keep(ctx context.Context, n Node) error {
 	key := r.prefix + n.Name
 	ttl := time.Duration(r.opts.ttlSeconds()) * time.Second
@@ -67,8 +68,13 @@ func (r *NodeRegistry) Keep(ctx context.Context, n Node) error {
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, ErrNameTaken) || time.Now().After(giveUp) {
+		if errors.Is(err, ErrNameTaken) && time.Now().After(giveUp) {
 			return fmt.Errorf("cluster: enter node %q: %w (set node in the [cluster] section of the config to a name of its own)", n.Name, err)
+		}
+		if !errors.Is(err, ErrNameTaken) && ctx.Err() == nil {
+			// etcd unreachable: the store's own checks refuse requests
+			// meanwhile; the entry comes when etcd does.
+			r.opts.log().Warn("cluster: enter this node in the registry; trying again", "node", n.Name, "err", err)
 		}
 		select {
 		case <-ctx.Done():

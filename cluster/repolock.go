@@ -31,7 +31,7 @@ func NewRepoLocks(client *clientv3.Client, prefix string, o Options) *RepoLocks 
 // also released when the lease lapses: when this process dies or loses
 // etcd for longer than the TTL.
 func (l *RepoLocks) LockRepo(ctx context.Context, repo string) (unlock func(), err error) {
-	sess, err := concurrency.NewSession(l.client, concurrency.WithTTL(l.opts.ttlSeconds()), concurrency.WithContext(context.WithoutCancel(ctx)))
+	sess, err := newSession(ctx, l.client, l.opts.ttlSeconds())
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", repo, err)
 	}
