@@ -35,6 +35,8 @@ type leaders struct {
 	mu      sync.Mutex
 	running map[string]int
 	ended   map[string]int
+	total   int // jobs running now, all nodes
+	most    int // the most ever running at once
 }
 
 func newLeaders() *leaders { return &leaders{running: map[string]int{}, ended: map[string]int{}} }
@@ -43,9 +45,12 @@ func (l *leaders) job(node string) func(ctx context.Context) {
 	return func(ctx context.Context) {
 		l.mu.Lock()
 		l.running[node]++
+		l.total++
+		l.most = max(l.most, l.total)
 		l.mu.Unlock()
 		<-ctx.Done()
 		l.mu.Lock()
+		l.total--
 		l.running[node]--
 		l.ended[node]++
 		l.mu.Unlock()
@@ -63,6 +68,13 @@ func (l *leaders) who() []string {
 		}
 	}
 	return out
+}
+
+// mostAtOnce is the most jobs that ever ran at the same time.
+func (l *leaders) mostAtOnce() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.most
 }
 
 func (l *leaders) endedOn(node string) int {

@@ -80,6 +80,7 @@ func (e *Elections) term(ctx context.Context, name string, job func(ctx context.
 		return fmt.Errorf("campaign: %w", err)
 	}
 	e.opts.log().Info("cluster: leading a job", "job", name, "node", e.node)
+	go e.watchdog(held, cancel, sess.Lease(), el.Key(), el.Rev())
 	job(held)
 	lost := held.Err() != nil && ctx.Err() == nil
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
@@ -95,6 +96,56 @@ func (e *Elections) term(ctx context.Context, name string, job func(ctx context.
 		}
 	}
 	return nil
+}
+
+// watchdog ends the job when etcd has not confirmed the lease for three
+// quarters of its TTL (the client refreshes it every third, in steps of
+// half a second). etcd gives the lead away only once the lease has
+// lapsed, a full TTL after the last keep-alive it received, so a node cut
+// off stops its job a quarter of a TTL before another node can start it,
+// rather than at the same moment (when the session notices).
+//
+// It also ends the job at once when the leader key goes (its lease was
+// revoked in etcd, or the key deleted by hand): the next node is told by
+// the same kind of watch event, so the two jobs overlap by no more than the
+// time the old job takes to return.
+func (e *Elections) watchdog(ctx context.Context, cancel context.CancelFunc, lease clientv3.LeaseID, key string, rev int64) {
+	alive, err := e.client.KeepAlive(ctx, lease)
+	if err != nil {
+		cancel()
+		return
+	}
+	gone := e.client.Watch(ctx, key, clientv3.WithRev(rev+1), clientv3.WithFilterPut())
+	ttl := time.Duration(e.opts.ttlSeconds()) * time.Second
+	tick := time.NewTicker(ttl / 12)
+	defer tick.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-alive:
+			if !ok {
+				cancel()
+				return
+			}
+			last = time.Now()
+		case w, ok := <-gone:
+			if !ok || w.Err() != nil || len(w.Events) > 0 {
+				if ctx.Err() == nil {
+					e.opts.log().Warn("cluster: this node's election key went; stopping the job", "node", e.node)
+				}
+				cancel()
+				return
+			}
+		case <-tick.C:
+			if time.Since(last) > ttl*3/4 {
+				e.opts.log().Warn("cluster: etcd has not confirmed this node's lease; stopping the job before another node takes it", "node", e.node)
+				cancel()
+				return
+			}
+		}
+	}
 }
 
 // Leader implements Elector: the value of the oldest key of the election.

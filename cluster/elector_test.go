@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,15 +20,20 @@ func TestOneLeaderPerJobAmongThree(t *testing.T) {
 	// It stays one: the others wait, for several lease refreshes.
 	deadline := time.Now().Add(3 * testTTL)
 	for time.Now().Before(deadline) {
-		if w := l.who(); len(w) != 1 {
-			t.Fatalf("running on %v, want exactly one node", w)
+		if w := l.who(); len(w) > 1 {
+			t.Fatalf("running on %v, want one node", w)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	got, err := cluster.NewElections(c.Client(t), "jg", "x", testOpts).Leader(context.Background(), "sweeper")
-	if err != nil || got != l.who()[0] {
-		t.Fatalf("Leader = %q, %v; the job runs on %v", got, err, l.who())
+	if n := l.mostAtOnce(); n != 1 {
+		t.Fatalf("%d jobs ran at once, want 1", n)
 	}
+	el := cluster.NewElections(c.Client(t), "jg", "x", testOpts)
+	eventually(t, 5*testTTL, "Leader to name the node running the job", func() bool {
+		got, err := el.Leader(context.Background(), "sweeper")
+		w := l.who()
+		return err == nil && len(w) == 1 && got == w[0]
+	})
 }
 
 func TestLeaderKilledAnotherTakesOver(t *testing.T) {
@@ -39,15 +45,18 @@ func TestLeaderKilledAnotherTakesOver(t *testing.T) {
 	// Killed: cut off etcd with no goodbye; its lease lapses on its own.
 	clients[first]()
 	start := time.Now()
-	lost := eventually(t, 5*testTTL, "the cut-off leader to stop its job", func() bool { return l.endedOn(first) == 1 })
+	lost := eventually(t, 5*testTTL, "the cut-off leader to stop its job", func() bool { return l.endedOn(first) >= 1 && !slices.Contains(l.who(), first) })
 	took := eventually(t, 5*testTTL, "another leader", func() bool {
 		w := l.who()
 		return len(w) == 1 && w[0] != first
 	})
 	t.Logf("after the leader was cut off: its job stopped in %s, another node led in %s (lease TTL %s)", lost, time.Since(start), testTTL)
 	_ = took
-	if l.endedOn(first) != 1 {
-		t.Fatalf("the killed leader's job ended %d times, want 1", l.endedOn(first))
+	if n := l.mostAtOnce(); n != 1 {
+		t.Fatalf("%d jobs ran at once during the takeover, want 1", n)
+	}
+	if slices.Contains(l.who(), first) {
+		t.Fatal("the cut-off node runs the job again")
 	}
 }
 
@@ -67,13 +76,11 @@ func TestJobContextCancelledOnLostLeadership(t *testing.T) {
 	if _, err := admin.Revoke(ctx, clientv3.LeaseID(r.Kvs[0].Lease)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*testTTL, "the job of the node that lost the lead to end", func() bool { return l.endedOn(first) == 1 })
+	// The node hears of it from a watch at once, not at its next
+	// keep-alive: well within the lease.
+	took := eventually(t, testTTL/2, "the job of the node that lost the lead to end", func() bool { return l.endedOn(first) >= 1 })
+	t.Logf("job ended %s after its lease was revoked", took)
 	eventually(t, 5*testTTL, "one leader again", func() bool { return len(l.who()) == 1 })
-	// Never two at once: the old job ended before or as the new began, so
-	// at most one runs at any poll from here.
-	if w := l.who(); len(w) != 1 {
-		t.Fatalf("running on %v", w)
-	}
 }
 
 func TestLeadAgainAfterRegaining(t *testing.T) {
@@ -89,7 +96,7 @@ func TestLeadAgainAfterRegaining(t *testing.T) {
 			t.Fatalf("leader key: %v %v", r, err)
 		}
 		admin.Revoke(ctx, clientv3.LeaseID(r.Kvs[0].Lease))
-		eventually(t, 5*testTTL, "the job to end", func() bool { return l.endedOn("a") == i })
+		eventually(t, 5*testTTL, "the job to end", func() bool { return l.endedOn("a") >= i })
 		eventually(t, 10*time.Second, "a to lead again", func() bool { return len(l.who()) == 1 })
 	}
 	_ = clients
