@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -70,6 +71,10 @@ func newCoordination(client *clientv3.Client, prefix string, cfg Config, signer 
 		c.elector, c.registry, c.limiters = solo, solo, ratelimit.InMemory(now)
 	} else {
 		opts := cluster.Options{TTL: cfg.Cluster.LeaseTTL, Log: log}
+		// Beside the store's own keys, under its prefix.
+		if prefix != "" && !strings.HasSuffix(prefix, "/") {
+			prefix += "/"
+		}
 		prefix += "cluster/"
 		c.elector = cluster.NewElections(client, prefix, c.node.Name, opts)
 		c.registry = cluster.NewNodeRegistry(client, prefix, now, opts)
