@@ -65,6 +65,9 @@ var (
 
 	ListEvents  = Endpoint[None, EventPage]{Method: "GET", Path: "/api/v1/audit"}
 	VerifyAudit = Endpoint[None, AuditHead]{Method: "GET", Path: "/api/v1/audit/verify"}
+	// GetClusterStatus shows the nodes, the job leaders, the store's health
+	// and the trusted checkpoint keys.
+	GetClusterStatus = Endpoint[None, ClusterStatus]{Method: "GET", Path: "/api/v1/cluster"}
 	// ReloadConfig re-reads the server's config file.
 	ReloadConfig = Endpoint[None, ConfigReload]{Method: "POST", Path: "/api/v1/config/reload", OptionalBody: true}
 	// AccessReport takes repo or user, since, until.

@@ -31,6 +31,10 @@ func (e *ChainError) Error() string {
 type Verifier struct {
 	// Key verifies the checkpoints; with none, a checkpoint is refused.
 	Key ed25519.PublicKey
+	// Keys are more keys that verify checkpoints: on a cluster each node
+	// signs with its own. A checkpoint names its key by KeyID, and one
+	// whose key is neither Key nor in Keys is refused.
+	Keys []ed25519.PublicKey
 	// MaxGap, when set, is the most events allowed between two
 	// checkpoints and after the last one: more means checkpoints were
 	// removed (the writer signs one at least every MaxGap events).
@@ -98,10 +102,15 @@ func (v *Verifier) Event(e Event) error {
 // Checkpoint checks c's signature and, once its event is reached, that the
 // chain holds the hash c signed.
 func (v *Verifier) Checkpoint(c Checkpoint) error {
-	if v.Key == nil {
+	if v.Key == nil && len(v.Keys) == 0 {
 		return fmt.Errorf("%w %d: no public key to check it with", ErrCheckpoint, c.Seq)
 	}
-	if err := CheckSignature(v.Key, c); err != nil {
+	key, n := v.keyOf(c)
+	if key == nil {
+		return &ChainError{Seq: c.Seq, Problem: fmt.Sprintf("%v %d: signed by key %.16s…, which is none of the %d keys listed (a node's key missing from [cluster] audit_keys, or a forged checkpoint)",
+			ErrCheckpoint, c.Seq, c.Key, n)}
+	}
+	if err := CheckSignature(key, c); err != nil {
 		return &ChainError{Seq: c.Seq, Problem: err.Error()}
 	}
 	if n := len(v.pending); n > 0 && c.Seq <= v.pending[n-1].Seq {
@@ -128,6 +137,26 @@ func (v *Verifier) Checkpoint(c Checkpoint) error {
 	}
 	v.pending = append(v.pending, c)
 	return nil
+}
+
+// keyOf returns the key c names and how many keys there are. With one
+// key that is not c's it returns that key, so that CheckSignature says
+// which key signed as it always has; with more, nil.
+func (v *Verifier) keyOf(c Checkpoint) (ed25519.PublicKey, int) {
+	var keys []ed25519.PublicKey
+	for _, k := range append([]ed25519.PublicKey{v.Key}, v.Keys...) {
+		if k == nil {
+			continue
+		}
+		if KeyID(k) == c.Key {
+			return k, 0
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 1 {
+		return keys[0], 1
+	}
+	return nil, len(keys)
 }
 
 func (v *Verifier) match(c Checkpoint) error {

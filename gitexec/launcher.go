@@ -37,7 +37,19 @@ type Config struct {
 	// KillWait bounds how long a killed process may keep its pipes open.
 	// Default 5s.
 	KillWait time.Duration
+	// Settings are "key=value" given to every git process as -c, before
+	// each Cmd's own Config: what repositories on storage shared by
+	// several servers need (SharedStorageSettings).
+	Settings []string
 }
+
+// SharedStorageSettings are the git settings of repositories several
+// servers write on shared storage: objects and refs reach the disk before
+// git reports them written (a node that dies leaves no ref to an object
+// another node cannot read), and no git process starts a gc on its own
+// (receive-pack's and fetch's gc --auto would run on two nodes at once);
+// gc and purge run under the repository lock instead.
+var SharedStorageSettings = []string{"core.fsync=committed", "core.fsyncMethod=fsync", "receive.autogc=false", "gc.auto=0", "maintenance.auto=false"}
 
 // Launcher starts git processes. It is safe for concurrent use.
 type Launcher struct {
@@ -46,6 +58,7 @@ type Launcher struct {
 	hooks    string
 	ownHooks string
 	killWait time.Duration
+	settings []string
 }
 
 // New checks cfg, finds the git binary and returns a Launcher.
@@ -79,7 +92,12 @@ func New(cfg Config) (*Launcher, error) {
 	if cfg.KillWait <= 0 {
 		cfg.KillWait = 5 * time.Second
 	}
-	return &Launcher{git: git, path: cfg.Path, hooks: hooks, ownHooks: ownHooks, killWait: cfg.KillWait}, nil
+	for _, kv := range cfg.Settings {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" || strings.HasPrefix(k, "-") || pinnedConfig[strings.ToLower(k)] {
+			return nil, fmt.Errorf("git launcher: setting %q is not allowed", kv)
+		}
+	}
+	return &Launcher{git: git, path: cfg.Path, hooks: hooks, ownHooks: ownHooks, killWait: cfg.KillWait, settings: cfg.Settings}, nil
 }
 
 // DefaultStderrTail is how much of stderr a Result keeps unless Cmd says.
@@ -210,6 +228,9 @@ func (l *Launcher) argv(c Cmd) ([]string, error) {
 	args := []string{
 		"-c", "core.hooksPath=" + hooks,
 		"-c", "core.fsmonitor=false",
+	}
+	for _, kv := range l.settings {
+		args = append(args, "-c", kv)
 	}
 	for _, kv := range c.Config {
 		k, _, ok := strings.Cut(kv, "=")

@@ -83,11 +83,23 @@ type Mirrors struct {
 	mu    sync.Mutex
 	busy  map[string]context.CancelFunc // mirrors being fetched, and how to stop each
 	quit  chan struct{}                 // closed when the scheduler stops; kills fetches
-	once  sync.Once
+	lock  RepoLocker
 
 	statsMu sync.Mutex
 	stats   SchedulerStats
 }
+
+// RepoLocker serialises the ref updates of a repository across the nodes
+// sharing it (server.RepoLocker; cluster.RepoLocks on etcd).
+type RepoLocker interface {
+	LockRepo(ctx context.Context, repo string) (unlock func(), err error)
+}
+
+// LockWith makes every fetch hold l's lock of its repository, so that no
+// two nodes fetch into one repository, or fetch while a push lands, at
+// once. Call it before Run; without it fetches are serialised within
+// this process only.
+func (m *Mirrors) LockWith(l RepoLocker) { m.lock = l }
 
 // NewMirrors checks cfg and returns Mirrors fetching into repos and
 // recording results through svc. Run starts the scheduler.
@@ -155,13 +167,26 @@ func (m *Mirrors) Fetch(ctx context.Context, job service.FetchJob) (res service.
 	defer m.release(name)
 	stop := make(chan struct{})
 	defer close(stop)
+	m.mu.Lock()
+	quit := m.quit
+	m.mu.Unlock()
 	go func() {
 		select {
-		case <-m.quit:
+		case <-quit:
 			cancel()
 		case <-stop:
 		}
 	}()
+	if m.lock != nil {
+		// Another node's fetch or push of this repository lands first.
+		lctx, lcancel := context.WithTimeout(ctx, m.timeout)
+		unlock, err := m.lock.LockRepo(lctx, name)
+		lcancel()
+		if err != nil {
+			return res, fmt.Errorf("fetch %s: %w", name, err)
+		}
+		defer unlock()
+	}
 	select {
 	case m.slots <- struct{}{}:
 		defer func() { <-m.slots }()

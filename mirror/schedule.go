@@ -93,13 +93,20 @@ func (q *queue) close() {
 // fetch them in the order they became due, so a slow or hung upstream
 // holds one worker (until the timeout kills it) and never the others. It
 // then kills the fetches still running (also those started through the
-// API) and returns once the scheduled ones have been recorded.
+// API) and returns once the scheduled ones have been recorded. Run may be
+// called again after it returned: on a cluster it runs while this node
+// leads the mirror schedule.
 func (m *Mirrors) Run(ctx context.Context) {
 	q := newQueue()
 	var wg sync.WaitGroup
 	defer func() {
 		q.close()
-		m.once.Do(func() { close(m.quit) })
+		// Kill the fetches running, and let the next Run (after this node
+		// leads the schedule again) and the API start new ones.
+		m.mu.Lock()
+		close(m.quit)
+		m.quit = make(chan struct{})
+		m.mu.Unlock()
 		wg.Wait()
 	}()
 	for range cap(m.slots) {

@@ -208,7 +208,9 @@ func (ob *Outbox) Receivers() []string {
 // Run delivers until ctx ends, one worker per receiver (also those
 // SetReceivers adds meanwhile), and returns when all have stopped. What
 // is not delivered by then stays behind the cursors and goes at the next
-// start.
+// start. Run may be called again after it returned (on a cluster it runs
+// while this node leads the deliveries); each run starts from the stored
+// cursors.
 func (ob *Outbox) Run(ctx context.Context) {
 	ob.mu.Lock()
 	ob.runCtx = ctx
@@ -237,6 +239,10 @@ func (ob *Outbox) start(w *worker) {
 }
 
 func (w *worker) run(ctx context.Context) {
+	// Progress a run before this one could not store is not trusted: on a
+	// cluster another node may have delivered and moved the cursor since,
+	// so this run starts from the stored cursor (a repeat at worst).
+	w.pending, w.pendingTo, w.hasPending = nil, 0, false
 	for ctx.Err() == nil {
 		moved, err := w.step(ctx)
 		if err != nil && ctx.Err() == nil {

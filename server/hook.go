@@ -47,6 +47,9 @@ type Pushes struct {
 	// until then a push with a refused ref is refused whole.
 	root   string
 	shared string
+	// locker, when set, serialises the pushes of a repository across
+	// nodes (LockWith).
+	locker RepoLocker
 	mu     sync.Mutex
 	m      map[string]*push
 }
@@ -57,6 +60,8 @@ type push struct {
 	// dir is this push's own hooks directory, or empty.
 	dir     string
 	checked bool
+	// unlock releases the repository lock taken at the re-check.
+	unlock func()
 }
 
 // NewPushes returns an empty registry whose hooks reach the HookServer on
@@ -127,7 +132,11 @@ func (p *Pushes) Begin(who auth.Identity, repo string) (env []string, hooks stri
 	return env, ps.dir, func() {
 		p.mu.Lock()
 		delete(p.m, id)
+		unlock := ps.unlock
 		p.mu.Unlock()
+		if unlock != nil {
+			unlock()
+		}
 		if ps.dir != "" {
 			os.RemoveAll(ps.dir)
 		}
@@ -383,6 +392,12 @@ func (h *HookServer) check(ctx context.Context, conn net.Conn) hookReply {
 	if !ok {
 		h.log.Warn("push re-check: unknown push id")
 		return hookReply{Message: "push refused: this push is not known to the server"}
+	}
+	// Held until receive-pack exits: the re-check and the ref updates of
+	// one repository happen on one node at a time.
+	if err := h.pushes.lock(ctx, req.Push, p.repo); err != nil {
+		h.log.Warn("push re-check: repository lock", "repo", p.repo, "err", err)
+		return hookReply{Message: "push refused: another push to " + p.repo + " is still landing, or the cluster lock is unavailable; push again\n"}
 	}
 	who := p.who
 	if !who.Anonymous() {

@@ -51,7 +51,7 @@ type HTTPConfig struct {
 	WriteTimeout time.Duration
 	// Throttle, when set, refuses a client address with 429 after too many
 	// failed authentications, so passwords cannot be guessed through git.
-	Throttle *ratelimit.Throttle
+	Throttle ratelimit.Limiter
 	// Pending, when set, finds the user's pending request that a deny
 	// message mentions.
 	Pending Pending

@@ -54,6 +54,13 @@ type Config struct {
 	// nil: the trail has no checkpoints.
 	AuditKey             ed25519.PublicKey
 	AuditCheckpointEvery uint64
+	// AuditKeys are more keys whose checkpoints verify: those of the other
+	// nodes of a cluster. A checkpoint names its key (KeyID); one signed by
+	// a key in neither AuditKey nor AuditKeys is refused.
+	AuditKeys []ed25519.PublicKey
+	// Limiters makes the service's throttles (wrong current passwords):
+	// shared by the nodes of a cluster; nil: in this process's memory.
+	Limiters ratelimit.NewLimiter
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -117,7 +124,7 @@ type Service struct {
 	now func() time.Time
 	// pwFails throttles wrong current passwords in ChangePassword, so a
 	// stolen session or token cannot guess the password without limit.
-	pwFails *ratelimit.Throttle
+	pwFails ratelimit.Limiter
 	// passwords hashes at the configured cost.
 	passwords *secret.Passwords
 	// refusals folds repeated refusals into counted audit events.
@@ -134,8 +141,12 @@ type Service struct {
 // New wires the use cases together over store, recording every change and
 // decision in trail. now is the clock (time.Now in production).
 func New(store storage.Store, files RepoFiles, trail *audit.Log, cfg Config, now func() time.Time) *Service {
+	limiters := cfg.Limiters
+	if limiters == nil {
+		limiters = ratelimit.InMemory(now)
+	}
 	s := &Service{store: store, files: files, audit: trail, authz: auth.NewAuthorizer(store, trail, now), now: now,
-		pwFails: ratelimit.NewThrottle(5, 5*time.Minute, now), passwords: secret.NewPasswords(cfg.PasswordCost),
+		pwFails: limiters("password-change", 5, 5*time.Minute), passwords: secret.NewPasswords(cfg.PasswordCost),
 		refusals: audit.NewFolder(trail, 0, 0, now), nameKey: []byte(secret.NewSecret(32))}
 	cfg = cfg.withDefaults()
 	s.cfg.Store(&cfg)

@@ -53,7 +53,8 @@ func (s *Service) VerifyAuditAtStart(ctx context.Context) (AuditHead, error) {
 }
 
 func (s *Service) verifyChain(ctx context.Context, fromLast bool) (AuditHead, error) {
-	return VerifyTrail(ctx, s.store, s.cfg.Load().AuditKey, s.cfg.Load().AuditCheckpointEvery, fromLast)
+	cfg := s.cfg.Load()
+	return VerifyTrailKeys(ctx, s.store, append([]ed25519.PublicKey{cfg.AuditKey}, cfg.AuditKeys...), cfg.AuditCheckpointEvery, fromLast)
 }
 
 // VerifyTrail walks the trail of store, from the last checkpoint when
@@ -64,8 +65,19 @@ func (s *Service) verifyChain(ctx context.Context, fromLast bool) (AuditHead, er
 // walk has its event checked. It writes nothing: `jitgit audit verify
 // --offline` runs it on a stopped server's database.
 func VerifyTrail(ctx context.Context, store storage.Store, key ed25519.PublicKey, every uint64, fromLast bool) (AuditHead, error) {
-	v := &audit.Verifier{Key: key}
-	if v.Key != nil && every > 0 {
+	return VerifyTrailKeys(ctx, store, []ed25519.PublicKey{key}, every, fromLast)
+}
+
+// VerifyTrailKeys is VerifyTrail accepting the checkpoints of any of keys
+// (the nodes of a cluster each sign with their own); nil keys are skipped.
+func VerifyTrailKeys(ctx context.Context, store storage.Store, keys []ed25519.PublicKey, every uint64, fromLast bool) (AuditHead, error) {
+	v := &audit.Verifier{}
+	for _, k := range keys {
+		if k != nil {
+			v.Keys = append(v.Keys, k)
+		}
+	}
+	if len(v.Keys) > 0 && every > 0 {
 		// The writer signs once a batch (at most 256 events) crosses the
 		// interval, and a crash leaves at most that many unsigned.
 		v.MaxGap = every + 256

@@ -88,6 +88,7 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.RemoveProtection, h.apiRemoveProtection)
 	route(r, api.ListEvents, h.apiAudit)
 	route(r, api.VerifyAudit, h.apiVerifyAudit)
+	route(r, api.GetClusterStatus, h.apiClusterStatus)
 	route(r, api.AccessReport, h.apiAccessReport)
 	route(r, api.ReloadConfig, h.apiReloadConfig)
 	route(r, api.ListRequests, h.apiListRequests)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/ratelimit"
 	"github.com/jitgit/jitgit/secret"
 )
 
@@ -85,6 +86,10 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	if wait := max(h.pg.throttle.Wait(pairKey), h.pg.addrThrottle.Wait(addr)); wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		if ratelimit.Unreachable(h.pg.throttle) || ratelimit.Unreachable(h.pg.addrThrottle) {
+			again(http.StatusServiceUnavailable, "Sign-in is paused: this server cannot reach the store it shares with the other servers to count failed sign-ins. Try again in a minute.")
+			return
+		}
 		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %s.", auth.FormatDuration(time.Duration(secs)*time.Second)))
 		return
 	}

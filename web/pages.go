@@ -31,8 +31,8 @@ type pages struct {
 	// throttle counts failed sign-ins per address and name typed,
 	// addrThrottle per address: never per name alone, which would let
 	// anyone lock a user out.
-	throttle     *ratelimit.Throttle
-	addrThrottle *ratelimit.Throttle
+	throttle     ratelimit.Limiter
+	addrThrottle ratelimit.Limiter
 	now          func() time.Time
 }
 
@@ -42,8 +42,8 @@ const signInAddrFailures = 30
 
 // routePages registers the HTML pages.
 func (h *Handler) routePages(mux *http.ServeMux) {
-	h.pg = &pages{tmpl: mustTemplates(), throttle: ratelimit.NewThrottle(5, 5*time.Minute, h.now),
-		addrThrottle: ratelimit.NewThrottle(signInAddrFailures, 5*time.Minute, h.now), now: h.now}
+	h.pg = &pages{tmpl: mustTemplates(), throttle: h.opts.Limiters("signin-name", 5, 5*time.Minute),
+		addrThrottle: h.opts.Limiters("signin-addr", signInAddrFailures, 5*time.Minute), now: h.now}
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
 

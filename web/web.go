@@ -54,6 +54,13 @@ type Options struct {
 	// SocketAdmin is the administrator the admin socket acts as when a
 	// request names nobody (admin_user; "": the unnamed local-admin).
 	SocketAdmin string
+	// Limiters makes the sign-in and API authentication throttles: shared
+	// by the nodes of a cluster, so that each does not give an attacker a
+	// budget of its own; nil: this process's memory.
+	Limiters ratelimit.NewLimiter
+	// ClusterStatus, when set, answers GET /api/v1/cluster for
+	// administrators.
+	ClusterStatus func(ctx context.Context) (api.ClusterStatus, error)
 }
 
 // Handler serves the pages and the API to browsers and API clients.
@@ -66,7 +73,7 @@ type Handler struct {
 	pg   *pages
 	// apiThrottle refuses a client address after too many failed API
 	// authentications, so passwords cannot be guessed through Basic.
-	apiThrottle *ratelimit.Throttle
+	apiThrottle ratelimit.Limiter
 	now         func() time.Time
 }
 
@@ -79,8 +86,11 @@ func New(o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Limiters == nil {
+		o.Limiters = ratelimit.InMemory(o.Now)
+	}
 	h := &Handler{svc: o.Service, opts: o, log: o.Logger, mux: http.NewServeMux(), csrf: http.NewCrossOriginProtection(),
-		apiThrottle: ratelimit.NewThrottle(apiAuthFailures, 5*time.Minute, o.Now), now: o.Now}
+		apiThrottle: o.Limiters("api-auth", apiAuthFailures, 5*time.Minute), now: o.Now}
 	if o.Metrics != nil && o.Metrics.sources.Service == nil {
 		o.Metrics.sources.Service = o.Service
 	}

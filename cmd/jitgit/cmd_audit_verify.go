@@ -27,7 +27,8 @@ func auditVerifyCommand() *cli.Command {
 		Usage: "check the audit trail's hash chain and signed checkpoints; prints the last event checked for you to note (exit 1 when broken). " +
 			"With --public-key the check runs here, on an export (--file) or on one streamed from the server",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "public-key", Usage: "the server's checkpoint `FILE` (audit-signing.pub): verify here, trusting only this key"},
+			&cli.StringSliceFlag{Name: "public-key", Usage: "the server's checkpoint `FILE` (audit-signing.pub): verify here, trusting only this key; " +
+				"repeat it for each node of a cluster (jitgit audit keys lists them)"},
 			&cli.StringFlag{Name: "file", Usage: "an export `FILE` (jitgit audit export; - for standard input) to verify offline; needs --public-key"},
 			&cli.BoolFlag{Name: "offline", Usage: "verify the database of --data directly (the server must be stopped), with --public-key or the data directory's audit-signing.pub"},
 			&cli.Uint64Flag{Name: "checkpoint-every", Usage: "with --offline: the server's audit_checkpoint_every `N`, so that removed checkpoints are found (0: not checked)"},
@@ -44,7 +45,7 @@ func auditVerify(c *cli.Context) error {
 	if c.Bool("offline") {
 		return verifyOffline(c)
 	}
-	if c.String("public-key") == "" {
+	if len(c.StringSlice("public-key")) == 0 {
 		if c.String("file") != "" {
 			return errors.New("--file needs --public-key: the server's audit-signing.pub, to check the export's checkpoints")
 		}
@@ -54,13 +55,9 @@ func auditVerify(c *cli.Context) error {
 		}
 		return printHead(c, head)
 	}
-	b, err := os.ReadFile(c.String("public-key"))
+	pub, err := readPublicKeys(c.StringSlice("public-key"))
 	if err != nil {
-		return fmt.Errorf("public key: %w", err)
-	}
-	pub, err := audit.ParsePublicKey(b)
-	if err != nil {
-		return fmt.Errorf("public key %s: %w", c.String("public-key"), err)
+		return err
 	}
 	var in io.Reader
 	switch f := c.String("file"); f {
@@ -99,24 +96,20 @@ func verifyOffline(c *cli.Context) error {
 		conn.Close()
 		return errors.New("a jitgit server is running on this data directory: run audit verify without --offline")
 	}
-	keyFile := c.String("public-key")
-	if keyFile == "" {
-		keyFile = filepath.Join(data, auditPubKeyName)
+	keyFiles := c.StringSlice("public-key")
+	if len(keyFiles) == 0 {
+		keyFiles = []string{filepath.Join(data, auditPubKeyName)}
 	}
-	b, err := os.ReadFile(keyFile)
+	pub, err := readPublicKeys(keyFiles)
 	if err != nil {
-		return fmt.Errorf("public key: %w", err)
-	}
-	pub, err := audit.ParsePublicKey(b)
-	if err != nil {
-		return fmt.Errorf("public key %s: %w", keyFile, err)
+		return err
 	}
 	db, err := badgerstore.Open(filepath.Join(data, "db"), badgerstore.Options{})
 	if err != nil {
 		return fmt.Errorf("open the database in %s: %w", data, err)
 	}
 	defer db.Close()
-	head, err := service.VerifyTrail(c.Context, db, pub, c.Uint64("checkpoint-every"), false)
+	head, err := service.VerifyTrailKeys(c.Context, db, pub, c.Uint64("checkpoint-every"), false)
 	if err != nil {
 		return fmt.Errorf("%w (the last event that verified is %d)", err, head.Seq)
 	}
@@ -136,6 +129,23 @@ func printHead(c *cli.Context, head api.AuditHead) error {
 	})
 }
 
+// readPublicKeys reads the PEM public keys in files.
+func readPublicKeys(files []string) ([]ed25519.PublicKey, error) {
+	var keys []ed25519.PublicKey
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("public key: %w", err)
+		}
+		pub, err := audit.ParsePublicKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("public key %s: %w", f, err)
+		}
+		keys = append(keys, pub)
+	}
+	return keys, nil
+}
+
 // maxExportLine bounds one line of an export: an event is a few KiB at
 // most.
 const maxExportLine = 1 << 20
@@ -143,8 +153,8 @@ const maxExportLine = 1 << 20
 // verifyExport checks an export (JSON lines, api.ExportLine) with pub,
 // one line at a time, and returns the last event it checked. An error
 // names the line and the event.
-func verifyExport(r io.Reader, pub ed25519.PublicKey) (api.AuditHead, error) {
-	v := &audit.Verifier{Key: pub}
+func verifyExport(r io.Reader, keys []ed25519.PublicKey) (api.AuditHead, error) {
+	v := &audit.Verifier{Keys: keys}
 	br := bufio.NewReaderSize(r, 64<<10)
 	head := func() api.AuditHead {
 		var h api.AuditHead

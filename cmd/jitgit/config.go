@@ -82,6 +82,8 @@ type Config struct {
 	Repos string
 	// Store is the [store] section: the backend of the records.
 	Store StoreConfig
+	// Cluster is the [cluster] section: this node among several.
+	Cluster clusterConfig
 	// File is the config file the server was started with ("": none),
 	// which SIGHUP and `jitgit config reload` read again.
 	File string
@@ -216,6 +218,8 @@ type fileConfig struct {
 	Trust  []trustFile `toml:"trust"`
 
 	protectLines []int // the line of each [[protect]] header, when known
+
+	Cluster clusterFile `toml:"cluster"`
 }
 
 // loadConfig reads a TOML file over the defaults. Unknown keys are errors:
@@ -453,6 +457,9 @@ func (f *fileConfig) apply(cfg *Config) error {
 		cfg.Policies = append(cfg.Policies, pol)
 	}
 	if err := f.applySSO(cfg); err != nil {
+		return err
+	}
+	if err := f.applyCluster(cfg); err != nil {
 		return err
 	}
 	firstProtect := map[string]int{}

@@ -42,7 +42,7 @@ func newApp() *cli.App {
 		Commands: withExamples(append([]*cli.Command{
 			serveCommand(), userCommand(), repoCommand(), credentialCommand(), grantCommand(), accessCommand(), auditCommand(), reportCommand(), configCommand(), requestCommand(), webhookCommand(),
 			policyCommand(), protectCommand(), backupCommand(), restoreCommand(), hookCommand(), loginCommand(),
-			groupCommand(), completionCommand(), storeCommand(),
+			groupCommand(), completionCommand(), storeCommand(), clusterCommand(),
 		}, debugCommands()...), ""),
 	}
 }

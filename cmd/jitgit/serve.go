@@ -21,11 +21,11 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/cluster"
 	"github.com/jitgit/jitgit/forwarded"
 	"github.com/jitgit/jitgit/gitexec"
 	"github.com/jitgit/jitgit/mirror"
 	"github.com/jitgit/jitgit/notify"
-	"github.com/jitgit/jitgit/ratelimit"
 	"github.com/jitgit/jitgit/secret"
 	"github.com/jitgit/jitgit/server"
 	"github.com/jitgit/jitgit/service"
@@ -118,7 +118,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	db, closeStore, err := openStore(ctx, cfg, log, now)
+	db, etcd, closeStore, err := openStore(ctx, cfg, log, now)
 	if err != nil {
 		return err
 	}
@@ -137,9 +137,18 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	}
 	cfg.Auth.AuditKey, cfg.Auth.AuditCheckpointEvery = signer.Public(), cfg.AuditCheckpointEvery
 	defer trail.Close()
+	// The store's etcd client is nil on Badger, where this node is the
+	// only one and coordination is what one process does by itself.
+	lag, _ := db.(cluster.WatchLagger)
+	coord := newCoordination(etcd, cfg.Store.Prefix, cfg, signer, lag, now, log)
+	cfg.Auth.AuditKeys, cfg.Auth.Limiters = cfg.Cluster.AuditKeys, coord.limiters
 	hooksDir := filepath.Join(cfg.Data, "hooks")
 	pushesDir := filepath.Join(cfg.Data, "pushes")
-	git, err := gitexec.New(gitexec.Config{HooksDir: hooksDir, OwnHooksRoot: pushesDir})
+	gitCfg := gitexec.Config{HooksDir: hooksDir, OwnHooksRoot: pushesDir}
+	if coord.shared {
+		gitCfg.Settings = gitexec.SharedStorageSettings
+	}
+	git, err := gitexec.New(gitCfg)
 	if err != nil {
 		return err
 	}
@@ -215,6 +224,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err := pushes.HooksIn(pushesDir, hooksDir); err != nil {
 		return err
 	}
+	if coord.locks != nil {
+		pushes.LockWith(coord.locks)
+	}
 	hooks, err := server.ListenHooks(server.HookServerConfig{Socket: filepath.Join(cfg.Data, "hook.sock"), PublicURL: cfg.PublicURL, Repos: repos,
 		ExpiringSoon: svc.ExpiringSoon(), Now: now}, svc, pushes, log)
 	if err != nil {
@@ -247,6 +259,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return err
 	}
+	var purger service.RepoPurger = repos
+	if coord.locks != nil {
+		mirrors.LockWith(coord.locks)
+		purger = lockedPurger{purger: repos, locks: coord.locks}
+	}
 	if cfg.Mirrors.AllowLocal {
 		log.Warn("mirrors.allow_local is on: mirrors may copy repositories from this server's disk; do not use in production")
 	}
@@ -271,12 +288,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 		}})
 	ready := &readiness{serving: ctx, svc: svc, trail: trail, repoRoot: repos.Root, deadline: cfg.AuditDeadline}
 	pages := web.New(web.Options{Ready: ready.check, Service: svc, PublicURL: cfg.PublicURL, SSHURL: sshURL, Logger: log, Metrics: metrics,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Webhooks: webhooks, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root, Purger: repos, Reload: reload.Reload, SocketAdmin: cfg.AdminUser})
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"), Mirrors: mirrors, Now: now, Webhooks: webhooks, SSO: signIn, Workloads: workloads, RepoRoot: repos.Root, Purger: purger, Reload: reload.Reload, SocketAdmin: cfg.AdminUser,
+		Limiters: coord.limiters, ClusterStatus: coord.status})
 	gitHTTP := server.NewHTTP(server.HTTPConfig{PublicURL: cfg.PublicURL, Fallback: pages, Pending: svc,
 		MaxUploadPackBody: cfg.MaxFetchBody, MaxReceivePackBody: cfg.MaxPushBody,
 		// Thirty failures in five minutes: generous for CI runners sharing
 		// an address, hopeless for guessing a password.
-		Throttle:     ratelimit.NewThrottle(30, 5*time.Minute, now),
+		Throttle:     coord.limiters("git-http-auth", 30, 5*time.Minute),
 		ExpiringSoon: svc.ExpiringSoon(), Now: now}, svc, repos, runner, log)
 	reload.attach(cfg, webhooks, trail, gitHTTP)
 
@@ -357,15 +375,18 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) error
 	// requests use, and the jobs that write to the store on their own.
 	back := []part{
 		{"hook server", hooks.Serve},
-		{"mirror scheduler", func(ctx context.Context) error { mirrors.Run(ctx); return nil }},
-		{"request sweeper", func(ctx context.Context) error { sweepRequests(ctx, svc, log); return nil }},
+		// On a cluster the scheduler and the sweeper run on the node that
+		// leads each; the refusal counts are of this node's own refusals.
+		{"mirror scheduler", coord.lead(jobMirrors, mirrors.Run)},
+		{"request sweeper", coord.lead(jobSweeper, func(ctx context.Context) { sweepRequests(ctx, svc, log) })},
 		{"refusal counts", func(ctx context.Context) error { svc.RunRefusals(ctx); return nil }},
+		{"node registry", coord.keep},
 		{"config reload", func(ctx context.Context) error { reload.onHangup(ctx); return nil }},
 	}
 	// Stopped last: the notifications of what the parts above did while
 	// they stopped (a lapsed request, a mirror fetch cut short).
 	// The outbox runs with no receivers too: a reload may add one.
-	last := []part{{"webhooks", func(ctx context.Context) error { webhooks.Run(ctx); return nil }}}
+	last := []part{{"webhooks", coord.lead(jobWebhooks, webhooks.Run)}}
 	fmt.Fprintf(out, "jitgit: serving Git and web on %s (%s)\n", httpLn.Addr(), cfg.PublicURL)
 	fmt.Fprintf(out, "jitgit: admin socket %s; data in %s\n", filepath.Join(cfg.Data, socketName), cfg.Data)
 	serving = true

@@ -8,33 +8,36 @@ import (
 	"path/filepath"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/jitgit/jitgit/storage"
 	"github.com/jitgit/jitgit/storage/badgerstore"
 	"github.com/jitgit/jitgit/storage/etcdstore"
 )
 
 // openStore opens the backend cfg.Store names: Badger in <data>/db, or
-// etcd. close releases it (and the etcd client).
-func openStore(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (db storage.Store, close func() error, err error) {
+// etcd. close releases it (and the etcd client). etcd is the store's etcd
+// client, for the coordination of the nodes, and nil on Badger.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (db storage.Store, etcd *clientv3.Client, close func() error, err error) {
 	switch cfg.Store.Backend {
 	case backendEtcd:
 		cli, err := dialEtcd(ctx, cfg.Store)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		edb, err := etcdstore.Open(ctx, cli, etcdstore.Options{Prefix: cfg.Store.Prefix, RequestTimeout: cfg.Store.RequestTimeout,
 			MaxTxnOps: cfg.Store.MaxTxnOps, Now: now})
 		if err != nil {
 			cli.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return edb, func() error { return errors.Join(edb.Close(), cli.Close()) }, nil
+		return edb, cli, func() error { return errors.Join(edb.Close(), cli.Close()) }, nil
 	default:
 		bdb, err := badgerstore.Open(filepath.Join(cfg.Data, "db"), badgerstore.Options{Logger: log, Now: now})
 		if err != nil {
-			return nil, nil, fmt.Errorf("open database in %s: %w (is another jitgit serve running on this data directory?)", cfg.Data, err)
+			return nil, nil, nil, fmt.Errorf("open database in %s: %w (is another jitgit serve running on this data directory?)", cfg.Data, err)
 		}
-		return bdb, bdb.Close, nil
+		return bdb, nil, bdb.Close, nil
 	}
 }
 

@@ -29,6 +29,7 @@ type watcher struct {
 	db     *DB
 	cancel context.CancelFunc
 	done   chan struct{}
+	mark   watchMark
 }
 
 func startWatcher(db *DB) *watcher {
@@ -73,6 +74,7 @@ func (w *watcher) watchOnce(ctx context.Context) {
 	defer stopWatch()
 	ch := db.cli.Watch(wctx, db.prefix, clientv3.WithPrefix(), clientv3.WithRev(start+1), clientv3.WithProgressNotify())
 	w.setLive(true, start)
+	w.mark.heard(start, w.db.cache.now())
 	tick := time.NewTicker(progressEvery)
 	defer tick.Stop()
 	for {
@@ -154,4 +156,5 @@ func (w *watcher) apply(wr clientv3.WatchResponse) {
 	c.seenLocked(rev)
 	c.aliveUntil = c.now().Add(staleAfter)
 	c.mu.Unlock()
+	w.mark.heard(wr.Header.Revision, c.now())
 }
