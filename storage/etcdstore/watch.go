@@ -74,7 +74,6 @@ func (w *watcher) watchOnce(ctx context.Context) {
 	defer stopWatch()
 	ch := db.cli.Watch(wctx, db.prefix, clientv3.WithPrefix(), clientv3.WithRev(start+1), clientv3.WithProgressNotify())
 	w.setLive(true, start)
-	w.mark.heard(start, w.db.cache.now())
 	tick := time.NewTicker(progressEvery)
 	defer tick.Stop()
 	for {
@@ -104,12 +103,16 @@ func (w *watcher) setLive(live bool, rev int64) {
 	c.gen++
 	c.seenLocked(rev)
 	c.live = live
-	c.aliveUntil = c.now().Add(staleAfter)
+	at := c.now()
+	c.aliveUntil = at.Add(staleAfter)
 	c.grants.purge()
 	c.policies.purge()
 	c.protections, c.protectionsRead = nil, false
 	clear(c.protectionsOf)
 	c.mu.Unlock()
+	if live {
+		w.mark.heard(rev, at)
+	}
 }
 
 // apply invalidates what the events of wr touched, and renews the cache's
@@ -154,7 +157,8 @@ func (w *watcher) apply(wr clientv3.WatchResponse) {
 		c.grants.remove(s)
 	}
 	c.seenLocked(rev)
-	c.aliveUntil = c.now().Add(staleAfter)
+	at := c.now()
+	c.aliveUntil = at.Add(staleAfter)
 	c.mu.Unlock()
-	w.mark.heard(wr.Header.Revision, c.now())
+	w.mark.heard(wr.Header.Revision, at)
 }
