@@ -480,12 +480,8 @@ func (s *SSH) session(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, r
 		go func() {
 			defer close(done)
 			status := run()
-			// exit-status before EOF, in OpenSSH's order: its
-			// multiplexing client (ControlMaster) may end a session
-			// that saw EOF before the status reached it, and then
-			// exits 255 however the command ended.
-			ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{status}))
 			ch.CloseWrite()
+			ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{status}))
 			ch.Close()
 		}()
 	}
