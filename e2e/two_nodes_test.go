@@ -45,8 +45,9 @@ request_timeout = "1s"
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := serveIn(t, t.TempDir(), addrA, config)
-	b := serveIn(t, t.TempDir(), addrB, config)
+	// Each node is entered in the registry under a name of its own.
+	a := serveIn(t, t.TempDir(), addrA, config+"\n[cluster]\nnode = \"a\"\n")
+	b := serveIn(t, t.TempDir(), addrB, config+"\n[cluster]\nnode = \"b\"\n")
 
 	work := t.TempDir()
 	a.run(work, false, "", "jitgit", "repo", "create", "acme/payments")
