@@ -73,10 +73,13 @@ var (
 	// AccessReport takes repo or user, since, until.
 	AccessReport = Endpoint[None, []AccessInterval]{Method: "GET", Path: "/api/v1/reports/access"}
 
-	ListRequests   = Endpoint[None, []Request]{Method: "GET", Path: "/api/v1/requests"}
-	CreateRequest  = Endpoint[NewRequest, Request]{Method: "POST", Path: "/api/v1/requests"}
-	GetRequest     = Endpoint[None, Request]{Method: "GET", Path: "/api/v1/requests/{id}"}
-	ApproveRequest = Endpoint[Approval, Request]{Method: "POST", Path: "/api/v1/requests/{id}/approve", OptionalBody: true}
-	DenyRequest    = Endpoint[Denial, Request]{Method: "POST", Path: "/api/v1/requests/{id}/deny"}
-	CancelRequest  = Endpoint[None, Request]{Method: "POST", Path: "/api/v1/requests/{id}/cancel"}
+	// ListRequests answers every request the filters select, streamed;
+	// ListRequestPage answers them a page at a time (limit, after).
+	ListRequests    = Endpoint[None, []Request]{Method: "GET", Path: "/api/v1/requests"}
+	ListRequestPage = Endpoint[None, RequestPage]{Method: "GET", Path: "/api/v1/requests/page"}
+	CreateRequest   = Endpoint[NewRequest, Request]{Method: "POST", Path: "/api/v1/requests"}
+	GetRequest      = Endpoint[None, Request]{Method: "GET", Path: "/api/v1/requests/{id}"}
+	ApproveRequest  = Endpoint[Approval, Request]{Method: "POST", Path: "/api/v1/requests/{id}/approve", OptionalBody: true}
+	DenyRequest     = Endpoint[Denial, Request]{Method: "POST", Path: "/api/v1/requests/{id}/deny"}
+	CancelRequest   = Endpoint[None, Request]{Method: "POST", Path: "/api/v1/requests/{id}/cancel"}
 )

@@ -83,6 +83,12 @@ type Requests interface {
 	// in memory of the page's size. In an Update it guards nothing; it is
 	// for showing requests, not for checks before a write.
 	Scan(fn func(auth.Request) bool) error
+	// Page returns at most limit requests with ids after after, in
+	// ascending id order, starting from after rather than reading the
+	// requests before it: a listing of every request ever filed walks it
+	// in memory of a page. limit must be positive. In an Update it guards
+	// nothing, as Scan.
+	Page(after string, limit int) ([]auth.Request, error)
 }
 
 // Protections are the protection rules of refs, keyed by id; Store.ProtectionsFor

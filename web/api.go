@@ -91,7 +91,9 @@ func (h *Handler) routeAPI(mux *http.ServeMux, identify identifyFunc) {
 	route(r, api.GetClusterStatus, h.apiClusterStatus)
 	route(r, api.AccessReport, h.apiAccessReport)
 	route(r, api.ReloadConfig, h.apiReloadConfig)
-	route(r, api.ListRequests, h.apiListRequests)
+	// Streamed, as ListGrants.
+	mux.Handle(api.ListRequests.Pattern(), h.api(identify, h.apiListRequests))
+	route(r, api.ListRequestPage, h.apiListRequestPage)
 	route(r, api.CreateRequest, h.apiCreateRequest)
 	route(r, api.GetRequest, h.apiGetRequest)
 	route(r, api.ApproveRequest, h.apiApprove)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
@@ -29,16 +30,66 @@ func (h *Handler) apiCreateRequest(r *http.Request, who auth.Identity) (int, api
 	return http.StatusCreated, viewRequest(req), err
 }
 
-func (h *Handler) apiListRequests(r *http.Request, who auth.Identity) (int, []api.Request, error) {
-	q := r.URL.Query()
+// requestFilter reads the filters GET /requests and /requests/page share.
+func requestFilter(q url.Values) (service.RequestFilter, error) {
 	f := service.RequestFilter{Status: auth.RequestStatus(q.Get("status")), Mine: parseBool(q.Get("mine")), User: q.Get("user"), Repo: q.Get("repo")}
 	switch f.Status {
 	case "", auth.StatusPending, auth.StatusApproved, auth.StatusDenied, auth.StatusCancelled, auth.StatusExpired:
-	default:
-		return 0, nil, fmtInvalid("status %q: use pending, approved, denied, cancelled or expired", q.Get("status"))
+		return f, nil
 	}
-	rs, err := h.svc.ListRequests(r.Context(), who, f)
-	return 0, each(rs, viewRequest), err
+	return f, fmtInvalid("status %q: use pending, approved, denied, cancelled or expired", q.Get("status"))
+}
+
+// apiListRequestPage answers one page of requests, DefaultRequestPage
+// unless limit says otherwise, from after on.
+func (h *Handler) apiListRequestPage(r *http.Request, who auth.Identity) (int, api.RequestPage, error) {
+	q := r.URL.Query()
+	f, err := requestFilter(q)
+	if err != nil {
+		return 0, api.RequestPage{}, err
+	}
+	limit := api.DefaultRequestPage
+	if s := q.Get("limit"); s != "" {
+		if limit, err = parseLimit(s); err != nil {
+			return 0, api.RequestPage{}, err
+		}
+		limit = min(limit, service.MaxRequestListPage)
+	}
+	rs, next, err := h.svc.ListRequestPage(r.Context(), who, f, q.Get("after"), limit)
+	page := api.RequestPage{Requests: each(rs, viewRequest), Next: next}
+	if page.Requests == nil {
+		page.Requests = []api.Request{}
+	}
+	return 0, page, err
+}
+
+// apiListRequests answers every request the filters select as one JSON
+// array in id order, written a page at a time as it is read, as
+// apiListGrants does.
+func (h *Handler) apiListRequests(r *http.Request, who auth.Identity) (int, any, error) {
+	f, err := requestFilter(r.URL.Query())
+	if err != nil {
+		return 0, nil, err
+	}
+	rs, next, err := h.svc.ListRequestPage(r.Context(), who, f, "", api.DefaultRequestPage)
+	if err != nil {
+		return 0, nil, err
+	}
+	return 0, jsonArrayStream(func(put func(any) error) error {
+		for {
+			for _, req := range rs {
+				if err := put(viewRequest(req)); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				return nil
+			}
+			if rs, next, err = h.svc.ListRequestPage(r.Context(), who, f, next, api.DefaultRequestPage); err != nil {
+				return err
+			}
+		}
+	}), nil
 }
 
 func (h *Handler) apiGetRequest(r *http.Request, who auth.Identity) (int, api.Request, error) {

@@ -103,6 +103,7 @@ func walkAPI(t *testing.T) []wireCall {
 	call("POST /api/v1/requests/{id}/cancel", alice, "POST", "/api/v1/requests/"+id(r3)+"/cancel", "", 200)
 	call("POST /api/v1/requests (auto-approved)", alice, "POST", "/api/v1/requests", `{"repo":"docs/site","access":"read","duration":"30m","reason":"typo"}`, 201)
 	call("GET /api/v1/requests", bob, "GET", "/api/v1/requests", "", 200)
+	call("GET /api/v1/requests/page", bob, "GET", "/api/v1/requests/page", "", 200)
 	call("GET /api/v1/audit", root, "GET", "/api/v1/audit", "", 200)
 	call("GET /api/v1/audit/verify", root, "GET", "/api/v1/audit/verify", "", 200)
 	call("error", alice, "GET", "/api/v1/audit", "", http.StatusForbidden)

@@ -43,7 +43,7 @@ Example:
 					&cli.StringFlag{Name: "status", Usage: "pending, approved, denied, cancelled or expired"},
 					&cli.StringFlag{Name: "user", Usage: "only requests of `NAME`"},
 					&cli.StringFlag{Name: "repo", Usage: "only requests for `OWNER/NAME`"},
-					jsonFlag,
+					jsonFlag, requestPageSizeFlag,
 				},
 				Action: requestList,
 			},
@@ -131,6 +131,12 @@ func waitForDecision(c *cli.Context, client *apiClient, r api.Request) error {
 	return err
 }
 
+// requestPageSizeFlag is how many requests the CLI asks the server for at
+// a time.
+var requestPageSizeFlag = &cli.IntFlag{Name: "page-size", Value: api.DefaultRequestPage, Usage: "ask the server for `N` requests at a time (1 to 5000)"}
+
+// requestList prints the requests the flags select in id order, a page at
+// a time as the server answers them.
 func requestList(c *cli.Context) error {
 	q := url.Values{}
 	for _, k := range []string{"status", "user", "repo"} {
@@ -138,7 +144,10 @@ func requestList(c *cli.Context) error {
 			q.Set(k, v)
 		}
 	}
-	return list(c, api.ListRequests, q, []string{"ID", "REQUESTER", "REPO", "ACCESS", "FOR", "STATUS", "APPROVALS", "ASKED", "REASON"}, func(r api.Request) []string {
+	walk := func(fn func([]api.Request) error) error {
+		return walkPages(c, api.ListRequestPage, q, 5000, func(p api.RequestPage) ([]api.Request, string) { return p.Requests, p.Next }, fn)
+	}
+	return listPaged(c, walk, []string{"ID", "REQUESTER", "REPO", "ACCESS", "FOR", "STATUS", "APPROVALS", "ASKED", "REASON"}, func(r api.Request) []string {
 		return []string{r.ID, r.Requester, r.Repo, r.Access, r.Duration, r.Status,
 			fmt.Sprintf("%d/%d", r.Approvals, r.ApprovalsNeeded), r.Created.Local().Format(time.DateTime), oneLine(r.Reason, 40)}
 	})

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Grants", testGrants},
 		{"GrantWindow", testGrantWindow},
 		{"GrantPages", testGrantPages},
+		{"RequestPages", testRequestPages},
 		{"Policies", testPolicies},
 		{"Protections", testProtections},
 		{"Requests", testRequests},
