@@ -17,7 +17,7 @@ func (s *Service) NewestGrants(ctx context.Context, actor auth.Identity, f Grant
 	var keep []auth.Grant // newest first, at most n
 	after := ""
 	for {
-		gs, next, err := s.ListGrantPage(ctx, actor, f, after, grantStoreChunk)
+		gs, next, err := s.ListGrantPage(ctx, actor, f, after, storeChunk)
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
@@ -12,14 +11,6 @@ import (
 
 // MaxGrantPage is the most grants ListGrantPage returns at once.
 const MaxGrantPage = 10000
-
-// grantScanBudget bounds the stored grants one ListGrantPage reads: a
-// filter that selects few of many grants answers a short page, even an
-// empty one, with a cursor to go on from, instead of reading them all.
-const grantScanBudget = 50000
-
-// grantStoreChunk is how many stored grants one read transaction holds.
-const grantStoreChunk = 1000
 
 // ListGrantPage returns at most limit grants the filter selects, with ids
 // after after, in ascending id order, and the after of the next page:
@@ -43,37 +34,14 @@ func (s *Service) ListGrantPage(ctx context.Context, actor auth.Identity, f Gran
 		if err != nil {
 			return nil, "", err
 		}
-		all = slices.DeleteFunc(all, func(g auth.Grant) bool {
-			return strings.Compare(g.ID, after) <= 0 || !f.matches(&g, now)
+		page, next := pageIn(all, after, limit, grantID, func(g *auth.Grant) bool { return f.matches(g, now) })
+		return page, next, nil
+	}
+	return pageOf(ctx, s.store, after, limit,
+		func(tx storage.Tx, after string, n int) ([]auth.Grant, error) { return tx.Grants().Page(after, n) },
+		grantID, func(g *auth.Grant) bool {
+			return (subjects == nil || slices.Contains(subjects, g.Subject)) && f.matches(g, now)
 		})
-		slices.SortFunc(all, func(a, b auth.Grant) int { return strings.Compare(a.ID, b.ID) })
-		if len(all) > limit {
-			return all[:limit], all[limit-1].ID, nil
-		}
-		return all, "", nil
-	}
-	var out []auth.Grant
-	for scanned := 0; scanned < grantScanBudget; {
-		chunk := min(grantStoreChunk, grantScanBudget-scanned)
-		gs, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Grant, error) { return tx.Grants().Page(after, chunk) })
-		if err != nil {
-			return nil, "", err
-		}
-		scanned += len(gs)
-		for _, g := range gs {
-			after = g.ID
-			if (subjects == nil || slices.Contains(subjects, g.Subject)) && f.matches(&g, now) {
-				out = append(out, g)
-				if len(out) == limit {
-					return out, g.ID, nil
-				}
-			}
-		}
-		if len(gs) < chunk {
-			return out, "", nil // the last stored grant was read
-		}
-	}
-	return out, after, nil
 }
 
 // grantSubjects applies who may see what to f, and returns the subjects
@@ -98,3 +66,5 @@ func (s *Service) grantSubjects(ctx context.Context, actor auth.Identity, f Gran
 	}
 	return subjects, f, nil
 }
+
+func grantID(g *auth.Grant) string { return g.ID }

@@ -3,8 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
@@ -12,13 +10,6 @@ import (
 
 // MaxRequestListPage is the most requests ListRequestPage returns at once.
 const MaxRequestListPage = 5000
-
-// requestScanBudget bounds the stored requests one ListRequestPage reads,
-// as grantScanBudget does for grants.
-const requestScanBudget = 50000
-
-// requestStoreChunk is how many stored requests one read transaction holds.
-const requestStoreChunk = 1000
 
 // ListRequestPage returns at most limit requests the filter selects, with
 // ids after after, in ascending id order, and the after of the next page:
@@ -59,33 +50,12 @@ func (s *Service) ListRequestPage(ctx context.Context, actor auth.Identity, f Re
 		if err != nil {
 			return nil, "", err
 		}
-		all = slices.DeleteFunc(all, func(r auth.Request) bool { return strings.Compare(r.ID, after) <= 0 || !keep(&r) })
-		slices.SortFunc(all, func(a, b auth.Request) int { return strings.Compare(a.ID, b.ID) })
-		if len(all) > limit {
-			return all[:limit], all[limit-1].ID, nil
-		}
-		return all, "", nil
+		page, next := pageIn(all, after, limit, requestID, keep)
+		return page, next, nil
 	}
-	var out []auth.Request
-	for scanned := 0; scanned < requestScanBudget; {
-		chunk := min(requestStoreChunk, requestScanBudget-scanned)
-		rs, err := read(ctx, s.store, func(tx storage.Tx) ([]auth.Request, error) { return tx.Requests().Page(after, chunk) })
-		if err != nil {
-			return nil, "", err
-		}
-		scanned += len(rs)
-		for _, r := range rs {
-			after = r.ID
-			if keep(&r) {
-				out = append(out, r)
-				if len(out) == limit {
-					return out, r.ID, nil
-				}
-			}
-		}
-		if len(rs) < chunk {
-			return out, "", nil
-		}
-	}
-	return out, after, nil
+	return pageOf(ctx, s.store, after, limit,
+		func(tx storage.Tx, after string, n int) ([]auth.Request, error) { return tx.Requests().Page(after, n) },
+		requestID, keep)
 }
+
+func requestID(r *auth.Request) string { return r.ID }
