@@ -12,18 +12,22 @@
 #      upload-pack --advertise-refs) and API access checks (the decision
 #      and its event alone); target >= 1,000/s across the two nodes.
 #
-#   bash bench/cluster.sh [RUNS]        (default 7; ETCD=/usr/bin/etcd, SECONDS_EACH=10)
+#   bash bench/cluster.sh [RUNS]        (default 7; ETCD=/usr/bin/etcd, SECONDS_EACH=10,
+#                                         ETCD_DIR=DIR for the members' data, e.g. under /dev/shm,
+#                                         CLONES=0 to skip the clones)
 #
 # The etcd members fsync (etcd 3.4 cannot turn it off): the figures
-# include the disk. Prints the load average before and after: the machine
+# include the disk, unless ETCD_DIR is on a memory file system. Prints the load average before and after: the machine
 # may be shared.
 set -euo pipefail
 runs=${1:-7}
 etcd=${ETCD:-/usr/bin/etcd}
 each=${SECONDS_EACH:-10}
+clones=${CLONES:-1}
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+etcddir=${ETCD_DIR:-$work}/etcd-$$
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work" "$etcddir"' EXIT
 cd "$work"
 [ -x "$etcd" ] || { echo "bench/cluster.sh: no etcd at $etcd (apt-get install etcd-server, or ETCD=PATH)" >&2; exit 1; }
 command -v farm-bench >/dev/null || { echo "bench/cluster.sh: needs farm-bench on PATH" >&2; exit 1; }
@@ -43,7 +47,7 @@ for i in 0 1 2; do
   clients+=("\"http://127.0.0.1:${c[$i]}\"")
 done
 for i in 0 1 2; do
-  env -u ETCD_DATA_DIR "$etcd" --name "m$i" --data-dir "$work/etcd$i" \
+  env -u ETCD_DATA_DIR "$etcd" --name "m$i" --data-dir "$etcddir/$i" \
     --listen-peer-urls "http://127.0.0.1:${p[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${p[$i]}" \
     --listen-client-urls "http://127.0.0.1:${c[$i]}" --advertise-client-urls "http://127.0.0.1:${c[$i]}" \
     --initial-cluster "$initial" --initial-cluster-token bench --initial-cluster-state new \
@@ -92,10 +96,12 @@ etoken=$(setup "$work/a" "$aport")
 stoken=$(setup "$work/solo" "$sport")
 
 clone() { echo "sh -c 'rm -rf $work/c-$1 && exec git clone -q --bare http://bench:$2@127.0.0.1:$3/bench/repo.git $work/c-$1'"; }
+if [ "$clones" = 1 ]; then
 echo "== clone of the 24 MB repository: node A (etcd) vs the Badger node"
 eval farm-bench -n "$runs" --timeout 600 --vs "\"$(clone s "$stoken" "$sport")\"" -- "$(clone a "$etoken" "$aport")"
 echo "== clone of the 24 MB repository: node B (etcd) vs the Badger node"
 eval farm-bench -n "$runs" --timeout 600 --vs "\"$(clone s "$stoken" "$sport")\"" -- "$(clone b "$etoken" "$bport")"
+fi
 
 refs=/bench/repo.git/info/refs?service=git-upload-pack
 check=/api/v1/access/check?repo=bench/repo\&access=read
@@ -103,6 +109,7 @@ echo "== audited decisions, 32 clients, ${each}s each"
 echo "git info/refs, Badger node:    $(./decisions -urls "http://127.0.0.1:$sport$refs" -user bench -token "$stoken" -c 32 -for "${each}s")"
 echo "git info/refs, nodes A and B:  $(./decisions -urls "http://127.0.0.1:$aport$refs,http://127.0.0.1:$bport$refs" -user bench -token "$etoken" -c 32 -for "${each}s")"
 echo "access check, Badger node:     $(./decisions -urls "http://127.0.0.1:$sport$check" -token "$stoken" -bearer -c 32 -for "${each}s")"
+echo "access check, node A alone:    $(./decisions -urls "http://127.0.0.1:$aport$check" -token "$etoken" -bearer -c 32 -for "${each}s")"
 echo "access check, nodes A and B:   $(./decisions -urls "http://127.0.0.1:$aport$check,http://127.0.0.1:$bport$check" -token "$etoken" -bearer -c 32 -for "${each}s")"
 JITGIT_DATA=$work/b ./jitgit audit verify | head -1
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
