@@ -40,7 +40,7 @@ port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));pri
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Three etcd members.
-initial=""; clients=()
+initial=""; clients=(); etcdpids=(); nodepids=()
 for i in 0 1 2; do
   p[$i]=$(port); c[$i]=$(port)
   initial+="${initial:+,}m$i=http://127.0.0.1:${p[$i]}"
@@ -52,6 +52,7 @@ for i in 0 1 2; do
     --listen-client-urls "http://127.0.0.1:${c[$i]}" --advertise-client-urls "http://127.0.0.1:${c[$i]}" \
     --initial-cluster "$initial" --initial-cluster-token bench --initial-cluster-state new \
     --max-txn-ops 1024 --logger zap --log-level error >"etcd$i.log" 2>&1 &
+  etcdpids+=($!)
 done
 for i in 0 1 2; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:${c[$i]}/health" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -62,6 +63,7 @@ start_node() { # name port data config → waits for its socket
   local name=$1 port=$2 data=$3 cfg=$4
   mkdir -p "$data"
   JITGIT_DATA=$data ./jitgit serve --config "$cfg" --http "127.0.0.1:$port" --ssh off >"$name.log" 2>&1 &
+  nodepids+=($!)
   for _ in $(seq 200); do [ -S "$data/jitgit.sock" ] && curl -s -o /dev/null "http://127.0.0.1:$port/" && return; sleep 0.1; done
   echo "node $name did not start:" >&2; cat "$name.log" >&2; exit 1
 }
@@ -103,13 +105,23 @@ echo "== clone of the 24 MB repository: node B (etcd) vs the Badger node"
 eval farm-bench -n "$runs" --timeout 600 --vs "\"$(clone s "$stoken" "$sport")\"" -- "$(clone b "$etoken" "$bport")"
 fi
 
+# cpu PID... → the CPU seconds (user + system) those processes have used.
+cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "scale=2; $t / $(getconf CLK_TCK)" | bc; }
+# run LABEL ARGS... → one line of the decisions tool, then the CPU seconds
+# the three etcd members and the two etcd nodes used during it.
+run() {
+  local label=$1; shift
+  local e0 n0; e0=$(cpu "${etcdpids[@]}"); n0=$(cpu "${nodepids[@]:0:2}")
+  echo "$label $(./decisions "$@" -c 32 -for "${each}s")"
+  echo "    cpu s during it: etcd members $(echo "$(cpu "${etcdpids[@]}") - $e0" | bc), etcd nodes $(echo "$(cpu "${nodepids[@]:0:2}") - $n0" | bc)"
+}
 refs=/bench/repo.git/info/refs?service=git-upload-pack
 check=/api/v1/access/check?repo=bench/repo\&access=read
 echo "== audited decisions, 32 clients, ${each}s each"
-echo "git info/refs, Badger node:    $(./decisions -urls "http://127.0.0.1:$sport$refs" -user bench -token "$stoken" -c 32 -for "${each}s")"
-echo "git info/refs, nodes A and B:  $(./decisions -urls "http://127.0.0.1:$aport$refs,http://127.0.0.1:$bport$refs" -user bench -token "$etoken" -c 32 -for "${each}s")"
-echo "access check, Badger node:     $(./decisions -urls "http://127.0.0.1:$sport$check" -token "$stoken" -bearer -c 32 -for "${each}s")"
-echo "access check, node A alone:    $(./decisions -urls "http://127.0.0.1:$aport$check" -token "$etoken" -bearer -c 32 -for "${each}s")"
-echo "access check, nodes A and B:   $(./decisions -urls "http://127.0.0.1:$aport$check,http://127.0.0.1:$bport$check" -token "$etoken" -bearer -c 32 -for "${each}s")"
+run "git info/refs, Badger node:   " -urls "http://127.0.0.1:$sport$refs" -user bench -token "$stoken"
+run "git info/refs, nodes A and B: " -urls "http://127.0.0.1:$aport$refs,http://127.0.0.1:$bport$refs" -user bench -token "$etoken"
+run "access check, Badger node:    " -urls "http://127.0.0.1:$sport$check" -token "$stoken" -bearer
+run "access check, node A alone:   " -urls "http://127.0.0.1:$aport$check" -token "$etoken" -bearer
+run "access check, nodes A and B:  " -urls "http://127.0.0.1:$aport$check,http://127.0.0.1:$bport$check" -token "$etoken" -bearer
 JITGIT_DATA=$work/b ./jitgit audit verify | head -1
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
