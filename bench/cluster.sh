@@ -109,11 +109,22 @@ fi
 cpu() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "scale=2; $t / $(getconf CLK_TCK)" | bc; }
 # run LABEL ARGS... → one line of the decisions tool, then the CPU seconds
 # the three etcd members and the two etcd nodes used during it.
+# calls METHOD → how many gRPC calls of METHOD (Range, Txn, ...) the three
+# members have answered.
+calls() {
+  local t=0 i n
+  for i in 0 1 2; do
+    n=$(curl -s "http://127.0.0.1:${c[$i]}/metrics" | awk -v m="grpc_method=\"$1\"" 'index($0, "grpc_server_handled_total{") == 1 && index($0, m) {s += $2} END {print s + 0}')
+    t=$((t + n))
+  done
+  echo "$t"
+}
 run() {
   local label=$1; shift
-  local e0 n0; e0=$(cpu "${etcdpids[@]}"); n0=$(cpu "${nodepids[@]:0:2}")
-  echo "$label $(./decisions "$@" -c 32 -for "${each}s")"
-  echo "    cpu s during it: etcd members $(echo "$(cpu "${etcdpids[@]}") - $e0" | bc), etcd nodes $(echo "$(cpu "${nodepids[@]:0:2}") - $n0" | bc)"
+  local e0 n0 r0 t0; e0=$(cpu "${etcdpids[@]}"); n0=$(cpu "${nodepids[@]:0:2}"); r0=$(calls Range); t0=$(calls Txn)
+  local out; out=$(./decisions "$@" -c 32 -for "${each}s")
+  echo "$label $out"
+  echo "    during it: cpu s of the etcd members $(echo "$(cpu "${etcdpids[@]}") - $e0" | bc), of the etcd nodes $(echo "$(cpu "${nodepids[@]:0:2}") - $n0" | bc); etcd calls: Range $(($(calls Range) - r0)), Txn $(($(calls Txn) - t0))"
 }
 refs=/bench/repo.git/info/refs?service=git-upload-pack
 check=/api/v1/access/check?repo=bench/repo\&access=read
