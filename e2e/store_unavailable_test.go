@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 // node refuses Git over HTTP with 503, Retry-After and a line naming the
 // store, and over SSH with that line on stderr and a failing exit; neither
 // says the credentials were wrong, and both serve again once etcd is back.
+// The API answers 503 too.
 func TestStoreUnavailableIsNotAnAuthenticationFailure(t *testing.T) {
 	etcd := etcdtest.Start(t, 1)
 	dir := t.TempDir()
@@ -82,6 +84,18 @@ request_timeout = "1s"
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || resp.Header.Get("WWW-Authenticate") != "" {
 		t.Errorf("info/refs with etcd down: %s, Retry-After %q, WWW-Authenticate %q; want 503 with Retry-After and no challenge",
 			resp.Status, resp.Header.Get("Retry-After"), resp.Header.Get("WWW-Authenticate"))
+	}
+	// The API, with a bearer token, says the same with 503.
+	req, _ = http.NewRequest("GET", "http://"+httpAddr+"/api/v1/access/check?repo=acme/payments&access=read", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "cannot reach its store") {
+		t.Errorf("API access check with etcd down: %s, Retry-After %q: %s; want 503 naming the store", resp.Status, resp.Header.Get("Retry-After"), body)
 	}
 	out = poll("etcd down, SSH", sshURL, false)
 	if !strings.Contains(out, "jitgit: the server cannot reach its store; try again shortly") || strings.Contains(out, "Permission denied") {

@@ -236,6 +236,9 @@ func (s *Service) PasswordChecks() uint64 { return s.passwords.Checks() }
 // AuthenticateToken checks a bare jg_ token (an API bearer token).
 func (s *Service) AuthenticateToken(ctx context.Context, plain string) (auth.Identity, error) {
 	t, err := s.tokenFor(ctx, plain)
+	if errors.Is(err, auth.ErrUnavailable) {
+		return auth.Identity{}, err
+	}
 	if err != nil {
 		return auth.Identity{}, auth.ErrUnauthenticated
 	}
