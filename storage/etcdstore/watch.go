@@ -73,8 +73,7 @@ func (w *watcher) watchOnce(ctx context.Context) {
 	wctx, stopWatch := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer stopWatch()
 	ch := db.cli.Watch(wctx, db.prefix, clientv3.WithPrefix(), clientv3.WithRev(start+1), clientv3.WithProgressNotify())
-	w.setLive(true, start)
-	w.mark.heard(start, w.db.cache.now())
+	w.mark.heard(start, w.setLive(true, start))
 	tick := time.NewTicker(progressEvery)
 	defer tick.Stop()
 	for {
@@ -97,19 +96,23 @@ func (w *watcher) watchOnce(ctx context.Context) {
 	}
 }
 
-// setLive empties the cache and marks it serving or not.
-func (w *watcher) setLive(live bool, rev int64) {
+// setLive empties the cache and marks it serving or not. It returns the
+// cache's time of the change, read under the cache's lock like every use
+// of its clock.
+func (w *watcher) setLive(live bool, rev int64) time.Time {
 	c := w.db.cache
 	c.mu.Lock()
 	c.gen++
 	c.seenLocked(rev)
 	c.live = live
-	c.aliveUntil = c.now().Add(staleAfter)
+	now := c.now()
+	c.aliveUntil = now.Add(staleAfter)
 	c.grants.purge()
 	c.policies.purge()
 	c.protections, c.protectionsRead = nil, false
 	clear(c.protectionsOf)
 	c.mu.Unlock()
+	return now
 }
 
 // apply invalidates what the events of wr touched, and renews the cache's
@@ -154,7 +157,8 @@ func (w *watcher) apply(wr clientv3.WatchResponse) {
 		c.grants.remove(s)
 	}
 	c.seenLocked(rev)
-	c.aliveUntil = c.now().Add(staleAfter)
+	now := c.now()
+	c.aliveUntil = now.Add(staleAfter)
 	c.mu.Unlock()
-	w.mark.heard(wr.Header.Revision, c.now())
+	w.mark.heard(wr.Header.Revision, now)
 }
