@@ -15,4 +15,8 @@ var (
 	// ErrUnauthenticated means the credentials were missing, malformed,
 	// unknown, expired or revoked. It never says which.
 	ErrUnauthenticated = errors.New("authentication failed")
+	// ErrUnavailable means the store could not answer (etcd unreachable or
+	// without a quorum): nothing is known about the request, so it is
+	// refused, but it is not the client's fault and not a failed sign-in.
+	ErrUnavailable = errors.New("store unavailable")
 )

@@ -110,16 +110,29 @@ func (e *Elections) term(ctx context.Context, name string, job func(ctx context.
 // the same kind of watch event, so the two jobs overlap by no more than the
 // time the old job takes to return.
 func (e *Elections) watchdog(ctx context.Context, cancel context.CancelFunc, lease clientv3.LeaseID, key string, rev int64) {
+	// The clock starts before anything that talks to etcd: opening a
+	// watch blocks while the client cannot reach etcd, and a node cut off
+	// just as it won must still stop within three quarters of the TTL.
+	last := time.Now()
+	ttl := time.Duration(e.opts.ttlSeconds()) * time.Second
+	tick := time.NewTicker(ttl / 12)
+	defer tick.Stop()
 	alive, err := e.client.KeepAlive(ctx, lease)
 	if err != nil {
 		cancel()
 		return
 	}
-	gone := e.client.Watch(ctx, key, clientv3.WithRev(rev+1), clientv3.WithFilterPut())
-	ttl := time.Duration(e.opts.ttlSeconds()) * time.Second
-	tick := time.NewTicker(ttl / 12)
-	defer tick.Stop()
-	last := time.Now()
+	gone := make(chan clientv3.WatchResponse)
+	go func() {
+		defer close(gone)
+		for w := range e.client.Watch(ctx, key, clientv3.WithRev(rev+1), clientv3.WithFilterPut()) {
+			select {
+			case gone <- w:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():

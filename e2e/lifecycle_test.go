@@ -46,9 +46,10 @@ type serveProcess struct {
 
 // serveIn starts `jitgit serve` with its data in dir/data, and its config
 // (written to dir/jitgit.toml) on httpAddr, SSH off, and waits until it
-// answers on its HTTP port and admin socket. The process is killed at the
+// answers on its HTTP port and admin socket (flags, such as --ssh ADDR,
+// come after and override those). The process is killed at the
 // end of the test if it still runs.
-func serveIn(t *testing.T, dir, httpAddr, config string) *serveProcess {
+func serveIn(t *testing.T, dir, httpAddr, config string, flags ...string) *serveProcess {
 	t.Helper()
 	cfg := filepath.Join(dir, "jitgit.toml")
 	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
@@ -59,6 +60,7 @@ func serveIn(t *testing.T, dir, httpAddr, config string) *serveProcess {
 		"GIT_AUTHOR_NAME=Alice", "GIT_AUTHOR_EMAIL=alice@example.com", "GIT_COMMITTER_NAME=Alice", "GIT_COMMITTER_EMAIL=alice@example.com")
 	p := &serveProcess{server: s, log: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(filepath.Join(binDir, "jitgit"), "serve", "--config", cfg, "--http", httpAddr, "--ssh", "off")
+	p.cmd.Args = append(p.cmd.Args, flags...)
 	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = s.env, p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

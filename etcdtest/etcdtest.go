@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -35,14 +36,23 @@ type Cluster struct {
 	mu      sync.Mutex
 	cfgs    []*embed.Config
 	members []*embed.Etcd // nil when stopped
+	// binary and external are the members run as processes (BinaryEnv).
+	binary   string
+	external []*external
 }
 
 // Start starts members embedded etcd members (1 or 3, usually) forming
-// one cluster, and stops them when the test ends.
+// one cluster, and stops them when the test ends. With BinaryEnv set the
+// members are processes of that etcd binary instead.
 func Start(tb testing.TB, members int) *Cluster {
 	tb.Helper()
 	if members < 1 {
 		tb.Fatalf("etcdtest: %d members", members)
+	}
+	if binary := os.Getenv(BinaryEnv); binary != "" {
+		c := &Cluster{tb: tb}
+		c.startExternal(binary, members)
+		return c
 	}
 	c := &Cluster{tb: tb, cfgs: make([]*embed.Config, members), members: make([]*embed.Etcd, members)}
 	var initial []string
@@ -121,6 +131,9 @@ func (c *Cluster) start(i int) error {
 // Endpoints are the client URLs of every member, stopped or not.
 func (c *Cluster) Endpoints() []string {
 	var out []string
+	for _, m := range c.external {
+		out = append(out, m.client)
+	}
 	for _, cfg := range c.cfgs {
 		out = append(out, cfg.AdvertiseClientUrls[0].String())
 	}
@@ -140,6 +153,10 @@ func (c *Cluster) Client(tb testing.TB) *clientv3.Client {
 
 // Stop stops member i; stopping a stopped member does nothing.
 func (c *Cluster) Stop(i int) {
+	if c.external != nil {
+		c.stopExternal(i)
+		return
+	}
 	c.mu.Lock()
 	e := c.members[i]
 	c.members[i] = nil
@@ -154,6 +171,10 @@ func (c *Cluster) Stop(i int) {
 // waiting for a quorum it cannot have.
 func (c *Cluster) Restart(i int) {
 	c.tb.Helper()
+	if c.external != nil {
+		c.restartExternal(i)
+		return
+	}
 	c.mu.Lock()
 	running := c.members[i] != nil
 	c.mu.Unlock()

@@ -160,6 +160,12 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	addr := "addr:" + remoteHost(r.RemoteAddr)
 	if wait := h.throttleWait(addr); wait > 0 {
+		if ratelimit.Unreachable(h.cfg.Throttle) {
+			// The shared throttle's store did not answer: nothing was
+			// counted against this address.
+			storeUnavailable(w)
+			return
+		}
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		text(w, http.StatusTooManyRequests, fmt.Sprintf("too many failed sign-ins from your address; try again in %s\n", auth.FormatDuration(wait)))
 		return
@@ -168,6 +174,11 @@ func (h *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, secret.ErrBusy) {
 		w.Header().Set("Retry-After", "1")
 		text(w, http.StatusTooManyRequests, "the server is checking too many passwords at once; try again in a second\n")
+		return
+	}
+	if errors.Is(err, auth.ErrUnavailable) {
+		h.log.Warn("git http: the store cannot answer; refusing", "remote", r.RemoteAddr, "repo", name, "err", err)
+		storeUnavailable(w)
 		return
 	}
 	if err != nil {
@@ -243,7 +254,7 @@ func (h *HTTP) authenticate(r *http.Request, repo string) (auth.Identity, error)
 		return refuse("", "empty or malformed credentials", auth.ErrUnauthenticated)
 	}
 	who, err := h.a.Authenticate(r.Context(), user, pass)
-	if errors.Is(err, secret.ErrBusy) {
+	if errors.Is(err, secret.ErrBusy) || errors.Is(err, auth.ErrUnavailable) {
 		return auth.Identity{}, err
 	}
 	if err != nil || who.User == "" {

@@ -197,7 +197,10 @@ func NewSSH(cfg SSHConfig, a SSHAuthority, run *Runner, repos *Repos, log *slog.
 func (s *SSH) publicKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AuthTimeout)
 	defer cancel()
-	if _, err := s.a.IdentityForKey(ctx, key); err != nil {
+	// A key the store cannot look up now is let in (its signature is still
+	// checked), so that its session hears why it is refused instead of
+	// being taken for an unknown key.
+	if _, err := s.a.IdentityForKey(ctx, key); err != nil && !errors.Is(err, auth.ErrUnavailable) {
 		return nil, fmt.Errorf("SSH key %s: %w", ssh.FingerprintSHA256(key), err)
 	}
 	return &ssh.Permissions{Extensions: map[string]string{
@@ -551,7 +554,12 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 		fmt.Fprintf(stderr, "jitgit: %v\n", err)
 		return exitRefused
 	}
-	who := s.identity(ctx, sc)
+	who, err := s.lookupIdentity(ctx, sc)
+	if err != nil {
+		s.log.Warn("git ssh: the store cannot answer; refusing", "remote", sc.RemoteAddr(), "repo", name, "err", err)
+		io.WriteString(stderr, StoreUnavailableMessage+"\n")
+		return exitRefused
+	}
 	action := svc.Action()
 	d := s.a.Authorize(ctx, who, name, action)
 	if !d.Allowed {
@@ -615,21 +623,34 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 // identity is who the connection acts as right now: the owner of the key
 // that signed its authentication (looked up again), else anonymous.
 func (s *SSH) identity(ctx context.Context, sc *ssh.ServerConn) auth.Identity {
+	who, _ := s.lookupIdentity(ctx, sc)
+	return who
+}
+
+// lookupIdentity is identity, or auth.ErrUnavailable when the store could
+// not say whose the key is (the identity is then anonymous).
+func (s *SSH) lookupIdentity(ctx context.Context, sc *ssh.ServerConn) (auth.Identity, error) {
 	var who auth.Identity
+	var unavailable error
 	if raw, ok := sc.Permissions.Extensions[extKey]; ok {
 		key, err := ssh.ParsePublicKey([]byte(raw))
 		if err == nil {
 			who, err = s.a.IdentityForKey(ctx, key)
 		}
-		if err != nil {
+		if errors.Is(err, auth.ErrUnavailable) {
+			unavailable = err
+		} else if err != nil {
 			s.log.Info("ssh: key no longer identifies a user; acting as anonymous",
 				"key", sc.Permissions.Extensions[extFingerprint], "err", err)
 			who = auth.Identity{}
 		}
 	}
+	if unavailable != nil {
+		who = auth.Identity{}
+	}
 	who.Remote = sc.RemoteAddr().String()
 	who.Transport = "ssh"
-	return who
+	return who, unavailable
 }
 
 // idleConn is a connection whose reads and writes fail after it has been

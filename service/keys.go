@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -90,6 +91,9 @@ func (s *Service) RemoveKey(ctx context.Context, actor auth.Identity, user, fing
 func (s *Service) IdentityForKey(ctx context.Context, pk ssh.PublicKey) (auth.Identity, error) {
 	fp := ssh.FingerprintSHA256(pk)
 	k, err := read(ctx, s.store, func(tx storage.Tx) (auth.Key, error) { return tx.Keys().Get(fp) })
+	if errors.Is(err, auth.ErrUnavailable) {
+		return auth.Identity{}, err
+	}
 	if err != nil {
 		return auth.Identity{}, auth.ErrUnauthenticated
 	}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -92,6 +93,9 @@ func (s *Service) tokenFor(ctx context.Context, plain string) (auth.Token, error
 	}
 	h := secret.HashSecret(plain)
 	t, err := read(ctx, s.store, func(tx storage.Tx) (auth.Token, error) { return tx.Tokens().ByHash(h) })
+	if errors.Is(err, auth.ErrUnavailable) {
+		return auth.Token{}, err
+	}
 	if err != nil || !secret.SameHash(t.Hash, h) || t.Revoked || (!t.Expires.IsZero() && !s.now().Before(t.Expires)) {
 		return auth.Token{}, auth.ErrUnauthenticated
 	}

@@ -178,6 +178,9 @@ func (s *Service) User(ctx context.Context, actor auth.Identity, name string) (a
 // other means (a session, an SSH key). Disabled users have none.
 func (s *Service) IdentityOf(ctx context.Context, name string, method auth.Method) (auth.Identity, error) {
 	u, err := s.user(ctx, name)
+	if errors.Is(err, auth.ErrUnavailable) {
+		return auth.Identity{}, fmt.Errorf("user %q: %w", name, err)
+	}
 	if err != nil || u.Disabled {
 		return auth.Identity{}, fmt.Errorf("user %q: %w", name, auth.ErrUnauthenticated)
 	}
@@ -186,13 +189,17 @@ func (s *Service) IdentityOf(ctx context.Context, name string, method auth.Metho
 
 // Authenticate checks a user name with a password or a jg_ token. Every
 // failure (unknown user, wrong secret, expired or revoked token, disabled
-// user) is the same ErrUnauthenticated.
+// user) is the same ErrUnauthenticated; a store that cannot answer is
+// ErrUnavailable, so that no one is told their credentials are wrong.
 func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Identity, error) {
 	if name == "" || plain == "" || len(plain) > 1024 || auth.ValidateUserName(name) != nil {
 		return auth.Identity{}, auth.ErrUnauthenticated
 	}
 	if strings.HasPrefix(plain, secret.TokenPrefix) {
 		t, err := s.tokenFor(ctx, plain)
+		if errors.Is(err, auth.ErrUnavailable) {
+			return auth.Identity{}, err
+		}
 		if err != nil || t.User != name {
 			return auth.Identity{}, auth.ErrUnauthenticated
 		}
@@ -212,6 +219,8 @@ func (s *Service) Authenticate(ctx context.Context, name, plain string) (auth.Id
 	switch {
 	case cerr != nil:
 		return auth.Identity{}, fmt.Errorf("%w: %w", auth.ErrUnauthenticated, cerr)
+	case errors.Is(err, auth.ErrUnavailable):
+		return auth.Identity{}, err
 	case err != nil && !errors.Is(err, auth.ErrNotFound):
 		return auth.Identity{}, fmt.Errorf("%w: %v", auth.ErrUnauthenticated, err)
 	case err != nil, !ok, u.Disabled:
@@ -227,6 +236,9 @@ func (s *Service) PasswordChecks() uint64 { return s.passwords.Checks() }
 // AuthenticateToken checks a bare jg_ token (an API bearer token).
 func (s *Service) AuthenticateToken(ctx context.Context, plain string) (auth.Identity, error) {
 	t, err := s.tokenFor(ctx, plain)
+	if errors.Is(err, auth.ErrUnavailable) {
+		return auth.Identity{}, err
+	}
 	if err != nil {
 		return auth.Identity{}, auth.ErrUnauthenticated
 	}

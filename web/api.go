@@ -12,6 +12,7 @@ import (
 
 	"github.com/jitgit/jitgit/api"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/ratelimit"
 	"github.com/jitgit/jitgit/secret"
 	"github.com/jitgit/jitgit/service"
 )
@@ -27,6 +28,10 @@ const apiAuthFailures = 30
 // errTooManyFailures refuses a client address that failed to authenticate
 // too often.
 var errTooManyFailures = errors.New("too many failed sign-ins from your address; try again later")
+
+// errStoreUnavailable answers an API request the server cannot
+// authenticate because its store does not answer: 503, Retry-After.
+var errStoreUnavailable = fmt.Errorf("%w: the server cannot reach its store; try again shortly", auth.ErrUnavailable)
 
 // identifyFunc says who sent an API request.
 type identifyFunc func(*http.Request) (auth.Identity, error)
@@ -144,6 +149,9 @@ func (h *Handler) api(identify identifyFunc, f apiFunc) http.Handler {
 		if errors.Is(err, errTooManyFailures) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(h.apiThrottle.Wait("addr:"+remoteHost(r)).Seconds())+1))
 		}
+		if errors.Is(err, auth.ErrUnavailable) {
+			w.Header().Set("Retry-After", "5")
+		}
 		status, v := 0, any(nil)
 		if err == nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxAPIBody)
@@ -205,6 +213,8 @@ func apiStatus(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, auth.ErrUpstream):
 		return http.StatusBadGateway
+	case errors.Is(err, auth.ErrUnavailable):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -218,6 +228,9 @@ func (h *Handler) remoteIdentity(r *http.Request) (auth.Identity, error) {
 	authz := r.Header.Get("Authorization")
 	addr := "addr:" + remoteHost(r)
 	if authz != "" && h.apiThrottle.Wait(addr) > 0 {
+		if ratelimit.Unreachable(h.apiThrottle) {
+			return who, errStoreUnavailable
+		}
 		return who, errTooManyFailures
 	}
 	refuse := func(user, reason string) {
@@ -245,6 +258,10 @@ func (h *Handler) remoteIdentity(r *http.Request) (auth.Identity, error) {
 	}
 	if errors.Is(err, secret.ErrBusy) {
 		return who, err
+	}
+	if errors.Is(err, auth.ErrUnavailable) {
+		// Not the caller's fault, and not a failed sign-in.
+		return who, errStoreUnavailable
 	}
 	if err != nil {
 		refuse(user, "wrong, expired or revoked token or password")

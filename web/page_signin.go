@@ -100,6 +100,11 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 			again(http.StatusTooManyRequests, "The server is checking too many passwords at once. Try again in a second.")
 			return
 		}
+		if errors.Is(err, auth.ErrUnavailable) {
+			w.Header().Set("Retry-After", "5")
+			again(http.StatusServiceUnavailable, "Sign-in is paused: this server cannot reach its store. Try again in a minute.")
+			return
+		}
 		h.pg.throttle.Fail(pairKey)
 		h.pg.addrThrottle.Fail(addr)
 		again(http.StatusUnauthorized, "Wrong user name or password.")

@@ -131,8 +131,16 @@ func (db *DB) opContext(ctx context.Context) (context.Context, context.CancelFun
 }
 
 // ErrUnavailable wraps every failure to reach etcd or to get its quorum's
-// answer in time.
-var ErrUnavailable = errors.New("etcd store unavailable")
+// answer in time. It is also auth.ErrUnavailable, so the service and the
+// transports tell the client the store is down, not that it is refused.
+var ErrUnavailable error = unavailableError{}
+
+type unavailableError struct{}
+
+func (unavailableError) Error() string { return "etcd store unavailable" }
+
+// Is makes errors.Is(err, auth.ErrUnavailable) hold.
+func (unavailableError) Is(target error) bool { return target == auth.ErrUnavailable }
 
 // unavailable turns an etcd client error into one that says what to check.
 func (db *DB) unavailable(err error) error {

@@ -96,7 +96,9 @@ func (w *watcher) watchOnce(ctx context.Context) {
 	}
 }
 
-// setLive empties the cache and marks it serving or not.
+// setLive empties the cache and marks it serving or not. It returns the
+// cache's time of the change, read under the cache's lock like every use
+// of its clock.
 func (w *watcher) setLive(live bool, rev int64) {
 	c := w.db.cache
 	c.mu.Lock()
