@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -569,6 +570,9 @@ func (s *SSH) exec(ctx context.Context, sc *ssh.ServerConn, ch ssh.Channel, prot
 			msg += keyHint(s.cfg.PublicURL)
 		}
 		io.WriteString(stderr, msg)
+		if readsStderrLate(sc.ClientVersion()) {
+			ch.Write(pktLine("ERR " + strings.TrimSuffix(msg, "\n")))
+		}
 		return exitDenied
 	}
 	dir, err := s.repos.Path(name)
