@@ -182,6 +182,11 @@ audit_keys = [%q]
 				t.Errorf("node %s's checkpoint key is not trusted by %s: %+v", n.Name, st.Node, st)
 			}
 		}
+		// The store's caches follow etcd's revisions: the status says
+		// which one this node has applied.
+		if st.Watch == nil || st.Watch.Revision <= 0 {
+			t.Errorf("cluster status through %s shows no watch lag: %+v", st.Node, st.Watch)
+		}
 	}
 
 	// Revoke through A: B refuses the next fetch.
