@@ -10,11 +10,12 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // readHead returns the end of the audit chain, zero when it is empty.
 func readHead(txn *badger.Txn) (auditHead, error) {
-	h, err := get[auditHead](txn, []byte(keyAuditHead), "audit head")
+	h, err := get[auditHead](txn, []byte(record.KeyAuditHead), "audit head")
 	if errors.Is(err, auth.ErrNotFound) {
 		return auditHead{}, nil
 	}
@@ -51,14 +52,14 @@ func (tr events) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.E
 		now := tr.db.now().UTC()
 		for _, e := range evs {
 			if e.Intent != "" {
-				staged, err := exists(txn, intentKey(e.Intent))
+				staged, err := exists(txn, record.IntentKey(e.Intent))
 				if err != nil {
 					return fmt.Errorf("audit intent %s: %w", e.Intent, err)
 				}
 				if !staged {
 					continue // appended already, by whoever came first
 				}
-				if err := txn.Delete(intentKey(e.Intent)); err != nil {
+				if err := txn.Delete(record.IntentKey(e.Intent)); err != nil {
 					return fmt.Errorf("audit intent %s: %w", e.Intent, err)
 				}
 				e.Intent = ""
@@ -78,7 +79,7 @@ func (tr events) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.E
 			if e.Hash, err = audit.Hash(e); err != nil {
 				return err
 			}
-			if err := set(txn, eventKey(e.Seq), e); err != nil {
+			if err := set(txn, record.EventKey(e.Seq), e); err != nil {
 				return fmt.Errorf("audit event %d: %w", e.Seq, err)
 			}
 			head = auditHead{Seq: e.Seq, Hash: e.Hash}
@@ -87,7 +88,7 @@ func (tr events) AppendEvents(ctx context.Context, evs []audit.Event) ([]audit.E
 		if len(out) == 0 {
 			return nil
 		}
-		return set(txn, []byte(keyAuditHead), head)
+		return set(txn, []byte(record.KeyAuditHead), head)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("append %d audit events: %w", len(evs), err)
@@ -122,10 +123,10 @@ func (tr events) Verify(ctx context.Context) error {
 		}
 		var last auditHead
 		var prev *audit.Event
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), PrefetchValues: true, PrefetchSize: 100})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(record.PrefixEvent), PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			seq := eventSeq(it.Item().Key())
+			seq := record.EventSeq(it.Item().Key())
 			if seq%1024 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -168,13 +169,13 @@ func (tr events) Scan(ctx context.Context, after uint64, newestFirst bool, fn fu
 	err := tr.db.view(func(txn *badger.Txn) error {
 		// An event is far below the value threshold, so its value is in the
 		// table block: prefetching would only copy it once more.
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixEvent), Reverse: newestFirst})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(record.PrefixEvent), Reverse: newestFirst})
 		defer it.Close()
-		start := eventKey(after + 1)
+		start := record.EventKey(after + 1)
 		if newestFirst {
-			start = eventKey(^uint64(0))
+			start = record.EventKey(^uint64(0))
 			if after > 0 {
-				start = eventKey(after - 1)
+				start = record.EventKey(after - 1)
 			}
 		}
 		n := 0
@@ -190,7 +191,7 @@ func (tr events) Scan(ctx context.Context, after uint64, newestFirst bool, fn fu
 			}
 			e = audit.Event{}
 			if err := it.Item().Value(into); err != nil {
-				return fmt.Errorf("audit event %d: %w", eventSeq(it.Item().Key()), err)
+				return fmt.Errorf("audit event %d: %w", record.EventSeq(it.Item().Key()), err)
 			}
 			if !fn(e) {
 				return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/audit"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 func appendN(t *testing.T, db *DB, n int) []audit.Event {
@@ -97,7 +98,7 @@ func TestAuditTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(eventKey(3), b) }); err != nil {
+	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(record.EventKey(3), b) }); err != nil {
 		t.Fatal(err)
 	}
 	var ce *ChainError
@@ -110,7 +111,7 @@ func TestAuditTamper(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ = encode(forged)
-	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(eventKey(3), b) }); err != nil {
+	if err := db.bdb.Update(func(txn *badger.Txn) error { return txn.Set(record.EventKey(3), b) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.VerifyAudit(ctx); !errors.As(err, &ce) || ce.Seq != 4 {
@@ -120,7 +121,7 @@ func TestAuditTamper(t *testing.T) {
 	// Dropping the last event leaves the head pointing past the chain.
 	db2 := newTestDB(t)
 	appendN(t, db2, 3)
-	if err := db2.bdb.Update(func(txn *badger.Txn) error { return txn.Delete(eventKey(3)) }); err != nil {
+	if err := db2.bdb.Update(func(txn *badger.Txn) error { return txn.Delete(record.EventKey(3)) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := db2.VerifyAudit(ctx); !errors.As(err, &ce) || ce.Seq != 3 {
@@ -180,12 +181,12 @@ func writeOldTrail(t *testing.T, db *DB, n int) {
 			}
 			o := oldEvent{Seq: e.Seq, Time: e.Time, Actor: e.Actor, Action: e.Action, Repo: e.Repo,
 				Result: e.Result, Detail: e.Detail, Prev: prev, Hash: h}
-			if err := txn.Set(eventKey(e.Seq), jsonValue(t, o)); err != nil {
+			if err := txn.Set(record.EventKey(e.Seq), jsonValue(t, o)); err != nil {
 				return err
 			}
 			prev = h
 		}
-		return txn.Set([]byte(keyAuditHead), jsonValue(t, map[string]any{"seq": n, "hash": prev}))
+		return txn.Set([]byte(record.KeyAuditHead), jsonValue(t, map[string]any{"seq": n, "hash": prev}))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -250,12 +251,12 @@ func downgrade(t *testing.T, db *DB, prev string, evs []audit.Event) {
 			if e.Hash, err = audit.Hash(e); err != nil {
 				return err
 			}
-			if err := set(txn, eventKey(e.Seq), e); err != nil {
+			if err := set(txn, record.EventKey(e.Seq), e); err != nil {
 				return err
 			}
 			prev = e.Hash
 		}
-		return set(txn, []byte(keyAuditHead), auditHead{Seq: evs[len(evs)-1].Seq, Hash: prev})
+		return set(txn, []byte(record.KeyAuditHead), auditHead{Seq: evs[len(evs)-1].Seq, Hash: prev})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -267,12 +268,12 @@ func TestAuditOldEventEdited(t *testing.T) {
 	db := newTestDB(t)
 	writeOldTrail(t, db, 3)
 	err := db.bdb.Update(func(txn *badger.Txn) error {
-		e, err := get[audit.Event](txn, eventKey(2), "event")
+		e, err := get[audit.Event](txn, record.EventKey(2), "event")
 		if err != nil {
 			return err
 		}
 		e.Result = "deny"
-		return set(txn, eventKey(2), e) // now in the current codec, still form 1
+		return set(txn, record.EventKey(2), e) // now in the current codec, still form 1
 	})
 	if err != nil {
 		t.Fatal(err)

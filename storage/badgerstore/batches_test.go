@@ -11,6 +11,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // TestBatchAcrossReopen: a batch staged by a process that stopped counts
@@ -68,7 +69,7 @@ func TestBatchAcrossReopen(t *testing.T) {
 	}
 	n := 0
 	_ = db.bdb.View(func(txn *badger.Txn) error {
-		n = len(scanKeys(txn, []byte(prefixGrant)))
+		n = len(scanKeys(txn, []byte(record.PrefixGrant)))
 		return nil
 	})
 	if left != 3 || n != 3 {

@@ -11,6 +11,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // fullGrant sets every field, with times in UTC, a fixed zone and
@@ -58,8 +59,8 @@ func TestOldJSONRecordsReadable(t *testing.T) {
 	err := db.bdb.Update(func(txn *badger.Txn) error {
 		gv, pv := jsonValue(t, old), jsonValue(t, pol)
 		return errors.Join(
-			txn.Set(grantKey(old.ID), gv), txn.Set(grantSubjectKey(old.Subject, old.ID), gv),
-			txn.Set(policyKey(pol.ID), pv), txn.Set(policySubjectKey("user:alice", pol.ID), pv))
+			txn.Set(record.GrantKey(old.ID), gv), txn.Set(record.GrantSubjectKey(old.Subject, old.ID), gv),
+			txn.Set(record.PolicyKey(pol.ID), pv), txn.Set(record.PolicySubjectKey("user:alice", pol.ID), pv))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +72,7 @@ func TestOldJSONRecordsReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.bdb.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(grantSubjectKey(fresh.Subject, fresh.ID))
+		item, err := txn.Get(record.GrantSubjectKey(fresh.Subject, fresh.ID))
 		if err != nil {
 			return err
 		}
@@ -103,7 +104,7 @@ func TestOldJSONRecordsReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.bdb.View(func(txn *badger.Txn) error {
-		for _, k := range [][]byte{grantKey("g_old"), grantSubjectKey("user:alice", "g_old")} {
+		for _, k := range [][]byte{record.GrantKey("g_old"), record.GrantSubjectKey("user:alice", "g_old")} {
 			item, err := txn.Get(k)
 			if err != nil {
 				return err

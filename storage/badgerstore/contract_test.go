@@ -8,6 +8,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 	"github.com/jitgit/jitgit/storage/storagetest"
 )
 
@@ -31,10 +32,10 @@ type tamperable struct{ *DB }
 
 // PutEvent stores e under seq as it is, outside the chain.
 func (d tamperable) PutEvent(_ context.Context, seq uint64, e audit.Event) error {
-	return d.bdb.Update(func(txn *badger.Txn) error { return set(txn, eventKey(seq), e) })
+	return d.bdb.Update(func(txn *badger.Txn) error { return set(txn, record.EventKey(seq), e) })
 }
 
 // DeleteEvent removes the event seq, leaving the head as it was.
 func (d tamperable) DeleteEvent(_ context.Context, seq uint64) error {
-	return d.bdb.Update(func(txn *badger.Txn) error { return txn.Delete(eventKey(seq)) })
+	return d.bdb.Update(func(txn *badger.Txn) error { return txn.Delete(record.EventKey(seq)) })
 }

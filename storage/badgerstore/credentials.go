@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // credentials is storage.Credentials in one transaction.
@@ -11,10 +12,10 @@ type credentials struct{ t *tx }
 
 // Create stores a new credential; the name must be new.
 func (s credentials) Create(c auth.Credential) error {
-	if err := checkSegment("credential name", c.Name); err != nil {
+	if err := record.CheckSegment("credential name", c.Name); err != nil {
 		return err
 	}
-	ok, err := exists(s.t.txn, credentialKey(c.Name))
+	ok, err := exists(s.t.txn, record.CredentialKey(c.Name))
 	if err != nil {
 		return fmt.Errorf("credential %q: %w", c.Name, err)
 	}
@@ -24,12 +25,12 @@ func (s credentials) Create(c auth.Credential) error {
 	if err := s.t.added("credential"); err != nil {
 		return fmt.Errorf("credential %q: %w", c.Name, err)
 	}
-	return set(s.t.txn, credentialKey(c.Name), c)
+	return set(s.t.txn, record.CredentialKey(c.Name), c)
 }
 
 // Get returns the credential called name.
 func (s credentials) Get(name string) (auth.Credential, error) {
-	return get[auth.Credential](s.t.txn, credentialKey(name), fmt.Sprintf("credential %q", name))
+	return get[auth.Credential](s.t.txn, record.CredentialKey(name), fmt.Sprintf("credential %q", name))
 }
 
 // Update replaces the credential called c.Name, which must exist and keep
@@ -42,7 +43,7 @@ func (s credentials) Update(c auth.Credential) error {
 	if old.Kind != c.Kind {
 		return fmt.Errorf("%w: credential %q: its kind cannot change", auth.ErrInvalid, c.Name)
 	}
-	return set(s.t.txn, credentialKey(c.Name), c)
+	return set(s.t.txn, record.CredentialKey(c.Name), c)
 }
 
 // Delete removes the credential called name.
@@ -50,7 +51,7 @@ func (s credentials) Delete(name string) error {
 	if _, err := s.Get(name); err != nil {
 		return err
 	}
-	if err := s.t.txn.Delete(credentialKey(name)); err != nil {
+	if err := s.t.txn.Delete(record.CredentialKey(name)); err != nil {
 		return fmt.Errorf("credential %q: %w", name, err)
 	}
 	return nil
@@ -61,7 +62,7 @@ func (s credentials) List() ([]auth.Credential, error) {
 	if err := s.t.listed("credential"); err != nil {
 		return nil, fmt.Errorf("list credentials: %w", err)
 	}
-	cs, err := scan[auth.Credential](s.t.txn, []byte(prefixCredential))
+	cs, err := scan[auth.Credential](s.t.txn, []byte(record.PrefixCredential))
 	if err != nil {
 		return nil, fmt.Errorf("list credentials: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // DefaultGCInterval is how often Open runs value-log garbage collection when
@@ -123,10 +124,10 @@ func OpenInMemory() (*DB, error) {
 	db := &DB{bdb: bdb, cache: newIndexCache(), now: time.Now, stop: make(chan struct{}), done: make(chan struct{})}
 	close(db.done) // no value log to collect
 	if err := db.update(func(txn *badger.Txn) error {
-		if err := txn.Set([]byte(keyGrantOpenIndexed), nil); err != nil {
+		if err := txn.Set([]byte(record.KeyGrantOpenIndexed), nil); err != nil {
 			return err
 		}
-		return txn.Set([]byte(keyRequestIndexed), nil)
+		return txn.Set([]byte(record.KeyRequestIndexed), nil)
 	}); err != nil {
 		_ = bdb.Close()
 		return nil, err

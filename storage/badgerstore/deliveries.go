@@ -11,6 +11,7 @@ import (
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // deliveries is storage.Deliveries in one transaction.
@@ -18,10 +19,10 @@ type deliveries struct{ t *tx }
 
 // Cursor returns the stored cursor of receiver.
 func (d deliveries) Cursor(receiver string) (uint64, bool, error) {
-	if err := checkSegment("webhook receiver", receiver); err != nil {
+	if err := record.CheckSegment("webhook receiver", receiver); err != nil {
 		return 0, false, err
 	}
-	c, err := get[deliveryCursor](d.t.txn, cursorKey(receiver), "webhook cursor")
+	c, err := get[deliveryCursor](d.t.txn, record.CursorKey(receiver), "webhook cursor")
 	if errors.Is(err, auth.ErrNotFound) {
 		return 0, false, nil
 	}
@@ -33,10 +34,10 @@ func (d deliveries) Cursor(receiver string) (uint64, bool, error) {
 
 // SetCursor stores the cursor of receiver.
 func (d deliveries) SetCursor(receiver string, seq uint64) error {
-	if err := checkSegment("webhook receiver", receiver); err != nil {
+	if err := record.CheckSegment("webhook receiver", receiver); err != nil {
 		return err
 	}
-	if err := set(d.t.txn, cursorKey(receiver), deliveryCursor{Seq: seq}); err != nil {
+	if err := set(d.t.txn, record.CursorKey(receiver), deliveryCursor{Seq: seq}); err != nil {
 		return fmt.Errorf("webhook cursor %s: %w", receiver, err)
 	}
 	return nil
@@ -44,13 +45,13 @@ func (d deliveries) SetCursor(receiver string, seq uint64) error {
 
 // Put stores the record of one delivery.
 func (d deliveries) Put(dl storage.Delivery) error {
-	if err := checkSegment("webhook receiver", dl.Receiver); err != nil {
+	if err := record.CheckSegment("webhook receiver", dl.Receiver); err != nil {
 		return err
 	}
 	if dl.Seq == 0 {
 		return fmt.Errorf("%w: delivery to %s: no event sequence number", auth.ErrInvalid, dl.Receiver)
 	}
-	if err := set(d.t.txn, deliveryKey(dl.Receiver, dl.Seq), dl); err != nil {
+	if err := set(d.t.txn, record.DeliveryKey(dl.Receiver, dl.Seq), dl); err != nil {
 		return fmt.Errorf("delivery %s:%d: %w", dl.Receiver, dl.Seq, err)
 	}
 	return nil
@@ -58,10 +59,10 @@ func (d deliveries) Put(dl storage.Delivery) error {
 
 // Get returns the record of event seq for receiver.
 func (d deliveries) Get(receiver string, seq uint64) (storage.Delivery, error) {
-	if err := checkSegment("webhook receiver", receiver); err != nil {
+	if err := record.CheckSegment("webhook receiver", receiver); err != nil {
 		return storage.Delivery{}, err
 	}
-	return get[storage.Delivery](d.t.txn, deliveryKey(receiver, seq), fmt.Sprintf("delivery %s:%d", receiver, seq))
+	return get[storage.Delivery](d.t.txn, record.DeliveryKey(receiver, seq), fmt.Sprintf("delivery %s:%d", receiver, seq))
 }
 
 // List walks the records of each receiver newest first, so it reads at
@@ -70,12 +71,12 @@ func (d deliveries) List(receiver string, status storage.DeliveryStatus, limit i
 	if limit <= 0 {
 		return nil, nil
 	}
-	prefix := []byte(prefixDelivery)
+	prefix := []byte(record.PrefixDelivery)
 	if receiver != "" {
-		if err := checkSegment("webhook receiver", receiver); err != nil {
+		if err := record.CheckSegment("webhook receiver", receiver); err != nil {
 			return nil, err
 		}
-		prefix = deliveryPrefix(receiver)
+		prefix = record.DeliveryPrefix(receiver)
 	}
 	var out []storage.Delivery
 	it := d.t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true, PrefetchValues: true, PrefetchSize: 100})
@@ -85,7 +86,7 @@ func (d deliveries) List(receiver string, status storage.DeliveryStatus, limit i
 	taken, current := 0, ""
 	for it.Seek(seek); it.Valid(); it.Next() {
 		key := it.Item().Key()
-		rest := key[len(prefixDelivery):]
+		rest := key[len(record.PrefixDelivery):]
 		if len(rest) < 9 {
 			continue
 		}
@@ -120,10 +121,10 @@ func (d deliveries) List(receiver string, status storage.DeliveryStatus, limit i
 
 // Prune removes the oldest records of receiver below before.
 func (d deliveries) Prune(receiver string, before uint64, limit int) (int, error) {
-	if err := checkSegment("webhook receiver", receiver); err != nil {
+	if err := record.CheckSegment("webhook receiver", receiver); err != nil {
 		return 0, err
 	}
-	prefix := deliveryPrefix(receiver)
+	prefix := record.DeliveryPrefix(receiver)
 	var keys [][]byte
 	it := d.t.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	for it.Rewind(); it.Valid() && len(keys) < limit; it.Next() {

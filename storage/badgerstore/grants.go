@@ -10,6 +10,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // grantEntries are the records of g: the grant itself and its copy in the
@@ -20,19 +21,19 @@ func grantEntries(g auth.Grant) ([]*badger.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx := badger.NewEntry(grantSubjectKey(g.Subject, g.ID), b)
+	idx := badger.NewEntry(record.GrantSubjectKey(g.Subject, g.ID), b)
 	if end := g.End(); !end.IsZero() {
 		idx.ExpiresAt = expiresAt(end.Add(indexGrace))
 	}
-	return []*badger.Entry{badger.NewEntry(grantKey(g.ID), b), idx}, nil
+	return []*badger.Entry{badger.NewEntry(record.GrantKey(g.ID), b), idx}, nil
 }
 
 // checkGrant rejects a grant that cannot be stored.
 func checkGrant(g auth.Grant) error {
-	if err := checkID("grant id", g.ID); err != nil {
+	if err := record.CheckID("grant id", g.ID); err != nil {
 		return err
 	}
-	return checkSegment("grant subject", g.Subject)
+	return record.CheckSegment("grant subject", g.Subject)
 }
 
 // grants is storage.Grants in one transaction.
@@ -44,7 +45,7 @@ func (s grants) Create(g auth.Grant) error {
 	if err := checkGrant(g); err != nil {
 		return err
 	}
-	ok, err := exists(s.t.txn, grantKey(g.ID))
+	ok, err := exists(s.t.txn, record.GrantKey(g.ID))
 	if err != nil {
 		return fmt.Errorf("grant %q: %w", g.ID, err)
 	}
@@ -70,9 +71,9 @@ func (s grants) set(g auth.Grant) error {
 	}
 	// The open index lists the grants whose end is not on the record.
 	if g.EndedBy == "" {
-		err = s.t.txn.Set(grantOpenKey(g.ID), nil)
+		err = s.t.txn.Set(record.GrantOpenKey(g.ID), nil)
 	} else {
-		err = s.t.txn.Delete(grantOpenKey(g.ID))
+		err = s.t.txn.Delete(record.GrantOpenKey(g.ID))
 	}
 	if err != nil {
 		return fmt.Errorf("grant %q: %w", g.ID, err)
@@ -85,7 +86,7 @@ func (s grants) set(g auth.Grant) error {
 
 // Get returns the grant id, ended or not.
 func (s grants) Get(id string) (auth.Grant, error) {
-	g, err := get[auth.Grant](s.t.txn, grantKey(id), fmt.Sprintf("grant %q", id))
+	g, err := get[auth.Grant](s.t.txn, record.GrantKey(id), fmt.Sprintf("grant %q", id))
 	if err == nil && !s.t.db.visible(&g) {
 		return auth.Grant{}, fmt.Errorf("grant %q: %w", id, auth.ErrNotFound)
 	}
@@ -103,7 +104,7 @@ func (s grants) Update(g auth.Grant) error {
 		return err
 	}
 	if g.Subject != old.Subject {
-		if err := s.t.txn.Delete(grantSubjectKey(old.Subject, g.ID)); err != nil {
+		if err := s.t.txn.Delete(record.GrantSubjectKey(old.Subject, g.ID)); err != nil {
 			return fmt.Errorf("grant %q: %w", g.ID, err)
 		}
 		s.t.grantSubjects = append(s.t.grantSubjects, old.Subject)
@@ -116,7 +117,7 @@ func (s grants) List() ([]auth.Grant, error) {
 	if err := s.t.listed("grant"); err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
 	}
-	gs, err := scan[auth.Grant](s.t.txn, []byte(prefixGrant))
+	gs, err := scan[auth.Grant](s.t.txn, []byte(record.PrefixGrant))
 	if err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
 	}
@@ -134,8 +135,8 @@ func (s grants) ListOpen() ([]auth.Grant, error) {
 		return nil, fmt.Errorf("list open grants: %w", err)
 	}
 	var gs []auth.Grant
-	for _, id := range scanKeys(s.t.txn, []byte(prefixGrantOpen)) {
-		g, err := get[auth.Grant](s.t.txn, grantKey(id), fmt.Sprintf("grant %q", id))
+	for _, id := range scanKeys(s.t.txn, []byte(record.PrefixGrantOpen)) {
+		g, err := get[auth.Grant](s.t.txn, record.GrantKey(id), fmt.Sprintf("grant %q", id))
 		if err != nil {
 			return nil, fmt.Errorf("list open grants: %w", err)
 		}
@@ -156,14 +157,14 @@ func (db *DB) indexOpenGrants() error {
 	done := false
 	if err := db.view(func(txn *badger.Txn) error {
 		var err error
-		done, err = exists(txn, []byte(keyGrantOpenIndexed))
+		done, err = exists(txn, []byte(record.KeyGrantOpenIndexed))
 		return err
 	}); err != nil || done {
 		return err
 	}
 	var open []string
 	if err := db.view(func(txn *badger.Txn) error {
-		gs, err := scan[auth.Grant](txn, []byte(prefixGrant))
+		gs, err := scan[auth.Grant](txn, []byte(record.PrefixGrant))
 		for _, g := range gs {
 			if g.EndedBy == "" {
 				open = append(open, g.ID)
@@ -177,7 +178,7 @@ func (db *DB) indexOpenGrants() error {
 		n := min(1000, len(open))
 		err := db.update(func(txn *badger.Txn) error {
 			for _, id := range open[:n] {
-				if err := txn.Set(grantOpenKey(id), nil); err != nil {
+				if err := txn.Set(record.GrantOpenKey(id), nil); err != nil {
 					return err
 				}
 			}
@@ -188,7 +189,7 @@ func (db *DB) indexOpenGrants() error {
 		}
 		open = open[n:]
 	}
-	return db.update(func(txn *badger.Txn) error { return txn.Set([]byte(keyGrantOpenIndexed), nil) })
+	return db.update(func(txn *badger.Txn) error { return txn.Set([]byte(record.KeyGrantOpenIndexed), nil) })
 }
 
 // GrantsFor returns the grants of the given subjects that end after now,
@@ -209,13 +210,13 @@ func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) (
 			// Values live in the LSM tree (far below the value threshold),
 			// so it does not prefetch them: prefetching starts a goroutine
 			// per item and copies every value.
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixGrantSubject)})
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(record.PrefixGrantSubject)})
 			defer it.Close()
 			for _, s := range missing {
-				if checkSegment("subject", s) != nil {
+				if record.CheckSegment("subject", s) != nil {
 					continue
 				}
-				raw, err := appendRawGrantsOf(it, grantSubjectPrefix(s))
+				raw, err := appendRawGrantsOf(it, record.GrantSubjectPrefix(s))
 				if err != nil {
 					return err
 				}
@@ -290,7 +291,7 @@ func (db *DB) CreateGrants(ctx context.Context, gs []auth.Grant) error {
 	}
 	err := db.view(func(txn *badger.Txn) error {
 		for _, g := range gs {
-			ok, err := exists(txn, grantKey(g.ID))
+			ok, err := exists(txn, record.GrantKey(g.ID))
 			if err != nil {
 				return fmt.Errorf("grant %q: %w", g.ID, err)
 			}
@@ -338,9 +339,9 @@ const maxBatchBytes = 256 << 10
 func grantBatch(gs []auth.Grant) int {
 	size := 0
 	for i, g := range gs {
-		n := 2*(len(prefixGrantSubject)+len(g.Subject)+2*len(g.ID)+4*17+64+
+		n := 2*(len(record.PrefixGrantSubject)+len(g.Subject)+2*len(g.ID)+4*17+64+
 			len(g.Repo)+len(g.Reason)+len(g.Origin)+len(g.Request)+len(g.CreatedBy)+len(g.EndedBy)+len(g.EndNote)) +
-			len(prefixGrantOpen) + len(g.ID) + 16
+			len(record.PrefixGrantOpen) + len(g.ID) + 16
 		if size+n > maxBatchBytes && i > 0 {
 			return i
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // intents is storage.Intents in one transaction. An intent is kept at
@@ -33,7 +34,7 @@ func (in intents) Stage(ev audit.Event) (audit.Event, error) {
 	rand.Read(id[8:])
 	ev.Seq, ev.Prev, ev.Hash, ev.HashVersion = 0, "", "", 0
 	ev.Intent = hex.EncodeToString(id)
-	if err := set(in.t.txn, intentKey(ev.Intent), ev); err != nil {
+	if err := set(in.t.txn, record.IntentKey(ev.Intent), ev); err != nil {
 		return audit.Event{}, fmt.Errorf("stage audit event %s: %w", ev.Action, err)
 	}
 	return ev, nil
@@ -46,10 +47,10 @@ func (tr events) Staged(ctx context.Context, limit int) ([]audit.Event, error) {
 	}
 	var out []audit.Event
 	err := tr.db.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixIntent), PrefetchValues: true, PrefetchSize: 100})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(record.PrefixIntent), PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
 		for it.Rewind(); it.Valid() && len(out) < limit; it.Next() {
-			id := string(it.Item().Key()[len(prefixIntent):])
+			id := string(it.Item().Key()[len(record.PrefixIntent):])
 			var e audit.Event
 			if err := it.Item().Value(func(b []byte) error { return decode(b, &e) }); err != nil {
 				return fmt.Errorf("audit intent %s: %w", id, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // policies is storage.Policies in one transaction.
@@ -16,11 +17,11 @@ type policies struct{ t *tx }
 // Put stores p, replacing any policy with its id, and indexes a copy under
 // each of its subjects.
 func (s policies) Put(p auth.Policy) error {
-	if err := checkID("policy id", p.ID); err != nil {
+	if err := record.CheckID("policy id", p.ID); err != nil {
 		return err
 	}
 	for _, sub := range p.Subjects {
-		if err := checkSegment("policy subject", sub); err != nil {
+		if err := record.CheckSegment("policy subject", sub); err != nil {
 			return err
 		}
 	}
@@ -38,11 +39,11 @@ func (s policies) Put(p auth.Policy) error {
 			return fmt.Errorf("policy %q: %w", p.ID, err)
 		}
 	}
-	if err := txn.Set(policyKey(p.ID), b); err != nil {
+	if err := txn.Set(record.PolicyKey(p.ID), b); err != nil {
 		return fmt.Errorf("policy %q: %w", p.ID, err)
 	}
 	for _, sub := range p.Subjects {
-		if err := txn.Set(policySubjectKey(sub, p.ID), b); err != nil {
+		if err := txn.Set(record.PolicySubjectKey(sub, p.ID), b); err != nil {
 			return fmt.Errorf("policy %q: %w", p.ID, err)
 		}
 	}
@@ -53,7 +54,7 @@ func (s policies) Put(p auth.Policy) error {
 // deleteIndex removes the subject index entries of the stored policy id
 // and reports whether there was such a policy.
 func (s policies) deleteIndex(id string) (bool, error) {
-	old, err := get[auth.Policy](s.t.txn, policyKey(id), fmt.Sprintf("policy %q", id))
+	old, err := get[auth.Policy](s.t.txn, record.PolicyKey(id), fmt.Sprintf("policy %q", id))
 	if errors.Is(err, auth.ErrNotFound) {
 		return false, nil
 	}
@@ -61,7 +62,7 @@ func (s policies) deleteIndex(id string) (bool, error) {
 		return false, err
 	}
 	for _, sub := range old.Subjects {
-		if err := s.t.txn.Delete(policySubjectKey(sub, id)); err != nil {
+		if err := s.t.txn.Delete(record.PolicySubjectKey(sub, id)); err != nil {
 			return false, fmt.Errorf("policy %q: %w", id, err)
 		}
 	}
@@ -78,7 +79,7 @@ func (s policies) Delete(id string) error {
 	if !found {
 		return fmt.Errorf("policy %q: %w", id, auth.ErrNotFound)
 	}
-	if err := s.t.txn.Delete(policyKey(id)); err != nil {
+	if err := s.t.txn.Delete(record.PolicyKey(id)); err != nil {
 		return fmt.Errorf("policy %q: %w", id, err)
 	}
 	return nil
@@ -89,7 +90,7 @@ func (s policies) List() ([]auth.Policy, error) {
 	if err := s.t.listed("policy"); err != nil {
 		return nil, fmt.Errorf("list policies: %w", err)
 	}
-	ps, err := scan[auth.Policy](s.t.txn, []byte(prefixPolicy))
+	ps, err := scan[auth.Policy](s.t.txn, []byte(record.PrefixPolicy))
 	if err != nil {
 		return nil, fmt.Errorf("list policies: %w", err)
 	}
@@ -108,14 +109,14 @@ func (db *DB) PoliciesFor(ctx context.Context, subjects []string) ([]auth.Policy
 		err := db.view(func(txn *badger.Txn) error {
 			// As in GrantsFor: one iterator, seeking to each subject, without
 			// value prefetching.
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixPolicySubject)})
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(record.PrefixPolicySubject)})
 			defer it.Close()
 			for _, s := range missing {
-				if checkSegment("subject", s) != nil {
+				if record.CheckSegment("subject", s) != nil {
 					continue
 				}
 				var ps []auth.Policy
-				prefix := policySubjectPrefix(s)
+				prefix := record.PolicySubjectPrefix(s)
 				for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 					var p auth.Policy
 					if err := it.Item().Value(func(b []byte) error { return decode(b, &p) }); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // protections is storage.Protections in one transaction.
@@ -15,10 +16,10 @@ type protections struct{ t *tx }
 
 // Put stores p, replacing any rule with its id.
 func (s protections) Put(p auth.Protection) error {
-	if err := checkID("protection rule id", p.ID); err != nil {
+	if err := record.CheckID("protection rule id", p.ID); err != nil {
 		return err
 	}
-	found, err := exists(s.t.txn, protectionKey(p.ID))
+	found, err := exists(s.t.txn, record.ProtectionKey(p.ID))
 	if err != nil {
 		return fmt.Errorf("protection rule %q: %w", p.ID, err)
 	}
@@ -27,7 +28,7 @@ func (s protections) Put(p auth.Protection) error {
 			return fmt.Errorf("protection rule %q: %w", p.ID, err)
 		}
 	}
-	if err := set(s.t.txn, protectionKey(p.ID), p); err != nil {
+	if err := set(s.t.txn, record.ProtectionKey(p.ID), p); err != nil {
 		return fmt.Errorf("protection rule %q: %w", p.ID, err)
 	}
 	s.t.policies = true
@@ -36,10 +37,10 @@ func (s protections) Put(p auth.Protection) error {
 
 // Delete removes the rule id.
 func (s protections) Delete(id string) error {
-	if _, err := get[auth.Protection](s.t.txn, protectionKey(id), fmt.Sprintf("protection rule %q", id)); err != nil {
+	if _, err := get[auth.Protection](s.t.txn, record.ProtectionKey(id), fmt.Sprintf("protection rule %q", id)); err != nil {
 		return err
 	}
-	if err := s.t.txn.Delete(protectionKey(id)); err != nil {
+	if err := s.t.txn.Delete(record.ProtectionKey(id)); err != nil {
 		return fmt.Errorf("protection rule %q: %w", id, err)
 	}
 	s.t.policies = true
@@ -51,7 +52,7 @@ func (s protections) List() ([]auth.Protection, error) {
 	if err := s.t.listed("protection"); err != nil {
 		return nil, fmt.Errorf("list protection rules: %w", err)
 	}
-	ps, err := scan[auth.Protection](s.t.txn, []byte(prefixProtection))
+	ps, err := scan[auth.Protection](s.t.txn, []byte(record.PrefixProtection))
 	if err != nil {
 		return nil, fmt.Errorf("list protection rules: %w", err)
 	}
@@ -77,7 +78,7 @@ func (db *DB) ProtectionsFor(ctx context.Context, repo string) ([]auth.Protectio
 	if !ok {
 		err := db.view(func(txn *badger.Txn) error {
 			var err error
-			all, err = scan[auth.Protection](txn, []byte(prefixProtection))
+			all, err = scan[auth.Protection](txn, []byte(record.PrefixProtection))
 			return err
 		})
 		if err != nil && !errors.Is(err, auth.ErrNotFound) {

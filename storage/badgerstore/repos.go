@@ -7,6 +7,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // repos is storage.Repos in one transaction.
@@ -14,10 +15,10 @@ type repos struct{ t *tx }
 
 // Create stores a new repository record; the name must be new.
 func (s repos) Create(r auth.Repo) error {
-	if err := checkID("repository name", r.Name); err != nil {
+	if err := record.CheckID("repository name", r.Name); err != nil {
 		return err
 	}
-	ok, err := exists(s.t.txn, repoKey(r.Name))
+	ok, err := exists(s.t.txn, record.RepoKey(r.Name))
 	if err != nil {
 		return fmt.Errorf("repository %q: %w", r.Name, err)
 	}
@@ -27,12 +28,12 @@ func (s repos) Create(r auth.Repo) error {
 	if err := s.t.added("repo"); err != nil {
 		return fmt.Errorf("repository %q: %w", r.Name, err)
 	}
-	return set(s.t.txn, repoKey(r.Name), r)
+	return set(s.t.txn, record.RepoKey(r.Name), r)
 }
 
 // Get returns the repository called name.
 func (s repos) Get(name string) (auth.Repo, error) {
-	return get[auth.Repo](s.t.txn, repoKey(name), fmt.Sprintf("repository %q", name))
+	return get[auth.Repo](s.t.txn, record.RepoKey(name), fmt.Sprintf("repository %q", name))
 }
 
 // Update replaces the repository called r.Name, which must exist.
@@ -40,7 +41,7 @@ func (s repos) Update(r auth.Repo) error {
 	if _, err := s.Get(r.Name); err != nil {
 		return err
 	}
-	return set(s.t.txn, repoKey(r.Name), r)
+	return set(s.t.txn, record.RepoKey(r.Name), r)
 }
 
 // Delete removes the repository record called name, which must exist.
@@ -48,7 +49,7 @@ func (s repos) Delete(name string) error {
 	if _, err := s.Get(name); err != nil {
 		return err
 	}
-	if err := s.t.txn.Delete(repoKey(name)); err != nil {
+	if err := s.t.txn.Delete(record.RepoKey(name)); err != nil {
 		return fmt.Errorf("repository %q: %w", name, err)
 	}
 	return nil
@@ -59,7 +60,7 @@ func (s repos) List() ([]auth.Repo, error) {
 	if err := s.t.listed("repo"); err != nil {
 		return nil, fmt.Errorf("list repositories: %w", err)
 	}
-	rs, err := scan[auth.Repo](s.t.txn, []byte(prefixRepo))
+	rs, err := scan[auth.Repo](s.t.txn, []byte(record.PrefixRepo))
 	if err != nil {
 		return nil, fmt.Errorf("list repositories: %w", err)
 	}
@@ -75,7 +76,7 @@ func (db *DB) GetRepo(ctx context.Context, name string) (auth.Repo, error) {
 	var r auth.Repo
 	err := db.view(func(txn *badger.Txn) error {
 		var err error
-		r, err = get[auth.Repo](txn, repoKey(name), fmt.Sprintf("repository %q", name))
+		r, err = get[auth.Repo](txn, record.RepoKey(name), fmt.Sprintf("repository %q", name))
 		return err
 	})
 	return r, err

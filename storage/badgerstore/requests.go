@@ -8,6 +8,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // requests is storage.Requests in one transaction. Besides the records,
@@ -18,16 +19,16 @@ type requests struct{ t *tx }
 
 // Create stores a new access request; the id must be new.
 func (s requests) Create(r auth.Request) error {
-	if err := checkID("request id", r.ID); err != nil {
+	if err := record.CheckID("request id", r.ID); err != nil {
 		return err
 	}
-	if err := checkSegment("requester", r.Requester); err != nil {
+	if err := record.CheckSegment("requester", r.Requester); err != nil {
 		return err
 	}
-	if err := checkSegment("request status", string(r.Status)); err != nil {
+	if err := record.CheckSegment("request status", string(r.Status)); err != nil {
 		return err
 	}
-	ok, err := exists(s.t.txn, requestKey(r.ID))
+	ok, err := exists(s.t.txn, record.RequestKey(r.ID))
 	if err != nil {
 		return fmt.Errorf("request %q: %w", r.ID, err)
 	}
@@ -37,18 +38,18 @@ func (s requests) Create(r auth.Request) error {
 	if err := s.t.added("request", "request-by/"+r.Requester, "request-status/"+string(r.Status)); err != nil {
 		return fmt.Errorf("request %q: %w", r.ID, err)
 	}
-	if err := s.t.txn.Set(requestByKey(r.Requester, r.ID), nil); err != nil {
+	if err := s.t.txn.Set(record.RequestByKey(r.Requester, r.ID), nil); err != nil {
 		return fmt.Errorf("request %q: %w", r.ID, err)
 	}
-	if err := s.t.txn.Set(requestStatusKey(r.Status, r.ID), nil); err != nil {
+	if err := s.t.txn.Set(record.RequestStatusKey(r.Status, r.ID), nil); err != nil {
 		return fmt.Errorf("request %q: %w", r.ID, err)
 	}
-	return set(s.t.txn, requestKey(r.ID), r)
+	return set(s.t.txn, record.RequestKey(r.ID), r)
 }
 
 // Get returns the request id.
 func (s requests) Get(id string) (auth.Request, error) {
-	return get[auth.Request](s.t.txn, requestKey(id), fmt.Sprintf("request %q", id))
+	return get[auth.Request](s.t.txn, record.RequestKey(id), fmt.Sprintf("request %q", id))
 }
 
 // Update replaces the request r.ID; its requester cannot change.
@@ -61,21 +62,21 @@ func (s requests) Update(r auth.Request) error {
 		return fmt.Errorf("%w: request %q: the requester cannot change", auth.ErrInvalid, r.ID)
 	}
 	if r.Status != old.Status {
-		if err := checkSegment("request status", string(r.Status)); err != nil {
+		if err := record.CheckSegment("request status", string(r.Status)); err != nil {
 			return err
 		}
 		// Moving into a status is an insertion into its list.
 		if err := s.t.added("request-status/" + string(r.Status)); err != nil {
 			return fmt.Errorf("request %q: %w", r.ID, err)
 		}
-		if err := s.t.txn.Delete(requestStatusKey(old.Status, r.ID)); err != nil {
+		if err := s.t.txn.Delete(record.RequestStatusKey(old.Status, r.ID)); err != nil {
 			return fmt.Errorf("request %q: %w", r.ID, err)
 		}
-		if err := s.t.txn.Set(requestStatusKey(r.Status, r.ID), nil); err != nil {
+		if err := s.t.txn.Set(record.RequestStatusKey(r.Status, r.ID), nil); err != nil {
 			return fmt.Errorf("request %q: %w", r.ID, err)
 		}
 	}
-	return set(s.t.txn, requestKey(r.ID), r)
+	return set(s.t.txn, record.RequestKey(r.ID), r)
 }
 
 // List returns every request, newest first.
@@ -83,7 +84,7 @@ func (s requests) List() ([]auth.Request, error) {
 	if err := s.t.listed("request"); err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
-	rs, err := scan[auth.Request](s.t.txn, []byte(prefixRequest))
+	rs, err := scan[auth.Request](s.t.txn, []byte(record.PrefixRequest))
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
@@ -93,13 +94,13 @@ func (s requests) List() ([]auth.Request, error) {
 // ListBy returns the requests of requester, newest first, guarding only
 // that requester's insertions.
 func (s requests) ListBy(requester string) ([]auth.Request, error) {
-	if err := checkSegment("requester", requester); err != nil {
+	if err := record.CheckSegment("requester", requester); err != nil {
 		return nil, err
 	}
 	if err := s.t.listed("request-by/" + requester); err != nil {
 		return nil, fmt.Errorf("list requests of %q: %w", requester, err)
 	}
-	rs, err := s.indexed([]byte(prefixRequestBy + requester + "/"))
+	rs, err := s.indexed([]byte(record.PrefixRequestBy + requester + "/"))
 	if err != nil {
 		return nil, fmt.Errorf("list requests of %q: %w", requester, err)
 	}
@@ -108,13 +109,13 @@ func (s requests) ListBy(requester string) ([]auth.Request, error) {
 
 // ListStatus returns the requests in status, newest first.
 func (s requests) ListStatus(status auth.RequestStatus) ([]auth.Request, error) {
-	if err := checkSegment("request status", string(status)); err != nil {
+	if err := record.CheckSegment("request status", string(status)); err != nil {
 		return nil, err
 	}
 	if err := s.t.listed("request-status/" + string(status)); err != nil {
 		return nil, fmt.Errorf("list %s requests: %w", status, err)
 	}
-	rs, err := s.indexed([]byte(prefixRequestStatus + string(status) + "/"))
+	rs, err := s.indexed([]byte(record.PrefixRequestStatus + string(status) + "/"))
 	if err != nil {
 		return nil, fmt.Errorf("list %s requests: %w", status, err)
 	}
@@ -145,7 +146,7 @@ func newestFirst(rs []auth.Request) []auth.Request {
 // Scan calls fn with every request in key order, decoding one at a time,
 // until fn returns false.
 func (s requests) Scan(fn func(auth.Request) bool) error {
-	it := s.t.txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixRequest), PrefetchValues: true, PrefetchSize: 100})
+	it := s.t.txn.NewIterator(badger.IteratorOptions{Prefix: []byte(record.PrefixRequest), PrefetchValues: true, PrefetchSize: 100})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		var r auth.Request
@@ -166,7 +167,7 @@ func (db *DB) indexRequests() error {
 	done := false
 	if err := db.view(func(txn *badger.Txn) error {
 		var err error
-		done, err = exists(txn, []byte(keyRequestIndexed))
+		done, err = exists(txn, []byte(record.KeyRequestIndexed))
 		return err
 	}); err != nil || done {
 		return err
@@ -174,7 +175,7 @@ func (db *DB) indexRequests() error {
 	var rs []auth.Request
 	if err := db.view(func(txn *badger.Txn) error {
 		var err error
-		rs, err = scan[auth.Request](txn, []byte(prefixRequest))
+		rs, err = scan[auth.Request](txn, []byte(record.PrefixRequest))
 		return err
 	}); err != nil {
 		return fmt.Errorf("index requests: %w", err)
@@ -183,10 +184,10 @@ func (db *DB) indexRequests() error {
 		n := min(1000, len(rs))
 		err := db.update(func(txn *badger.Txn) error {
 			for _, r := range rs[:n] {
-				if err := txn.Set(requestByKey(r.Requester, r.ID), nil); err != nil {
+				if err := txn.Set(record.RequestByKey(r.Requester, r.ID), nil); err != nil {
 					return err
 				}
-				if err := txn.Set(requestStatusKey(r.Status, r.ID), nil); err != nil {
+				if err := txn.Set(record.RequestStatusKey(r.Status, r.ID), nil); err != nil {
 					return err
 				}
 			}
@@ -197,5 +198,5 @@ func (db *DB) indexRequests() error {
 		}
 		rs = rs[n:]
 	}
-	return db.update(func(txn *badger.Txn) error { return txn.Set([]byte(keyRequestIndexed), nil) })
+	return db.update(func(txn *badger.Txn) error { return txn.Set([]byte(record.KeyRequestIndexed), nil) })
 }

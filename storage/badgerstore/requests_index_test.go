@@ -9,6 +9,7 @@ import (
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // TestOpenIndexesRequestsOfAnOlderDatabase: a database written before the
@@ -45,7 +46,7 @@ func TestOpenIndexesRequestsOfAnOlderDatabase(t *testing.T) {
 	}
 	// Make it look as the older release left it.
 	err = db.bdb.Update(func(txn *badger.Txn) error {
-		for _, prefix := range []string{prefixRequestBy, prefixRequestStatus, prefixGrantOpen} {
+		for _, prefix := range []string{record.PrefixRequestBy, record.PrefixRequestStatus, record.PrefixGrantOpen} {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix)})
 			var keys [][]byte
 			for it.Rewind(); it.Valid(); it.Next() {
@@ -58,10 +59,10 @@ func TestOpenIndexesRequestsOfAnOlderDatabase(t *testing.T) {
 				}
 			}
 		}
-		if err := txn.Delete([]byte(keyGrantOpenIndexed)); err != nil {
+		if err := txn.Delete([]byte(record.KeyGrantOpenIndexed)); err != nil {
 			return err
 		}
-		return txn.Delete([]byte(keyRequestIndexed))
+		return txn.Delete([]byte(record.KeyRequestIndexed))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // sessions is storage.Sessions in one transaction.
@@ -15,21 +16,21 @@ type sessions struct{ t *tx }
 // Create stores a new web session, which Badger drops once it expires. The
 // hash must be new.
 func (s sessions) Create(se auth.Session) error {
-	if err := checkID("session hash", se.Hash); err != nil {
+	if err := record.CheckID("session hash", se.Hash); err != nil {
 		return err
 	}
 	b, err := encode(se)
 	if err != nil {
 		return err
 	}
-	ok, err := exists(s.t.txn, sessionKey(se.Hash))
+	ok, err := exists(s.t.txn, record.SessionKey(se.Hash))
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	if ok {
 		return fmt.Errorf("session: %w", auth.ErrExists)
 	}
-	e := badger.NewEntry(sessionKey(se.Hash), b)
+	e := badger.NewEntry(record.SessionKey(se.Hash), b)
 	e.ExpiresAt = expiresAt(se.Expires)
 	if err := s.t.txn.SetEntry(e); err != nil {
 		return fmt.Errorf("session: %w", err)
@@ -39,7 +40,7 @@ func (s sessions) Create(se auth.Session) error {
 
 // Get returns the session with the hash if it has not expired by now.
 func (s sessions) Get(hash string, now time.Time) (auth.Session, error) {
-	se, err := get[auth.Session](s.t.txn, sessionKey(hash), "session")
+	se, err := get[auth.Session](s.t.txn, record.SessionKey(hash), "session")
 	if err != nil {
 		return auth.Session{}, err
 	}
@@ -52,7 +53,7 @@ func (s sessions) Get(hash string, now time.Time) (auth.Session, error) {
 // Delete removes the session with the hash; one that is gone already is no
 // error.
 func (s sessions) Delete(hash string) error {
-	if err := s.t.txn.Delete(sessionKey(hash)); err != nil {
+	if err := s.t.txn.Delete(record.SessionKey(hash)); err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	return nil

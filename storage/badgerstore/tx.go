@@ -9,6 +9,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // tx is the storage.Tx of one attempt of View or Update.
@@ -85,7 +86,7 @@ func (t *tx) listed(scope string) error {
 	if !t.update {
 		return nil
 	}
-	_, err := t.txn.Get(guardKey(scope))
+	_, err := t.txn.Get(record.GuardKey(scope))
 	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
 		return err
 	}
@@ -95,7 +96,7 @@ func (t *tx) listed(scope string) error {
 // added marks scope as written, for the lists that read it; see listed.
 func (t *tx) added(scopes ...string) error {
 	for _, s := range scopes {
-		if err := t.txn.Set(guardKey(s), nil); err != nil {
+		if err := t.txn.Set(record.GuardKey(s), nil); err != nil {
 			return err
 		}
 	}

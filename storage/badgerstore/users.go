@@ -7,6 +7,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // users is storage.Users in one transaction.
@@ -14,10 +15,10 @@ type users struct{ t *tx }
 
 // Create stores a new user; a user of that name must not exist.
 func (s users) Create(u auth.User) error {
-	if err := checkSegment("user name", u.Name); err != nil {
+	if err := record.CheckSegment("user name", u.Name); err != nil {
 		return err
 	}
-	ok, err := exists(s.t.txn, userKey(u.Name))
+	ok, err := exists(s.t.txn, record.UserKey(u.Name))
 	if err != nil {
 		return fmt.Errorf("user %q: %w", u.Name, err)
 	}
@@ -27,14 +28,14 @@ func (s users) Create(u auth.User) error {
 	if err := s.t.added("user"); err != nil {
 		return fmt.Errorf("user %q: %w", u.Name, err)
 	}
-	return set(s.t.txn, userKey(u.Name), u)
+	return set(s.t.txn, record.UserKey(u.Name), u)
 }
 
 // Get returns the user called name.
 func (s users) Get(name string) (auth.User, error) {
 	// The name is formatted only for an error: every failed sign-in with
 	// a made-up name asks, and a flood of them asks ten thousand a second.
-	item, err := s.t.txn.Get(userKey(name))
+	item, err := s.t.txn.Get(record.UserKey(name))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return auth.User{}, userNotFound(name)
 	}
@@ -60,7 +61,7 @@ func (s users) Update(u auth.User) error {
 	if _, err := s.Get(u.Name); err != nil {
 		return err
 	}
-	return set(s.t.txn, userKey(u.Name), u)
+	return set(s.t.txn, record.UserKey(u.Name), u)
 }
 
 // List returns every user, sorted by name.
@@ -68,7 +69,7 @@ func (s users) List() ([]auth.User, error) {
 	if err := s.t.listed("user"); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	us, err := scan[auth.User](s.t.txn, []byte(prefixUser))
+	us, err := scan[auth.User](s.t.txn, []byte(record.PrefixUser))
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}

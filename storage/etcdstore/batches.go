@@ -13,6 +13,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // A batch is written as records that count for nothing until one small
@@ -116,7 +117,7 @@ func (db *DB) BeginBatch(ctx context.Context, b storage.Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkID("batch id", b.ID); err != nil {
+	if err := record.CheckID("batch id", b.ID); err != nil {
 		return err
 	}
 	b.State, b.Committed = storage.BatchStaged, time.Time{}
@@ -238,10 +239,10 @@ func stagedBatchLen(gs []storage.StagedGrant) int {
 	size := 0
 	for i, sg := range gs {
 		g := &sg.Grant
-		n := 2*(len(prefixGrantSubject)+len(g.Subject)+2*len(g.ID)+4*17+64+
+		n := 2*(len(record.PrefixGrantSubject)+len(g.Subject)+2*len(g.ID)+4*17+64+
 			len(g.Repo)+len(g.Reason)+len(g.Origin)+len(g.Request)+len(g.CreatedBy)+len(g.EndedBy)+len(g.EndNote)+len(g.Ref)+len(g.Batch)) +
 			len(prefixBatchGrant) + len(g.Batch) + len(g.ID) + len(sg.Replaces) + 32 +
-			len(prefixGrantOpen) + len(g.ID) + 16
+			len(record.PrefixGrantOpen) + len(g.ID) + 16
 		if size+n > maxStageBytes && i > 0 {
 			return i
 		}
@@ -320,13 +321,13 @@ func (db *DB) finishBatch(ctx context.Context, b storage.Batch) (storage.Batch, 
 			s := grants{t}
 			keys := make([][]byte, n)
 			for i, gid := range replaced[:n] {
-				keys[i] = grantKey(gid)
+				keys[i] = record.GrantKey(gid)
 			}
 			if err := txn.prefetch(keys); err != nil {
 				return err
 			}
 			for _, gid := range replaced[:n] {
-				g, err := get[auth.Grant](txn, grantKey(gid), fmt.Sprintf("grant %q", gid))
+				g, err := get[auth.Grant](txn, record.GrantKey(gid), fmt.Sprintf("grant %q", gid))
 				if errors.Is(err, auth.ErrNotFound) {
 					continue
 				}
@@ -404,13 +405,13 @@ func (db *DB) AbortBatch(ctx context.Context, id string) error {
 			}
 			keys := make([][]byte, len(ids))
 			for i, gid := range ids {
-				keys[i] = grantKey(gid)
+				keys[i] = record.GrantKey(gid)
 			}
 			if err := txn.prefetch(keys); err != nil {
 				return err
 			}
 			for _, gid := range ids {
-				g, err := get[auth.Grant](txn, grantKey(gid), fmt.Sprintf("grant %q", gid))
+				g, err := get[auth.Grant](txn, record.GrantKey(gid), fmt.Sprintf("grant %q", gid))
 				switch {
 				case errors.Is(err, auth.ErrNotFound):
 				case err != nil:
@@ -419,13 +420,13 @@ func (db *DB) AbortBatch(ctx context.Context, id string) error {
 					return fmt.Errorf("grant %q is not of batch %s", gid, id) // never deletes another's grant
 				default:
 					subjects = append(subjects, g.Subject)
-					if err := txn.Delete(grantKey(gid)); err != nil {
+					if err := txn.Delete(record.GrantKey(gid)); err != nil {
 						return err
 					}
-					if err := txn.Delete(grantSubjectKey(g.Subject, gid)); err != nil {
+					if err := txn.Delete(record.GrantSubjectKey(g.Subject, gid)); err != nil {
 						return err
 					}
-					if err := txn.Delete(grantOpenKey(gid)); err != nil {
+					if err := txn.Delete(record.GrantOpenKey(gid)); err != nil {
 						return err
 					}
 				}

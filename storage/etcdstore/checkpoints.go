@@ -7,6 +7,7 @@ import (
 
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // checkpoints is storage.Checkpoints over the whole database. A checkpoint
@@ -17,7 +18,7 @@ type checkpoints struct{ db *DB }
 func (db *DB) Checkpoints() storage.Checkpoints { return checkpoints{db} }
 
 func checkpointKey(seq uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte(prefixCheckpoint), seq)
+	return binary.BigEndian.AppendUint64([]byte(record.PrefixCheckpoint), seq)
 }
 
 // PutCheckpoint stores c durably.
@@ -40,7 +41,7 @@ func (cs checkpoints) LastCheckpoint(ctx context.Context) (audit.Checkpoint, boo
 	var out audit.Checkpoint
 	found := false
 	err := cs.db.view(ctx, func(txn *kvTxn) error {
-		it := txn.NewIterator(iterOptions{Prefix: []byte(prefixCheckpoint), Reverse: true})
+		it := txn.NewIterator(iterOptions{Prefix: []byte(record.PrefixCheckpoint), Reverse: true})
 		defer it.Close()
 		it.Seek(checkpointKey(^uint64(0)))
 		if !it.Valid() {
@@ -62,12 +63,12 @@ func (cs checkpoints) ScanCheckpoints(ctx context.Context, from uint64, fn func(
 		return err
 	}
 	err := cs.db.view(ctx, func(txn *kvTxn) error {
-		it := txn.NewIterator(iterOptions{Prefix: []byte(prefixCheckpoint), PrefetchValues: true, PrefetchSize: 100})
+		it := txn.NewIterator(iterOptions{Prefix: []byte(record.PrefixCheckpoint), PrefetchValues: true, PrefetchSize: 100})
 		defer it.Close()
 		for it.Seek(checkpointKey(from)); it.Valid(); it.Next() {
 			var c audit.Checkpoint
 			if err := it.Item().Value(func(b []byte) error { return decode(b, &c) }); err != nil {
-				return fmt.Errorf("audit checkpoint %x: %w", it.Item().Key()[len(prefixCheckpoint):], err)
+				return fmt.Errorf("audit checkpoint %x: %w", it.Item().Key()[len(record.PrefixCheckpoint):], err)
 			}
 			if !fn(c) {
 				return nil

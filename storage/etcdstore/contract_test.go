@@ -11,6 +11,7 @@ import (
 	"github.com/jitgit/jitgit/audit"
 	"github.com/jitgit/jitgit/etcdtest"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 	"github.com/jitgit/jitgit/storage/storagetest"
 )
 
@@ -54,10 +55,10 @@ type tamperable struct{ *DB }
 
 // PutEvent stores e under seq as it is, outside the chain.
 func (d tamperable) PutEvent(ctx context.Context, seq uint64, e audit.Event) error {
-	return d.update(ctx, func(txn *kvTxn) error { return set(txn, eventKey(seq), e) })
+	return d.update(ctx, func(txn *kvTxn) error { return set(txn, record.EventKey(seq), e) })
 }
 
 // DeleteEvent removes the event seq, leaving the head as it was.
 func (d tamperable) DeleteEvent(ctx context.Context, seq uint64) error {
-	return d.update(ctx, func(txn *kvTxn) error { return txn.Delete(eventKey(seq)) })
+	return d.update(ctx, func(txn *kvTxn) error { return txn.Delete(record.EventKey(seq)) })
 }

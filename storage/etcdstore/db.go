@@ -24,6 +24,7 @@ import (
 
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // Defaults of Options.
@@ -103,7 +104,7 @@ func Open(ctx context.Context, cli *clientv3.Client, opts Options) (*DB, error) 
 		db.now = time.Now
 	}
 	if err := db.update(ctx, func(txn *kvTxn) error {
-		for _, k := range []string{keyGrantOpenIndexed, keyRequestIndexed} {
+		for _, k := range []string{record.KeyGrantOpenIndexed, record.KeyRequestIndexed} {
 			if err := txn.Set([]byte(k), nil); err != nil {
 				return err
 			}

@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // checkGrant rejects a grant that cannot be stored.
 func checkGrant(g auth.Grant) error {
-	if err := checkID("grant id", g.ID); err != nil {
+	if err := record.CheckID("grant id", g.ID); err != nil {
 		return err
 	}
-	return checkSegment("grant subject", g.Subject)
+	return record.CheckSegment("grant subject", g.Subject)
 }
 
 // grants is storage.Grants in one transaction.
@@ -27,7 +28,7 @@ func (s grants) Create(g auth.Grant) error {
 	if err := checkGrant(g); err != nil {
 		return err
 	}
-	ok, err := exists(s.t.txn, grantKey(g.ID))
+	ok, err := exists(s.t.txn, record.GrantKey(g.ID))
 	if err != nil {
 		return fmt.Errorf("grant %q: %w", g.ID, err)
 	}
@@ -48,21 +49,21 @@ func (s grants) set(g auth.Grant) error {
 	if err != nil {
 		return err
 	}
-	if err := s.t.txn.Set(grantKey(g.ID), b); err != nil {
+	if err := s.t.txn.Set(record.GrantKey(g.ID), b); err != nil {
 		return fmt.Errorf("grant %q: %w", g.ID, err)
 	}
 	var drop time.Time
 	if end := g.End(); !end.IsZero() {
 		drop = end.Add(indexGrace)
 	}
-	if err := s.t.txn.SetExpiring(grantSubjectKey(g.Subject, g.ID), b, drop); err != nil {
+	if err := s.t.txn.SetExpiring(record.GrantSubjectKey(g.Subject, g.ID), b, drop); err != nil {
 		return fmt.Errorf("grant %q: %w", g.ID, err)
 	}
 	// The open index lists the grants whose end is not on the record.
 	if g.EndedBy == "" {
-		err = s.t.txn.Set(grantOpenKey(g.ID), nil)
+		err = s.t.txn.Set(record.GrantOpenKey(g.ID), nil)
 	} else {
-		err = s.t.txn.Delete(grantOpenKey(g.ID))
+		err = s.t.txn.Delete(record.GrantOpenKey(g.ID))
 	}
 	if err != nil {
 		return fmt.Errorf("grant %q: %w", g.ID, err)
@@ -75,7 +76,7 @@ func (s grants) set(g auth.Grant) error {
 
 // Get returns the grant id, ended or not.
 func (s grants) Get(id string) (auth.Grant, error) {
-	g, err := get[auth.Grant](s.t.txn, grantKey(id), fmt.Sprintf("grant %q", id))
+	g, err := get[auth.Grant](s.t.txn, record.GrantKey(id), fmt.Sprintf("grant %q", id))
 	if err == nil && !s.t.db.visible(&g) {
 		return auth.Grant{}, fmt.Errorf("grant %q: %w", id, auth.ErrNotFound)
 	}
@@ -93,7 +94,7 @@ func (s grants) Update(g auth.Grant) error {
 		return err
 	}
 	if g.Subject != old.Subject {
-		if err := s.t.txn.Delete(grantSubjectKey(old.Subject, g.ID)); err != nil {
+		if err := s.t.txn.Delete(record.GrantSubjectKey(old.Subject, g.ID)); err != nil {
 			return fmt.Errorf("grant %q: %w", g.ID, err)
 		}
 		s.t.grantSubjects = append(s.t.grantSubjects, old.Subject)
@@ -106,7 +107,7 @@ func (s grants) List() ([]auth.Grant, error) {
 	if err := s.t.listed("grant"); err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
 	}
-	gs, err := scan[auth.Grant](s.t.txn, []byte(prefixGrant))
+	gs, err := scan[auth.Grant](s.t.txn, []byte(record.PrefixGrant))
 	if err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
 	}
@@ -124,8 +125,8 @@ func (s grants) ListOpen() ([]auth.Grant, error) {
 		return nil, fmt.Errorf("list open grants: %w", err)
 	}
 	var gs []auth.Grant
-	for _, id := range scanKeys(s.t.txn, []byte(prefixGrantOpen)) {
-		g, err := get[auth.Grant](s.t.txn, grantKey(id), fmt.Sprintf("grant %q", id))
+	for _, id := range scanKeys(s.t.txn, []byte(record.PrefixGrantOpen)) {
+		g, err := get[auth.Grant](s.t.txn, record.GrantKey(id), fmt.Sprintf("grant %q", id))
 		if err != nil {
 			return nil, fmt.Errorf("list open grants: %w", err)
 		}
@@ -153,8 +154,8 @@ func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) (
 		read := make(map[string][]byte, len(missing))
 		prefixes := make([]string, 0, len(missing))
 		for _, s := range missing {
-			if checkSegment("subject", s) == nil {
-				prefixes = append(prefixes, string(grantSubjectPrefix(s)))
+			if record.CheckSegment("subject", s) == nil {
+				prefixes = append(prefixes, string(record.GrantSubjectPrefix(s)))
 			}
 		}
 		lists, rev, err := db.readPrefixes(ctx, prefixes)
@@ -166,7 +167,7 @@ func (db *DB) GrantsFor(ctx context.Context, subjects []string, now time.Time) (
 			for _, v := range vals {
 				raw = appendRaw(raw, v)
 			}
-			read[prefixes[i][len(prefixGrantSubject):len(prefixes[i])-1]] = slices.Clone(raw)
+			read[prefixes[i][len(record.PrefixGrantSubject):len(prefixes[i])-1]] = slices.Clone(raw)
 		}
 		store(db.cache, db.cache.grants, read, gen, rev)
 		for s, raw := range read {
@@ -220,7 +221,7 @@ func (db *DB) CreateGrants(ctx context.Context, gs []auth.Grant) error {
 	// per grant of a bulk load.
 	keys := make([]string, len(gs))
 	for i, g := range gs {
-		keys[i] = string(grantKey(g.ID))
+		keys[i] = string(record.GrantKey(g.ID))
 	}
 	if i, err := db.firstPresent(ctx, keys); err != nil {
 		return fmt.Errorf("create grants: %w", err)
@@ -262,9 +263,9 @@ const maxBatchBytes = 256 << 10
 func grantBatch(gs []auth.Grant) int {
 	size := 0
 	for i, g := range gs {
-		n := 2*(len(prefixGrantSubject)+len(g.Subject)+2*len(g.ID)+4*17+64+
+		n := 2*(len(record.PrefixGrantSubject)+len(g.Subject)+2*len(g.ID)+4*17+64+
 			len(g.Repo)+len(g.Reason)+len(g.Origin)+len(g.Request)+len(g.CreatedBy)+len(g.EndedBy)+len(g.EndNote)) +
-			len(prefixGrantOpen) + len(g.ID) + 16
+			len(record.PrefixGrantOpen) + len(g.ID) + 16
 		if size+n > maxBatchBytes && i > 0 {
 			return i
 		}

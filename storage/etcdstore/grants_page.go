@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // Page returns at most limit grants with ids after after, in ascending id
@@ -15,9 +16,9 @@ func (s grants) Page(after string, limit int) ([]auth.Grant, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("list grants: %w: a page holds at least one grant", auth.ErrInvalid)
 	}
-	it := s.t.txn.NewIterator(iterOptions{Prefix: []byte(prefixGrant), PrefetchValues: true, PrefetchSize: min(limit, 100)})
+	it := s.t.txn.NewIterator(iterOptions{Prefix: []byte(record.PrefixGrant), PrefetchValues: true, PrefetchSize: min(limit, 100)})
 	defer it.Close()
-	from := grantKey(after)
+	from := record.GrantKey(after)
 	out := make([]auth.Grant, 0, min(limit, 1024))
 	for it.Seek(from); it.Valid() && len(out) < limit; it.Next() {
 		item := it.Item()

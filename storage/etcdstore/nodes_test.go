@@ -16,6 +16,7 @@ import (
 	"github.com/jitgit/jitgit/auth"
 	"github.com/jitgit/jitgit/etcdtest"
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // twoNodes opens two stores on one prefix, each with its own etcd client,
@@ -293,9 +294,9 @@ func TestExpiringRecordsHaveLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 	for key, wantAfter := range map[string]time.Time{
-		prefixSession + "h1":                     now.Add(time.Hour),
-		string(grantSubjectKey(g.Subject, g.ID)): g.End().Add(indexGrace),
-		prefixUser + "alice":                     {},
+		record.PrefixSession + "h1":                     now.Add(time.Hour),
+		string(record.GrantSubjectKey(g.Subject, g.ID)): g.End().Add(indexGrace),
+		record.PrefixUser + "alice":                     {},
 	} {
 		resp, err := cli.Get(ctx, db.prefix+key)
 		if err != nil || len(resp.Kvs) != 1 {

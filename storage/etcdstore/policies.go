@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // policies is storage.Policies in one transaction.
@@ -14,11 +15,11 @@ type policies struct{ t *tx }
 // Put stores p, replacing any policy with its id, and indexes a copy under
 // each of its subjects.
 func (s policies) Put(p auth.Policy) error {
-	if err := checkID("policy id", p.ID); err != nil {
+	if err := record.CheckID("policy id", p.ID); err != nil {
 		return err
 	}
 	for _, sub := range p.Subjects {
-		if err := checkSegment("policy subject", sub); err != nil {
+		if err := record.CheckSegment("policy subject", sub); err != nil {
 			return err
 		}
 	}
@@ -36,11 +37,11 @@ func (s policies) Put(p auth.Policy) error {
 			return fmt.Errorf("policy %q: %w", p.ID, err)
 		}
 	}
-	if err := txn.Set(policyKey(p.ID), b); err != nil {
+	if err := txn.Set(record.PolicyKey(p.ID), b); err != nil {
 		return fmt.Errorf("policy %q: %w", p.ID, err)
 	}
 	for _, sub := range p.Subjects {
-		if err := txn.Set(policySubjectKey(sub, p.ID), b); err != nil {
+		if err := txn.Set(record.PolicySubjectKey(sub, p.ID), b); err != nil {
 			return fmt.Errorf("policy %q: %w", p.ID, err)
 		}
 	}
@@ -51,7 +52,7 @@ func (s policies) Put(p auth.Policy) error {
 // deleteIndex removes the subject index entries of the stored policy id
 // and reports whether there was such a policy.
 func (s policies) deleteIndex(id string) (bool, error) {
-	old, err := get[auth.Policy](s.t.txn, policyKey(id), fmt.Sprintf("policy %q", id))
+	old, err := get[auth.Policy](s.t.txn, record.PolicyKey(id), fmt.Sprintf("policy %q", id))
 	if errors.Is(err, auth.ErrNotFound) {
 		return false, nil
 	}
@@ -59,7 +60,7 @@ func (s policies) deleteIndex(id string) (bool, error) {
 		return false, err
 	}
 	for _, sub := range old.Subjects {
-		if err := s.t.txn.Delete(policySubjectKey(sub, id)); err != nil {
+		if err := s.t.txn.Delete(record.PolicySubjectKey(sub, id)); err != nil {
 			return false, fmt.Errorf("policy %q: %w", id, err)
 		}
 	}
@@ -76,7 +77,7 @@ func (s policies) Delete(id string) error {
 	if !found {
 		return fmt.Errorf("policy %q: %w", id, auth.ErrNotFound)
 	}
-	if err := s.t.txn.Delete(policyKey(id)); err != nil {
+	if err := s.t.txn.Delete(record.PolicyKey(id)); err != nil {
 		return fmt.Errorf("policy %q: %w", id, err)
 	}
 	return nil
@@ -87,7 +88,7 @@ func (s policies) List() ([]auth.Policy, error) {
 	if err := s.t.listed("policy"); err != nil {
 		return nil, fmt.Errorf("list policies: %w", err)
 	}
-	ps, err := scan[auth.Policy](s.t.txn, []byte(prefixPolicy))
+	ps, err := scan[auth.Policy](s.t.txn, []byte(record.PrefixPolicy))
 	if err != nil {
 		return nil, fmt.Errorf("list policies: %w", err)
 	}
@@ -105,8 +106,8 @@ func (db *DB) PoliciesFor(ctx context.Context, subjects []string) ([]auth.Policy
 		read := make(map[string][]auth.Policy, len(missing))
 		prefixes := make([]string, 0, len(missing))
 		for _, s := range missing {
-			if checkSegment("subject", s) == nil {
-				prefixes = append(prefixes, string(policySubjectPrefix(s)))
+			if record.CheckSegment("subject", s) == nil {
+				prefixes = append(prefixes, string(record.PolicySubjectPrefix(s)))
 			}
 		}
 		lists, rev, err := db.readPrefixes(ctx, prefixes)
@@ -122,7 +123,7 @@ func (db *DB) PoliciesFor(ctx context.Context, subjects []string) ([]auth.Policy
 				}
 				ps = append(ps, p)
 			}
-			read[prefixes[i][len(prefixPolicySubject):len(prefixes[i])-1]] = ps
+			read[prefixes[i][len(record.PrefixPolicySubject):len(prefixes[i])-1]] = ps
 		}
 		store(db.cache, db.cache.policies, read, gen, rev)
 		for s, ps := range read {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // Page returns at most limit requests with ids after after, in ascending
@@ -13,9 +14,9 @@ func (s requests) Page(after string, limit int) ([]auth.Request, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("list requests: %w: a page holds at least one request", auth.ErrInvalid)
 	}
-	it := s.t.txn.NewIterator(iterOptions{Prefix: []byte(prefixRequest), PrefetchValues: true, PrefetchSize: min(limit, 100)})
+	it := s.t.txn.NewIterator(iterOptions{Prefix: []byte(record.PrefixRequest), PrefetchValues: true, PrefetchSize: min(limit, 100)})
 	defer it.Close()
-	from := requestKey(after)
+	from := record.RequestKey(after)
 	out := make([]auth.Request, 0, min(limit, 1024))
 	for it.Seek(from); it.Valid() && len(out) < limit; it.Next() {
 		item := it.Item()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // sessions is storage.Sessions in one transaction.
@@ -13,14 +14,14 @@ type sessions struct{ t *tx }
 // Create stores a new web session, which Get refuses once it expires and etcd drops some time after. The
 // hash must be new.
 func (s sessions) Create(se auth.Session) error {
-	if err := checkID("session hash", se.Hash); err != nil {
+	if err := record.CheckID("session hash", se.Hash); err != nil {
 		return err
 	}
 	b, err := encode(se)
 	if err != nil {
 		return err
 	}
-	ok, err := exists(s.t.txn, sessionKey(se.Hash))
+	ok, err := exists(s.t.txn, record.SessionKey(se.Hash))
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
@@ -28,7 +29,7 @@ func (s sessions) Create(se auth.Session) error {
 		return fmt.Errorf("session: %w", auth.ErrExists)
 	}
 	// The lease cleans up; Get compares Expires with the clock.
-	if err := s.t.txn.SetExpiring(sessionKey(se.Hash), b, se.Expires); err != nil {
+	if err := s.t.txn.SetExpiring(record.SessionKey(se.Hash), b, se.Expires); err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	return nil
@@ -36,7 +37,7 @@ func (s sessions) Create(se auth.Session) error {
 
 // Get returns the session with the hash if it has not expired by now.
 func (s sessions) Get(hash string, now time.Time) (auth.Session, error) {
-	se, err := get[auth.Session](s.t.txn, sessionKey(hash), "session")
+	se, err := get[auth.Session](s.t.txn, record.SessionKey(hash), "session")
 	if err != nil {
 		return auth.Session{}, err
 	}
@@ -49,7 +50,7 @@ func (s sessions) Get(hash string, now time.Time) (auth.Session, error) {
 // Delete removes the session with the hash; one that is gone already is no
 // error.
 func (s sessions) Delete(hash string) error {
-	if err := s.t.txn.Delete(sessionKey(hash)); err != nil {
+	if err := s.t.txn.Delete(record.SessionKey(hash)); err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // keys is storage.Keys in one transaction.
@@ -14,27 +15,27 @@ type keys struct{ t *tx }
 // Create stores an SSH key for its user. It fails with auth.ErrExists when
 // any user already has the fingerprint.
 func (s keys) Create(k auth.Key) error {
-	if err := checkID("key fingerprint", k.Fingerprint); err != nil {
+	if err := record.CheckID("key fingerprint", k.Fingerprint); err != nil {
 		return err
 	}
-	if err := checkSegment("key user", k.User); err != nil {
+	if err := record.CheckSegment("key user", k.User); err != nil {
 		return err
 	}
 	txn := s.t.txn
-	ok, err := exists(txn, keyKey(k.Fingerprint))
+	ok, err := exists(txn, record.KeyKey(k.Fingerprint))
 	if err != nil {
 		return fmt.Errorf("key %s: %w", k.Fingerprint, err)
 	}
 	if ok {
 		return fmt.Errorf("key %s: %w", k.Fingerprint, auth.ErrExists)
 	}
-	if err := set(txn, keyKey(k.Fingerprint), k); err != nil {
+	if err := set(txn, record.KeyKey(k.Fingerprint), k); err != nil {
 		return err
 	}
 	if err := s.t.added("key-user/" + k.User); err != nil {
 		return fmt.Errorf("key %s: %w", k.Fingerprint, err)
 	}
-	if err := txn.Set(keyUserKey(k.User, k.Fingerprint), nil); err != nil {
+	if err := txn.Set(record.KeyUserKey(k.User, k.Fingerprint), nil); err != nil {
 		return fmt.Errorf("key %s: %w", k.Fingerprint, err)
 	}
 	return nil
@@ -42,19 +43,19 @@ func (s keys) Create(k auth.Key) error {
 
 // Get returns the key with the fingerprint, whoever owns it.
 func (s keys) Get(fingerprint string) (auth.Key, error) {
-	return get[auth.Key](s.t.txn, keyKey(fingerprint), "key "+fingerprint)
+	return get[auth.Key](s.t.txn, record.KeyKey(fingerprint), "key "+fingerprint)
 }
 
 // List returns the keys of user, oldest first.
 func (s keys) List(user string) ([]auth.Key, error) {
-	if err := checkSegment("user name", user); err != nil {
+	if err := record.CheckSegment("user name", user); err != nil {
 		return nil, err
 	}
 	if err := s.t.listed("key-user/" + user); err != nil {
 		return nil, fmt.Errorf("list keys of %q: %w", user, err)
 	}
 	var ks []auth.Key
-	for _, fp := range scanKeys(s.t.txn, keyUserPrefix(user)) {
+	for _, fp := range scanKeys(s.t.txn, record.KeyUserPrefix(user)) {
 		k, err := s.Get(fp)
 		if err != nil {
 			return nil, fmt.Errorf("list keys of %q: %w", user, err)
@@ -71,17 +72,17 @@ func (s keys) List(user string) ([]auth.Key, error) {
 // user is reported as not found.
 func (s keys) Delete(user, fingerprint string) error {
 	what := fmt.Sprintf("key %s of %q", fingerprint, user)
-	k, err := get[auth.Key](s.t.txn, keyKey(fingerprint), what)
+	k, err := get[auth.Key](s.t.txn, record.KeyKey(fingerprint), what)
 	if err != nil {
 		return err
 	}
 	if k.User != user {
 		return fmt.Errorf("%s: %w", what, auth.ErrNotFound)
 	}
-	if err := s.t.txn.Delete(keyKey(fingerprint)); err != nil {
+	if err := s.t.txn.Delete(record.KeyKey(fingerprint)); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if err := s.t.txn.Delete(keyUserKey(user, fingerprint)); err != nil {
+	if err := s.t.txn.Delete(record.KeyUserKey(user, fingerprint)); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil

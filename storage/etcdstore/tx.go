@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // tx is the storage.Tx of one attempt of View or Update.
@@ -81,7 +82,7 @@ func (t *tx) listed(scope string) error {
 	if !t.update {
 		return nil
 	}
-	_, err := t.txn.Get(guardKey(scope))
+	_, err := t.txn.Get(record.GuardKey(scope))
 	if err != nil && !errors.Is(err, errKeyNotFound) {
 		return err
 	}
@@ -91,7 +92,7 @@ func (t *tx) listed(scope string) error {
 // added marks scope as written, for the lists that read it; see listed.
 func (t *tx) added(scopes ...string) error {
 	for _, s := range scopes {
-		if err := t.txn.Set(guardKey(s), nil); err != nil {
+		if err := t.txn.Set(record.GuardKey(s), nil); err != nil {
 			return err
 		}
 	}

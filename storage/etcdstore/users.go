@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/jitgit/jitgit/auth"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // users is storage.Users in one transaction.
@@ -11,10 +12,10 @@ type users struct{ t *tx }
 
 // Create stores a new user; a user of that name must not exist.
 func (s users) Create(u auth.User) error {
-	if err := checkSegment("user name", u.Name); err != nil {
+	if err := record.CheckSegment("user name", u.Name); err != nil {
 		return err
 	}
-	ok, err := exists(s.t.txn, userKey(u.Name))
+	ok, err := exists(s.t.txn, record.UserKey(u.Name))
 	if err != nil {
 		return fmt.Errorf("user %q: %w", u.Name, err)
 	}
@@ -24,12 +25,12 @@ func (s users) Create(u auth.User) error {
 	if err := s.t.added("user"); err != nil {
 		return fmt.Errorf("user %q: %w", u.Name, err)
 	}
-	return set(s.t.txn, userKey(u.Name), u)
+	return set(s.t.txn, record.UserKey(u.Name), u)
 }
 
 // Get returns the user called name.
 func (s users) Get(name string) (auth.User, error) {
-	return get[auth.User](s.t.txn, userKey(name), fmt.Sprintf("user %q", name))
+	return get[auth.User](s.t.txn, record.UserKey(name), fmt.Sprintf("user %q", name))
 }
 
 // Update replaces the user called u.Name, which must exist.
@@ -37,7 +38,7 @@ func (s users) Update(u auth.User) error {
 	if _, err := s.Get(u.Name); err != nil {
 		return err
 	}
-	return set(s.t.txn, userKey(u.Name), u)
+	return set(s.t.txn, record.UserKey(u.Name), u)
 }
 
 // List returns every user, sorted by name.
@@ -45,7 +46,7 @@ func (s users) List() ([]auth.User, error) {
 	if err := s.t.listed("user"); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	us, err := scan[auth.User](s.t.txn, []byte(prefixUser))
+	us, err := scan[auth.User](s.t.txn, []byte(record.PrefixUser))
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/jitgit/jitgit/storage"
+	"github.com/jitgit/jitgit/storage/record"
 )
 
 // Liveness of the watch: the watcher asks etcd for a progress notification
@@ -64,7 +65,7 @@ func (w *watcher) run(ctx context.Context) {
 func (w *watcher) watchOnce(ctx context.Context) {
 	db := w.db
 	rctx, cancel := db.opContext(ctx)
-	resp, err := db.kv.Get(rctx, db.prefix+keyGrantOpenIndexed)
+	resp, err := db.kv.Get(rctx, db.prefix+record.KeyGrantOpenIndexed)
 	cancel()
 	if err != nil {
 		return
@@ -130,11 +131,11 @@ func (w *watcher) apply(wr clientv3.WatchResponse) {
 	for _, ev := range wr.Events {
 		k := strings.TrimPrefix(string(ev.Kv.Key), db.prefix)
 		switch {
-		case strings.HasPrefix(k, prefixGrantSubject):
-			s, _, _ := strings.Cut(k[len(prefixGrantSubject):], "/")
+		case strings.HasPrefix(k, record.PrefixGrantSubject):
+			s, _, _ := strings.Cut(k[len(record.PrefixGrantSubject):], "/")
 			subjects = append(subjects, s)
 			rev = max(rev, ev.Kv.ModRevision)
-		case strings.HasPrefix(k, prefixPolicy), strings.HasPrefix(k, prefixPolicySubject), strings.HasPrefix(k, prefixProtection):
+		case strings.HasPrefix(k, record.PrefixPolicy), strings.HasPrefix(k, record.PrefixPolicySubject), strings.HasPrefix(k, record.PrefixProtection):
 			all = true
 			rev = max(rev, ev.Kv.ModRevision)
 		case strings.HasPrefix(k, prefixBatch) && ev.Type == clientv3.EventTypePut:

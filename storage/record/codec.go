@@ -2,7 +2,8 @@
 // stores: every value starts with a byte naming its type and layout, an
 // old layout stays readable under its old byte, and the bytes are the same
 // whichever backend keeps them (storage/badgerstore, storage/etcdstore).
-// The golden files in testdata pin them.
+// The golden files in testdata pin them. keys.go is the key layout the
+// backends share.
 package record
 
 import (
