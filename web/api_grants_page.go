@@ -65,22 +65,33 @@ func (h *Handler) apiListGrants(r *http.Request, who auth.Identity) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	gs, next, err := h.svc.ListGrantPage(r.Context(), who, f, "", api.DefaultGrantPage)
-	if err != nil {
-		return 0, nil, err
-	}
 	view := grantsAt(h.now())
-	return 0, jsonArrayStream(func(put func(any) error) error {
+	stream, err := streamPages(func(after string) ([]auth.Grant, string, error) {
+		return h.svc.ListGrantPage(r.Context(), who, f, after, api.DefaultGrantPage)
+	}, func(g auth.Grant) any { return view(g) })
+	return 0, stream, err
+}
+
+// streamPages is an answer of every item that page gives, following its
+// next cursor from the first page on, each put as view makes it. The
+// first page is read before the answer starts, so an error there is a
+// JSON error and not a cut answer.
+func streamPages[T any](page func(after string) ([]T, string, error), view func(T) any) (jsonArrayStream, error) {
+	items, next, err := page("")
+	if err != nil {
+		return nil, err
+	}
+	return jsonArrayStream(func(put func(any) error) error {
 		for {
-			for _, g := range gs {
-				if err := put(view(g)); err != nil {
+			for _, it := range items {
+				if err := put(view(it)); err != nil {
 					return err
 				}
 			}
 			if next == "" {
 				return nil
 			}
-			if gs, next, err = h.svc.ListGrantPage(r.Context(), who, f, next, api.DefaultGrantPage); err != nil {
+			if items, next, err = page(next); err != nil {
 				return err
 			}
 		}

@@ -71,25 +71,10 @@ func (h *Handler) apiListRequests(r *http.Request, who auth.Identity) (int, any,
 	if err != nil {
 		return 0, nil, err
 	}
-	rs, next, err := h.svc.ListRequestPage(r.Context(), who, f, "", api.DefaultRequestPage)
-	if err != nil {
-		return 0, nil, err
-	}
-	return 0, jsonArrayStream(func(put func(any) error) error {
-		for {
-			for _, req := range rs {
-				if err := put(viewRequest(req)); err != nil {
-					return err
-				}
-			}
-			if next == "" {
-				return nil
-			}
-			if rs, next, err = h.svc.ListRequestPage(r.Context(), who, f, next, api.DefaultRequestPage); err != nil {
-				return err
-			}
-		}
-	}), nil
+	stream, err := streamPages(func(after string) ([]auth.Request, string, error) {
+		return h.svc.ListRequestPage(r.Context(), who, f, after, api.DefaultRequestPage)
+	}, func(req auth.Request) any { return viewRequest(req) })
+	return 0, stream, err
 }
 
 func (h *Handler) apiGetRequest(r *http.Request, who auth.Identity) (int, api.Request, error) {
